@@ -1,0 +1,26 @@
+namespace Rancher.Cloud.Agent;
+
+/// <summary>
+/// The agent's settings, from the command line (<c>--url</c>, <c>--token</c>, …) or
+/// <c>RANCHER_AGENT_*</c> environment variables.
+/// </summary>
+public sealed class AgentOptions
+{
+    /// <summary>The control plane's base URL.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Registration token; needed only until the host has its own credential.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>Where the host credential is kept between restarts.</summary>
+    public string StateDir { get; set; } = "/var/lib/rancher-cloud-agent";
+
+    /// <summary>The Docker Engine API endpoint.</summary>
+    public string Docker { get; set; } = "unix:///var/run/docker.sock";
+
+    /// <summary>How often the plan is fetched when no signal arrives.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the agent heartbeats; three missed ones mark the host disconnected.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Polly;
+using Polly.Retry;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent;
+
+/// <summary>Raised when the control plane refuses the host's credential: retrying cannot help.</summary>
+public sealed class CredentialRefusedException(string message) : Exception(message);
+
+/// <summary>The agent's side of the agent API, with retries for transient failures.</summary>
+public sealed class ControlPlaneClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient http;
+    private readonly ResiliencePipeline<HttpResponseMessage> retry;
+
+    public ControlPlaneClient(string baseUrl)
+    {
+        http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = 4,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .Handle<TaskCanceledException>()
+                    .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode == HttpStatusCode.TooManyRequests),
+            })
+            .Build();
+    }
+
+    public string? Credential { get; set; }
+
+    public async Task<RegistrationResponse> RegisterAsync(RegistrationRequest request, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Register) { Content = JsonContent.Create(request, options: Json) }, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new CredentialRefusedException($"Registration refused ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync(ct)}");
+        }
+        return (await response.Content.ReadFromJsonAsync<RegistrationResponse>(Json, ct))!;
+    }
+
+    /// <summary>The newest plan, or null when it has not changed since <paramref name="etag"/>.</summary>
+    public async Task<(HostPlan? Plan, string? ETag)> PlanAsync(string? etag, CancellationToken ct)
+    {
+        using var response = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, AgentRoutes.Plan);
+            if (etag is not null)
+            {
+                request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse(etag));
+            }
+            return request;
+        }, ct);
+        if (response.StatusCode is HttpStatusCode.NotModified or HttpStatusCode.NoContent)
+        {
+            return (null, etag);
+        }
+        await EnsureAcceptedAsync(response, ct);
+        var plan = await response.Content.ReadFromJsonAsync<HostPlan>(Json, ct);
+        return (plan, response.Headers.ETag?.ToString());
+    }
+
+    public async Task ReportAsync(HostReport report, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Report) { Content = JsonContent.Create(report, options: Json) }, ct);
+        await EnsureAcceptedAsync(response, ct);
+    }
+
+    public async Task<HeartbeatResponse> HeartbeatAsync(Heartbeat heartbeat, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Heartbeat) { Content = JsonContent.Create(heartbeat, options: Json) }, ct);
+        await EnsureAcceptedAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<HeartbeatResponse>(Json, ct))!;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, CancellationToken ct) =>
+        await retry.ExecuteAsync(async token =>
+        {
+            using var request = create();
+            if (Credential is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Credential);
+            }
+            return await http.SendAsync(request, token);
+        }, ct);
+
+    private static async Task EnsureAcceptedAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            throw new CredentialRefusedException("The control plane refused this host's credential; the host may have been removed.");
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+}

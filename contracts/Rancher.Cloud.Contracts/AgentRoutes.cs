@@ -1,0 +1,10 @@
+namespace Rancher.Cloud.Contracts;
+
+/// <summary>Paths of the agent API, relative to the control plane's base URL.</summary>
+public static class AgentRoutes
+{
+    public const string Register = "api/v1/agent/register";
+    public const string Plan = "api/v1/agent/plan";
+    public const string Report = "api/v1/agent/report";
+    public const string Heartbeat = "api/v1/agent/heartbeat";
+}

@@ -1,0 +1,10 @@
+namespace Rancher.Cloud.Contracts;
+
+/// <summary>Docker labels that tie a container to the platform's records.</summary>
+public static class Labels
+{
+    public const string Instance = "io.rancher.cloud.instance";
+    public const string Service = "io.rancher.cloud.service";
+    public const string Host = "io.rancher.cloud.host";
+    public const string SpecHash = "io.rancher.cloud.spec-hash";
+}

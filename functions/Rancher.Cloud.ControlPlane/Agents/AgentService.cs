@@ -1,0 +1,78 @@
+using Azure;
+using Azure.Data.Tables;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Signals;
+using Rancher.Cloud.ControlPlane.Storage;
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Errors;
+
+namespace Rancher.Cloud.ControlPlane.Agents;
+
+/// <summary>
+/// What an agent does with its host credential: fetch its own plan, report what it observed,
+/// and heartbeat. A credential reaches only its own host's rows.
+/// </summary>
+public sealed class AgentService(Tables tables, IAgentSignals signals, TimeProvider clock)
+{
+    /// <summary>The host's current plan, or null when it has none yet.</summary>
+    public async Task<HostPlan?> PlanAsync(HostCaller host, CancellationToken ct)
+    {
+        var row = await PlanRowAsync(host, ct);
+        return row is null ? null : StateRows.ToPlan(row);
+    }
+
+    public static string ETagOf(HostPlan plan) => $"\"v{plan.Version}\"";
+
+    public async Task<Outcome<bool>> ReportAsync(HostCaller host, HostReport report, CancellationToken ct)
+    {
+        if (report.Containers is null)
+        {
+            return Failure.Invalid("containers", "is required");
+        }
+        var planRow = await PlanRowAsync(host, ct);
+        var planned = planRow is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : StateRows.ToPlan(planRow).Containers.ToDictionary(c => c.InstanceId, c => c.ServiceId, StringComparer.Ordinal);
+        var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
+        var now = clock.GetUtcNow();
+        // Only instances planned for this host: a host cannot write another host's observations.
+        var rows = report.Containers
+            .Where(c => c is not null && planned.ContainsKey(c.InstanceId))
+            .DistinctBy(c => c.InstanceId)
+            .Select(c => StateRows.ToRow(partition, host.HostId, c, planned[c.InstanceId], report.PlanVersion, now))
+            .ToList();
+        foreach (var chunk in rows.Chunk(100))
+        {
+            await tables.State.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct);
+        }
+        return true;
+    }
+
+    public async Task<Outcome<HeartbeatResponse>> HeartbeatAsync(HostCaller host, Heartbeat heartbeat, CancellationToken ct)
+    {
+        if (heartbeat.Facts is null)
+        {
+            return Failure.Invalid("facts", "is required");
+        }
+        var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
+        await tables.State.UpsertEntityAsync(
+            StateRows.HeartbeatRow(partition, host.HostId, heartbeat.Facts, clock.GetUtcNow(), heartbeat.AppliedPlanVersion),
+            TableUpdateMode.Merge, ct);
+        var plan = await PlanRowAsync(host, ct);
+        var address = new HostAddress(host.TenantId, host.EnvironmentId, host.HostId);
+        return new HeartbeatResponse(plan?.GetInt64("Version") ?? 0, signals.ChannelFor(address));
+    }
+
+    private async Task<TableEntity?> PlanRowAsync(HostCaller host, CancellationToken ct)
+    {
+        var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
+        try
+        {
+            return (await tables.State.GetEntityAsync<TableEntity>(partition, StateRows.PlanPrefix + host.HostId, cancellationToken: ct)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Azure;
+using Azure.Data.Tables;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Signals;
+using Rancher.Cloud.ControlPlane.Storage;
+
+namespace Rancher.Cloud.ControlPlane.Agents;
+
+/// <summary>
+/// Per-host credentials: <c>rch.{hostId}.{secret}</c>. Only a hash of the secret is stored;
+/// a credential reaches exactly one host's plan and reports.
+/// </summary>
+public sealed class HostCredentials(Tables tables)
+{
+    private const string Prefix = "rch.";
+
+    public async Task<string> IssueAsync(HostAddress host, CancellationToken ct)
+    {
+        var secret = SecretHash.NewSecret();
+        await tables.HostCredentials.AddEntityAsync(new TableEntity(host.HostId, "")
+        {
+            ["TenantId"] = host.TenantId,
+            ["EnvironmentId"] = host.EnvironmentId,
+            ["SecretHash"] = SecretHash.Of(secret),
+        }, ct);
+        return $"{Prefix}{host.HostId}.{secret}";
+    }
+
+    public async Task<HostCaller?> AuthenticateAsync(string credential, CancellationToken ct)
+    {
+        if (!credential.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var parts = credential.Split('.');
+        if (parts.Length != 3 || parts[1].Length is 0 or > 64 || parts[1].Any(c => !char.IsAsciiLetterOrDigit(c)))
+        {
+            return null;
+        }
+        try
+        {
+            var row = (await tables.HostCredentials.GetEntityAsync<TableEntity>(parts[1], "", cancellationToken: ct)).Value;
+            return SecretHash.Matches(parts[2], row.GetString("SecretHash"))
+                ? new HostCaller(row.GetString("TenantId"), row.GetString("EnvironmentId"), parts[1])
+                : null;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace Rancher.Cloud.ControlPlane.Environments;
+
+/// <summary>Request body of POST /environments.</summary>
+public sealed record CreateEnvironmentRequest(string? Name);
+
+/// <summary>An environment as the API shows it.</summary>
+public sealed record EnvironmentView(string Id, string Name, DateTimeOffset CreatedAt);
+
+/// <summary>A registration token as shown once, at creation, with the agent install one-liner.</summary>
+public sealed record RegistrationTokenView(string Token, string Command, string EnvironmentId, DateTimeOffset CreatedAt);
+
+/// <summary>A host as the API shows it.</summary>
+public sealed record HostDetails(
+    string Id,
+    string Hostname,
+    string State,
+    string DockerVersion,
+    int Cpus,
+    long MemoryBytes,
+    string Os,
+    string Architecture,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset LastSeen);
+
+/// <summary>A page of results.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items);

@@ -1,0 +1,91 @@
+using Azure;
+using Azure.Data.Tables;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Storage;
+using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Reconcile;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.ControlPlane.Environments;
+
+/// <summary>Creates, lists and finds a tenant's environments. Another tenant's environment reads as not found.</summary>
+public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimeProvider clock)
+{
+    private const string NamePrefix = "name~";
+
+    public async Task<Outcome<EnvironmentView>> CreateAsync(TenantCaller caller, CreateEnvironmentRequest request, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        var name = ResourceName.Check(request.Name, "name", errors);
+        if (!errors.IsEmpty)
+        {
+            return Failure.Invalid(errors);
+        }
+        var id = ids.NewId('e');
+        var now = clock.GetUtcNow();
+        // The state partition first: an environment row never points at missing state.
+        await tables.State.AddEntityAsync(new TableEntity(Tables.EnvironmentKey(caller.TenantId, id), StateRows.Meta)
+        {
+            ["Revision"] = 0L,
+        }, ct);
+        try
+        {
+            await tables.Environments.SubmitTransactionAsync(
+            [
+                new(TableTransactionActionType.Add, new TableEntity(caller.TenantId, NamePrefix + name) { ["EnvironmentId"] = id }),
+                new(TableTransactionActionType.Add, new TableEntity(caller.TenantId, id) { ["Name"] = name, ["CreatedAt"] = now }),
+            ], ct);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            await tables.State.DeleteEntityAsync(Tables.EnvironmentKey(caller.TenantId, id), StateRows.Meta, cancellationToken: ct);
+            return Failure.Conflict($"An environment named '{name}' already exists.");
+        }
+        return new EnvironmentView(id, name!, now);
+    }
+
+    public async Task<Outcome<EnvironmentView>> GetAsync(TenantCaller caller, string environmentId, CancellationToken ct)
+    {
+        if (environmentId.StartsWith(NamePrefix, StringComparison.Ordinal))
+        {
+            return Failure.NotFound("The environment");
+        }
+        try
+        {
+            var row = (await tables.Environments.GetEntityAsync<TableEntity>(caller.TenantId, environmentId, cancellationToken: ct)).Value;
+            return ToView(row);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 400)
+        {
+            return Failure.NotFound("The environment");
+        }
+    }
+
+    public async Task<Page<EnvironmentView>> ListAsync(TenantCaller caller, CancellationToken ct)
+    {
+        var items = new List<EnvironmentView>();
+        await foreach (var row in tables.Environments.QueryAsync<TableEntity>(r => r.PartitionKey == caller.TenantId, cancellationToken: ct))
+        {
+            if (!row.RowKey.StartsWith(NamePrefix, StringComparison.Ordinal))
+            {
+                items.Add(ToView(row));
+            }
+        }
+        return new Page<EnvironmentView>(items.OrderBy(e => e.Name, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Every environment of every tenant, for the periodic reconcile fan-out.</summary>
+    public async IAsyncEnumerable<(string TenantId, string EnvironmentId)> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var row in tables.Environments.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        {
+            if (!row.RowKey.StartsWith(NamePrefix, StringComparison.Ordinal))
+            {
+                yield return (row.PartitionKey, row.RowKey);
+            }
+        }
+    }
+
+    private static EnvironmentView ToView(TableEntity row) =>
+        new(row.RowKey, row.GetString("Name"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue);
+}

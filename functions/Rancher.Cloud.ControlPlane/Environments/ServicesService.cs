@@ -1,0 +1,199 @@
+using Azure;
+using Azure.Data.Tables;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Reconciliation;
+using Rancher.Cloud.ControlPlane.Storage;
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Reconcile;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.ControlPlane.Environments;
+
+/// <summary>
+/// Services of an environment: create, read, scale, delete. Each write stores desired state
+/// and then reconciles at once, so the answer already shows placements (or why not).
+/// </summary>
+public sealed class ServicesService(
+    Tables tables,
+    EnvironmentsService environments,
+    Reconciler reconciler,
+    IIdGenerator ids,
+    TimeProvider clock)
+{
+    public async Task<Outcome<ServiceView>> CreateAsync(TenantCaller caller, string environmentId, ServiceDraft draft, CancellationToken ct)
+    {
+        var environment = await environments.GetAsync(caller, environmentId, ct);
+        if (environment.Failure is { } missing)
+        {
+            return missing;
+        }
+        var checkedSpec = ServiceSpec.From(draft);
+        if (checkedSpec.Failure is { } invalid)
+        {
+            return invalid;
+        }
+        var (spec, scale) = checkedSpec.Value;
+        var service = new Service(ids.NewId('s'), spec, scale, clock.GetUtcNow());
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        try
+        {
+            await tables.State.SubmitTransactionAsync(
+            [
+                new(TableTransactionActionType.Add, new TableEntity(partition, StateRows.ServiceNamePrefix + spec.Name) { ["ServiceId"] = service.Id }),
+                new(TableTransactionActionType.Add, StateRows.ToRow(partition, service)),
+            ], ct);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            return Failure.Conflict($"A service named '{spec.Name}' already exists in this environment.");
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return await GetAsync(caller, environmentId, service.Id, ct);
+    }
+
+    public async Task<Outcome<ServiceView>> GetAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
+    {
+        var views = await ViewsAsync(caller, environmentId, serviceId, ct);
+        if (views.Failure is { } failure)
+        {
+            return failure;
+        }
+        return views.Value!.Items.Count == 1 ? views.Value.Items[0] : Failure.NotFound("The service");
+    }
+
+    public Task<Outcome<Page<ServiceView>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct) =>
+        ViewsAsync(caller, environmentId, null, ct);
+
+    public async Task<Outcome<ServiceView>> PatchAsync(
+        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, CancellationToken ct)
+    {
+        var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
+        if (row is null)
+        {
+            return Failure.NotFound("The service");
+        }
+        if (patch.Scale is { } scale)
+        {
+            var errors = new FieldErrors();
+            ServiceSpec.CheckScale(scale, "scale", errors);
+            if (!errors.IsEmpty)
+            {
+                return Failure.Invalid(errors);
+            }
+            var update = new TableEntity(row.PartitionKey, row.RowKey) { ["Scale"] = scale };
+            try
+            {
+                await tables.State.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, ct);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                return Failure.Conflict("The service changed while it was being updated; read it again and retry.");
+            }
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return await GetAsync(caller, environmentId, serviceId, ct);
+    }
+
+    public async Task<Outcome<bool>> DeleteAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
+    {
+        var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
+        if (row is null)
+        {
+            return Failure.NotFound("The service");
+        }
+        await tables.State.SubmitTransactionAsync(
+        [
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, row.RowKey) { ["Deleting"] = true }, row.ETag),
+            new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, StateRows.ServiceNamePrefix + row.GetString("Name")), ETag.All),
+        ], ct);
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return true;
+    }
+
+    private async Task<TableEntity?> ServiceRowAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
+    {
+        if ((await environments.GetAsync(caller, environmentId, ct)).Failure is not null || !IsId(serviceId))
+        {
+            return null;
+        }
+        try
+        {
+            var row = (await tables.State.GetEntityAsync<TableEntity>(
+                Tables.EnvironmentKey(caller.TenantId, environmentId), StateRows.ServicePrefix + serviceId, cancellationToken: ct)).Value;
+            return row.GetBoolean("Deleting") == true ? null : row;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task<Outcome<Page<ServiceView>>> ViewsAsync(TenantCaller caller, string environmentId, string? serviceId, CancellationToken ct)
+    {
+        var environment = await environments.GetAsync(caller, environmentId, ct);
+        if (environment.Failure is { } failure)
+        {
+            return failure;
+        }
+        if (serviceId is not null && !IsId(serviceId))
+        {
+            return new Page<ServiceView>([]);
+        }
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        var services = new List<Service>();
+        var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
+        var instances = new List<Instance>();
+        var observed = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        var filter = serviceId is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
+            : TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partition} and (RowKey eq {StateRows.ServicePrefix + serviceId} or RowKey eq {StateRows.StatusPrefix + serviceId} or (RowKey ge {StateRows.InstancePrefix + serviceId + "~"} and RowKey lt {StateRows.InstancePrefix + serviceId + "~~"}) or (RowKey ge {StateRows.ObservedPrefix} and RowKey lt {StateRows.ObservedPrefix + "\uffff"} and ServiceId eq {serviceId}))");
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            var key = row.RowKey;
+            if (key.StartsWith(StateRows.ServicePrefix, StringComparison.Ordinal))
+            {
+                services.Add(StateRows.ToService(row));
+            }
+            else if (key.StartsWith(StateRows.StatusPrefix, StringComparison.Ordinal))
+            {
+                statuses[key[StateRows.StatusPrefix.Length..]] = StateRows.ToStatus(row);
+            }
+            else if (key.StartsWith(StateRows.InstancePrefix, StringComparison.Ordinal))
+            {
+                instances.Add(StateRows.ToInstance(row));
+            }
+            else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
+            {
+                observed[key[StateRows.ObservedPrefix.Length..]] = row;
+            }
+        }
+        var byService = instances.ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        var views = services
+            .Where(s => !s.Deleting)
+            .OrderBy(s => s.CreatedAt)
+            .Select(s => ToView(s, byService[s.Id], statuses.GetValueOrDefault(s.Id), observed))
+            .ToList();
+        return new Page<ServiceView>(views);
+    }
+
+    private static ServiceView ToView(Service service, IEnumerable<Instance> instances, ServiceStatus? status, Dictionary<string, TableEntity> observed)
+    {
+        var instanceViews = instances.OrderBy(i => i.Slot).Select(i =>
+        {
+            var seen = observed.GetValueOrDefault(i.Id);
+            return new InstanceView(i.Id, i.Slot, i.HostId, seen?.GetString("State") ?? "scheduled", seen?.GetString("ContainerId"), seen?.GetString("Error"));
+        }).ToList();
+        var unplaced = status?.Unplaced ?? 0;
+        var state = unplaced > 0 ? "degraded"
+            : instanceViews.Count == service.Scale && instanceViews.All(i => i.State == ContainerStates.Running) ? "active"
+            : "activating";
+        var spec = service.Spec;
+        return new ServiceView(
+            service.Id, spec.Name, spec.Image, spec.Command, spec.Environment, spec.Ports, service.Scale, state, instanceViews,
+            unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt);
+    }
+
+    private static bool IsId(string id) => id.Length is > 0 and <= 32 && id.All(char.IsAsciiLetterOrDigit);
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Rancher.Cloud.Domain.Errors;
+
+namespace Rancher.Cloud.ControlPlane.Http;
+
+/// <summary>
+/// JSON as the public API speaks it: camelCase, and strict on input — an unknown field is an
+/// error that names the field, not something silently dropped.
+/// </summary>
+public static class ApiJson
+{
+    public static JsonSerializerOptions Options { get; } = Create(strict: false);
+
+    public static JsonSerializerOptions StrictOptions { get; } = Create(strict: true);
+
+    /// <summary>Bodies larger than this are refused before parsing.</summary>
+    public const int MaxBodyBytes = 1 << 20;
+
+    /// <summary>Reads the request body as <typeparamref name="T"/>, or says which field is wrong and why.</summary>
+    public static async Task<Outcome<T>> ReadAsync<T>(HttpRequest request, CancellationToken ct)
+        where T : class
+    {
+        if (request.ContentLength is > MaxBodyBytes)
+        {
+            return Failure.Invalid("", $"the body must be at most {MaxBodyBytes} bytes");
+        }
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/merge-patch+json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Failure.Invalid("", $"the body must be application/json, not {type}");
+        }
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, StrictOptions, ct);
+            return value is null ? Failure.Invalid("", "a JSON object is required") : value;
+        }
+        catch (JsonException e)
+        {
+            return Failure.Invalid(FieldOf(e.Path), ReasonOf(e));
+        }
+    }
+
+    private static string FieldOf(string? path) =>
+        path is null or "$" ? "" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    private static string ReasonOf(JsonException e)
+    {
+        var message = e.Message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "is not a known field";
+        }
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return "has the wrong type";
+        }
+        if (e.Path is null or "$" && e.BytePositionInLine is { } position)
+        {
+            return $"the body is not valid JSON (line {(e.LineNumber ?? 0) + 1}, position {position + 1})";
+        }
+        return "is not valid JSON here";
+    }
+
+    private static JsonSerializerOptions Create(bool strict)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            AllowTrailingCommas = false,
+            ReadCommentHandling = JsonCommentHandling.Disallow,
+        };
+        if (strict)
+        {
+            options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        }
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

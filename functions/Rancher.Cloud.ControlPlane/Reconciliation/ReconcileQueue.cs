@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Azure.Storage.Queues;
+
+namespace Rancher.Cloud.ControlPlane.Reconciliation;
+
+/// <summary>A request to reconcile one environment; internal work, carried on a storage queue.</summary>
+public sealed record ReconcileRequest(string TenantId, string EnvironmentId);
+
+/// <summary>
+/// The internal work queue the queue-triggered reconcile function reads. Messages are base64,
+/// as the Functions queue trigger expects by default.
+/// </summary>
+public sealed class ReconcileQueue(QueueServiceClient queues)
+{
+    public const string Name = "reconcile";
+
+    private QueueClient Queue { get; } = queues.GetQueueClient(Name);
+
+    public Task EnsureCreatedAsync(CancellationToken ct) => Queue.CreateIfNotExistsAsync(cancellationToken: ct);
+
+    public Task EnqueueAsync(ReconcileRequest request, CancellationToken ct) =>
+        Queue.SendMessageAsync(JsonSerializer.Serialize(request), ct);
+
+    public static ReconcileRequest? Parse(string message)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ReconcileRequest>(message);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

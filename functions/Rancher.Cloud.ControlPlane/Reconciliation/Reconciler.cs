@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+using Rancher.Cloud.ControlPlane.Signals;
+using Rancher.Cloud.ControlPlane.Storage;
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Reconcile;
+
+namespace Rancher.Cloud.ControlPlane.Reconciliation;
+
+/// <summary>
+/// Drives one environment toward its desired state: read, compute one step, commit it
+/// atomically, signal the hosts whose plans changed, repeat until nothing is left to do.
+/// Level-triggered and safe to run concurrently: a lost race re-reads and retries.
+/// </summary>
+public sealed class Reconciler(
+    EnvironmentState state,
+    ReconcilePlanner planner,
+    IAgentSignals signals,
+    TimeProvider clock,
+    ILogger<Reconciler> log)
+{
+    private const int MaxSteps = 200;
+    private const int MaxConflicts = 20;
+
+    public async Task ReconcileAsync(string tenantId, string environmentId, CancellationToken ct)
+    {
+        var conflicts = 0;
+        for (var steps = 0; steps < MaxSteps;)
+        {
+            var loaded = await state.LoadAsync(tenantId, environmentId, ct);
+            if (loaded is null)
+            {
+                return;
+            }
+            var step = planner.NextStep(loaded.Snapshot, clock.GetUtcNow());
+            if (step.IsEmpty)
+            {
+                return;
+            }
+            if (!await state.CommitAsync(loaded, step, ct))
+            {
+                if (++conflicts > MaxConflicts)
+                {
+                    log.LogWarning("Environment {Environment}: gave up after {Conflicts} conflicting writers; the next trigger retries", environmentId, conflicts);
+                    return;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * conflicts)), ct);
+                continue;
+            }
+            steps++;
+            log.LogInformation(
+                "Environment {Environment} revision {Revision}: +{Added} -{Removed} instances, {Plans} plans",
+                environmentId, loaded.Revision + 1, step.Added.Count, step.Removed.Count, step.Plans.Count);
+            await Task.WhenAll(step.Plans.Select(p =>
+                signals.SendAsync(new HostAddress(tenantId, environmentId, p.Plan.HostId), new PlanReady(p.Plan.HostId, p.Plan.Version), ct)));
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using Azure;
+using Azure.Data.Tables;
+using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Reconcile;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.ControlPlane.Storage;
+
+/// <summary>An environment's snapshot together with what is needed to commit against it (row ETags).</summary>
+public sealed record LoadedEnvironment(
+    string Partition,
+    ETag MetaETag,
+    long Revision,
+    EnvironmentSnapshot Snapshot,
+    IReadOnlyDictionary<string, ETag> RowETags,
+    IReadOnlyCollection<string> OrphanObservations);
+
+/// <summary>
+/// Loads an environment's partition and commits reconcile steps to it. A step commits in one
+/// transaction guarded by the meta row's ETag, so of two reconcilers working from the same
+/// revision exactly one wins; the other re-reads.
+/// </summary>
+public sealed class EnvironmentState(Tables tables)
+{
+    public async Task<LoadedEnvironment?> LoadAsync(string tenantId, string environmentId, CancellationToken ct)
+    {
+        var partition = Tables.EnvironmentKey(tenantId, environmentId);
+        TableEntity? meta = null;
+        var services = new List<Service>();
+        var instances = new List<Instance>();
+        var hosts = new List<Host>();
+        var plans = new Dictionary<string, StoredPlan>(StringComparer.Ordinal);
+        var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
+        var etags = new Dictionary<string, ETag>(StringComparer.Ordinal);
+        var observed = new List<string>();
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(r => r.PartitionKey == partition, cancellationToken: ct))
+        {
+            var key = row.RowKey;
+            etags[key] = row.ETag;
+            if (key == StateRows.Meta)
+            {
+                meta = row;
+            }
+            else if (key.StartsWith(StateRows.ServicePrefix, StringComparison.Ordinal))
+            {
+                services.Add(StateRows.ToService(row));
+            }
+            else if (key.StartsWith(StateRows.InstancePrefix, StringComparison.Ordinal))
+            {
+                instances.Add(StateRows.ToInstance(row));
+            }
+            else if (key.StartsWith(StateRows.HostPrefix, StringComparison.Ordinal))
+            {
+                hosts.Add(StateRows.ToHost(row));
+            }
+            else if (key.StartsWith(StateRows.PlanPrefix, StringComparison.Ordinal))
+            {
+                plans[key[StateRows.PlanPrefix.Length..]] = StateRows.ToStoredPlan(row);
+            }
+            else if (key.StartsWith(StateRows.StatusPrefix, StringComparison.Ordinal))
+            {
+                statuses[key[StateRows.StatusPrefix.Length..]] = StateRows.ToStatus(row);
+            }
+            else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
+            {
+                observed.Add(key[StateRows.ObservedPrefix.Length..]);
+            }
+        }
+        if (meta is null)
+        {
+            return null;
+        }
+        var live = instances.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var orphans = observed.Where(id => !live.Contains(id)).ToList();
+        var snapshot = new EnvironmentSnapshot(services, instances, hosts, plans, statuses);
+        return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, etags, orphans);
+    }
+
+    /// <summary>Applies a step atomically. False when another writer moved the environment on first.</summary>
+    public async Task<bool> CommitAsync(LoadedEnvironment loaded, ReconcileStep step, CancellationToken ct)
+    {
+        var p = loaded.Partition;
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(p, StateRows.Meta) { ["Revision"] = loaded.Revision + 1 }, loaded.MetaETag),
+        };
+        foreach (var instance in step.Added)
+        {
+            actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(p, instance)));
+        }
+        foreach (var instance in step.Removed)
+        {
+            var key = StateRows.InstanceKey(instance.ServiceId, instance.Slot);
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, key), loaded.RowETags[key]));
+            if (loaded.RowETags.ContainsKey(StateRows.ObservedPrefix + instance.Id))
+            {
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.ObservedPrefix + instance.Id), ETag.All));
+            }
+        }
+        foreach (var serviceId in step.PurgedServices)
+        {
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.ServicePrefix + serviceId), ETag.All));
+            if (loaded.RowETags.ContainsKey(StateRows.StatusPrefix + serviceId))
+            {
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.StatusPrefix + serviceId), ETag.All));
+            }
+        }
+        foreach (var (serviceId, status) in step.Statuses)
+        {
+            if (!step.PurgedServices.Contains(serviceId))
+            {
+                actions.Add(new(TableTransactionActionType.UpsertReplace, StateRows.ToRow(p, serviceId, status)));
+            }
+        }
+        foreach (var revision in step.Plans)
+        {
+            var row = StateRows.ToRow(p, revision);
+            actions.Add(loaded.RowETags.TryGetValue(row.RowKey, out var etag)
+                ? new(TableTransactionActionType.UpdateReplace, row, etag)
+                : new(TableTransactionActionType.Add, row));
+        }
+        // Observations left behind by a report that raced a removal; cleaned while there is room.
+        foreach (var orphan in loaded.OrphanObservations.Take(Math.Max(0, 99 - actions.Count)))
+        {
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.ObservedPrefix + orphan), ETag.All));
+        }
+        try
+        {
+            await tables.State.SubmitTransactionAsync(actions, ct);
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return false;
+        }
+    }
+}

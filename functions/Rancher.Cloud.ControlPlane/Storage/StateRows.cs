@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Reconcile;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.ControlPlane.Storage;
+
+/// <summary>
+/// The rows of an environment's partition, told apart by row-key prefix, and their mapping
+/// to domain records. One place knows the storage shape.
+/// </summary>
+public static class StateRows
+{
+    public const string Meta = "meta";
+    public const string ServicePrefix = "svc~";
+    public const string ServiceNamePrefix = "svcname~";
+    public const string StatusPrefix = "status~";
+    public const string InstancePrefix = "inst~";
+    public const string ObservedPrefix = "obs~";
+    public const string HostPrefix = "host~";
+    public const string PlanPrefix = "plan~";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>An OData filter for the rows whose key starts with <paramref name="prefix"/>.</summary>
+    public static string PrefixFilter(string partition, string prefix) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {prefix + '\uffff'}");
+
+    public static TableEntity ToRow(string partition, Service service) => new(partition, ServicePrefix + service.Id)
+    {
+        ["Name"] = service.Spec.Name,
+        ["Spec"] = JsonSerializer.Serialize(service.Spec, Json),
+        ["Scale"] = service.Scale,
+        ["CreatedAt"] = service.CreatedAt,
+        ["Deleting"] = service.Deleting,
+    };
+
+    public static Service ToService(TableEntity row) => new(
+        row.RowKey[ServicePrefix.Length..],
+        JsonSerializer.Deserialize<ServiceSpec>(row.GetString("Spec"), Json)!,
+        row.GetInt32("Scale") ?? 0,
+        row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
+        row.GetBoolean("Deleting") ?? false);
+
+    public static string InstanceKey(string serviceId, int slot) => $"{InstancePrefix}{serviceId}~{slot:D4}";
+
+    public static TableEntity ToRow(string partition, Instance instance) => new(partition, InstanceKey(instance.ServiceId, instance.Slot))
+    {
+        ["InstanceId"] = instance.Id,
+        ["ServiceId"] = instance.ServiceId,
+        ["Slot"] = instance.Slot,
+        ["HostId"] = instance.HostId,
+    };
+
+    public static Instance ToInstance(TableEntity row) => new(
+        row.GetString("InstanceId"), row.GetString("ServiceId"), row.GetInt32("Slot") ?? 0, row.GetString("HostId"));
+
+    public static TableEntity ToRow(string partition, string serviceId, ServiceStatus status) => new(partition, StatusPrefix + serviceId)
+    {
+        ["Status"] = JsonSerializer.Serialize(status, Json),
+    };
+
+    public static ServiceStatus ToStatus(TableEntity row) =>
+        JsonSerializer.Deserialize<ServiceStatus>(row.GetString("Status"), Json) ?? ServiceStatus.Placed;
+
+    public static TableEntity ToRow(string partition, Host host) => new(partition, HostPrefix + host.Id)
+    {
+        ["Facts"] = JsonSerializer.Serialize(host.Facts, Json),
+        ["RegisteredAt"] = host.RegisteredAt,
+        ["LastSeen"] = host.LastSeen,
+    };
+
+    public static Host ToHost(TableEntity row) => new(
+        row.RowKey[HostPrefix.Length..],
+        JsonSerializer.Deserialize<HostFacts>(row.GetString("Facts"), Json)!,
+        row.GetDateTimeOffset("RegisteredAt") ?? DateTimeOffset.MinValue,
+        row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue);
+
+    public static TableEntity HeartbeatRow(string partition, string hostId, HostFacts facts, DateTimeOffset now, long appliedPlan) =>
+        new(partition, HostPrefix + hostId)
+        {
+            ["Facts"] = JsonSerializer.Serialize(facts, Json),
+            ["LastSeen"] = now,
+            ["AppliedPlanVersion"] = appliedPlan,
+        };
+
+    // A plan can outgrow one string property (32K characters); it is split across several.
+    private const int PlanChunk = 30_000;
+
+    public static TableEntity ToRow(string partition, PlanRevision revision)
+    {
+        var row = new TableEntity(partition, PlanPrefix + revision.Plan.HostId)
+        {
+            ["Version"] = revision.Plan.Version,
+            ["ContentHash"] = revision.ContentHash,
+        };
+        var json = JsonSerializer.Serialize(revision.Plan, Json);
+        for (int i = 0, n = 0; i < json.Length; i += PlanChunk, n++)
+        {
+            row[$"Plan{n}"] = json.Substring(i, Math.Min(PlanChunk, json.Length - i));
+        }
+        return row;
+    }
+
+    public static StoredPlan ToStoredPlan(TableEntity row) =>
+        new(row.GetInt64("Version") ?? 0, row.GetString("ContentHash") ?? "");
+
+    public static HostPlan ToPlan(TableEntity row)
+    {
+        var json = string.Concat(Enumerable.Range(0, 40).Select(n => row.GetString($"Plan{n}")).TakeWhile(s => s is not null));
+        return JsonSerializer.Deserialize<HostPlan>(json, Json)!;
+    }
+
+    public static TableEntity ToRow(string partition, string hostId, ObservedContainer observed, string serviceId, long planVersion, DateTimeOffset now) =>
+        new(partition, ObservedPrefix + observed.InstanceId)
+        {
+            ["HostId"] = hostId,
+            ["ServiceId"] = serviceId,
+            ["ContainerId"] = observed.ContainerId,
+            ["State"] = observed.State,
+            ["Error"] = observed.Error,
+            ["PlanVersion"] = planVersion,
+            ["ObservedAt"] = now,
+        };
+}

@@ -1,0 +1,15 @@
+using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Reconcile;
+
+/// <summary>Everything the reconciler reads about one environment, as of one revision.</summary>
+public sealed record EnvironmentSnapshot(
+    IReadOnlyList<Service> Services,
+    IReadOnlyList<Instance> Instances,
+    IReadOnlyList<Host> Hosts,
+    IReadOnlyDictionary<string, StoredPlan> Plans,
+    IReadOnlyDictionary<string, ServiceStatus> Statuses);
+
+/// <summary>The version and content hash of the plan stored for a host.</summary>
+public sealed record StoredPlan(long Version, string ContentHash);

@@ -1,0 +1,159 @@
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Scheduling;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Reconcile;
+
+/// <summary>
+/// Computes the next step from desired state (services and their scale) and current
+/// placements: which instances to place or remove, and which host plans change. Pure: the
+/// same snapshot, time and ids give the same step.
+/// </summary>
+public sealed class ReconcilePlanner
+{
+    /// <summary>Instance changes per step, so a step fits one storage transaction (100 operations).</summary>
+    public const int MaxInstanceChanges = 30;
+
+    /// <summary>Services visited per step, bounding status writes.</summary>
+    public const int MaxServices = 20;
+
+    private readonly Scheduler scheduler;
+    private readonly IIdGenerator ids;
+
+    public ReconcilePlanner(Scheduler scheduler, IIdGenerator ids)
+    {
+        this.scheduler = scheduler;
+        this.ids = ids;
+    }
+
+    public ReconcileStep NextStep(EnvironmentSnapshot snapshot, DateTimeOffset now)
+    {
+        var services = snapshot.Services.ToDictionary(s => s.Id, StringComparer.Ordinal);
+        var views = snapshot.Hosts
+            .OrderBy(h => h.Id, StringComparer.Ordinal)
+            .Select(h => new HostView(h, HostLiveness.StateOf(h, now)))
+            .ToList();
+        var viewById = views.ToDictionary(v => v.Id, StringComparer.Ordinal);
+        foreach (var instance in snapshot.Instances)
+        {
+            if (viewById.TryGetValue(instance.HostId, out var view) && services.TryGetValue(instance.ServiceId, out var owner))
+            {
+                view.Add(owner);
+            }
+        }
+
+        var added = new List<Instance>();
+        var removed = new List<Instance>();
+        var purged = new List<string>();
+        var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
+        var instancesByService = snapshot.Instances.ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        var moreWork = false;
+        var visited = 0;
+
+        foreach (var service in snapshot.Services.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal))
+        {
+            if (added.Count + removed.Count >= MaxInstanceChanges || visited >= MaxServices)
+            {
+                moreWork = true;
+                break;
+            }
+            var existing = instancesByService[service.Id].ToList();
+            var desiredScale = service.Deleting ? 0 : service.Scale;
+            var surplus = existing.Where(i => i.Slot > desiredScale).OrderByDescending(i => i.Slot).ToList();
+            var changes = surplus.Count;
+            foreach (var instance in surplus.Take(MaxInstanceChanges - added.Count - removed.Count))
+            {
+                removed.Add(instance);
+                if (viewById.TryGetValue(instance.HostId, out var view))
+                {
+                    view.Remove(service);
+                }
+            }
+            if (service.Deleting)
+            {
+                if (surplus.Count == existing.Count && removed.Count(r => r.ServiceId == service.Id) == surplus.Count)
+                {
+                    purged.Add(service.Id);
+                }
+                visited += changes > 0 ? 1 : 0;
+                continue;
+            }
+
+            var status = PlaceMissing(service, existing, views, added, ref changes);
+            var stored = snapshot.Statuses.GetValueOrDefault(service.Id) ?? ServiceStatus.Placed;
+            if (!status.SameAs(stored))
+            {
+                statuses[service.Id] = status;
+            }
+            if (changes > 0 || statuses.ContainsKey(service.Id))
+            {
+                visited++;
+            }
+            if (added.Count + removed.Count >= MaxInstanceChanges && status.Unplaced > 0)
+            {
+                moreWork = true;
+            }
+        }
+
+        var plans = RevisePlans(snapshot, services, added, removed);
+        return new ReconcileStep(added, removed, purged, statuses, plans, moreWork);
+    }
+
+    private ServiceStatus PlaceMissing(
+        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, ref int changes)
+    {
+        var taken = existing.Select(i => i.Slot).ToHashSet();
+        var unplaced = 0;
+        IReadOnlyList<Rejection> reasons = [];
+        for (var slot = 1; slot <= service.Scale; slot++)
+        {
+            if (taken.Contains(slot))
+            {
+                continue;
+            }
+            if (added.Count >= MaxInstanceChanges)
+            {
+                // Not attempted in this step: counted as pending, not as refused.
+                continue;
+            }
+            var placement = scheduler.Place(service, views);
+            if (placement.Host is { } host)
+            {
+                added.Add(new Instance(ids.NewId('i'), service.Id, slot, host.Id));
+                changes++;
+            }
+            else
+            {
+                unplaced++;
+                reasons = placement.Rejections;
+            }
+        }
+        return unplaced == 0 ? ServiceStatus.Placed : new ServiceStatus(unplaced, reasons);
+    }
+
+    private static List<PlanRevision> RevisePlans(
+        EnvironmentSnapshot snapshot,
+        Dictionary<string, Service> services,
+        List<Instance> added,
+        List<Instance> removed)
+    {
+        var removedIds = removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var after = snapshot.Instances.Where(i => !removedIds.Contains(i.Id)).Concat(added)
+            .Where(i => services.ContainsKey(i.ServiceId))
+            .ToLookup(i => i.HostId, StringComparer.Ordinal);
+        var revisions = new List<PlanRevision>();
+        foreach (var host in snapshot.Hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
+        {
+            var containers = HostPlanBuilder.Containers(after[host.Id], services);
+            var hash = HostPlanBuilder.ContentHash(containers);
+            var stored = snapshot.Plans.GetValueOrDefault(host.Id);
+            if (stored is null || stored.ContentHash != hash)
+            {
+                var version = (stored?.Version ?? 0) + 1;
+                revisions.Add(new PlanRevision(new HostPlan(host.Id, version, containers), hash));
+            }
+        }
+        return revisions;
+    }
+}

@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Agents;
+using Rancher.Cloud.ControlPlane.Http;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Functions;
+
+/// <summary>
+/// The agent's API: register with a token, then with the host credential fetch the plan,
+/// report, heartbeat.
+/// POST v1/agent/register · GET v1/agent/plan · POST v1/agent/report · POST v1/agent/heartbeat
+/// </summary>
+public sealed class AgentApi(RegistrationService registration, AgentService agents)
+{
+    [Function(nameof(RegisterHost))]
+    [Access(Audience.Anonymous)] // authenticated by the registration token in the body
+    public async Task<IResult> RegisterHost(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/register")] HttpRequest req, CancellationToken ct)
+    {
+        var body = await ApiJson.ReadAsync<RegistrationRequest>(req, ct);
+        if (body.Failure is { } invalid)
+        {
+            return ApiResults.Problem(invalid);
+        }
+        return ApiResults.From(
+            await registration.RegisterAsync(body.Value!, ct),
+            r => Results.Json(r, ApiJson.Options, statusCode: StatusCodes.Status201Created));
+    }
+
+    [Function(nameof(GetPlan))]
+    [Access(Audience.Agent)]
+    public async Task<IResult> GetPlan(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/agent/plan")] HttpRequest req, CancellationToken ct)
+    {
+        var plan = await agents.PlanAsync(req.Host(), ct);
+        if (plan is null)
+        {
+            return Results.NoContent();
+        }
+        var etag = AgentService.ETagOf(plan);
+        req.HttpContext.Response.Headers.ETag = etag;
+        return req.Headers.IfNoneMatch.Contains(etag)
+            ? Results.StatusCode(StatusCodes.Status304NotModified)
+            : Results.Json(plan, ApiJson.Options);
+    }
+
+    [Function(nameof(ReportHost))]
+    [Access(Audience.Agent)]
+    public async Task<IResult> ReportHost(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/report")] HttpRequest req, CancellationToken ct)
+    {
+        var body = await ApiJson.ReadAsync<HostReport>(req, ct);
+        if (body.Failure is { } invalid)
+        {
+            return ApiResults.Problem(invalid);
+        }
+        return ApiResults.From(await agents.ReportAsync(req.Host(), body.Value!, ct), _ => Results.NoContent());
+    }
+
+    [Function(nameof(Heartbeat))]
+    [Access(Audience.Agent)]
+    public async Task<IResult> Heartbeat(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/heartbeat")] HttpRequest req, CancellationToken ct)
+    {
+        var body = await ApiJson.ReadAsync<Heartbeat>(req, ct);
+        if (body.Failure is { } invalid)
+        {
+            return ApiResults.Problem(invalid);
+        }
+        return ApiResults.Ok(await agents.HeartbeatAsync(req.Host(), body.Value!, ct));
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.ControlPlane.Http;
+
+namespace Rancher.Cloud.Functions;
+
+/// <summary>
+/// Environments.
+/// POST v1/environments · GET v1/environments · GET v1/environments/{envId}
+/// </summary>
+public sealed class EnvironmentsApi(EnvironmentsService environments)
+{
+    [Function(nameof(CreateEnvironment))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> CreateEnvironment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/environments")] HttpRequest req, CancellationToken ct)
+    {
+        var body = await ApiJson.ReadAsync<CreateEnvironmentRequest>(req, ct);
+        if (body.Failure is { } invalid)
+        {
+            return ApiResults.Problem(invalid);
+        }
+        var created = await environments.CreateAsync(req.Tenant(), body.Value!, ct);
+        return ApiResults.From(created, e => Results.Json(e, ApiJson.Options, statusCode: StatusCodes.Status201Created));
+    }
+
+    [Function(nameof(ListEnvironments))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> ListEnvironments(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/environments")] HttpRequest req, CancellationToken ct) =>
+        Results.Json(await environments.ListAsync(req.Tenant(), ct), ApiJson.Options);
+
+    [Function(nameof(GetEnvironment))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> GetEnvironment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/environments/{envId}")] HttpRequest req, string envId, CancellationToken ct) =>
+        ApiResults.Ok(await environments.GetAsync(req.Tenant(), envId, ct));
+}

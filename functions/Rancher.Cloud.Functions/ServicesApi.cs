@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.ControlPlane.Http;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Functions;
+
+/// <summary>
+/// Services of an environment.
+/// POST   v1/environments/{envId}/services
+/// GET    v1/environments/{envId}/services
+/// GET    v1/environments/{envId}/services/{serviceId}
+/// PATCH  v1/environments/{envId}/services/{serviceId}
+/// DELETE v1/environments/{envId}/services/{serviceId}
+/// </summary>
+public sealed class ServicesApi(ServicesService services)
+{
+    private const string Collection = "v1/environments/{envId}/services";
+    private const string Item = "v1/environments/{envId}/services/{serviceId}";
+
+    [Function(nameof(CreateService))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> CreateService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest req, string envId, CancellationToken ct)
+    {
+        var draft = await ApiJson.ReadAsync<ServiceDraft>(req, ct);
+        if (draft.Failure is { } invalid)
+        {
+            return ApiResults.Problem(invalid);
+        }
+        var created = await services.CreateAsync(req.Tenant(), envId, draft.Value!, ct);
+        return ApiResults.From(created, s => Results.Json(s, ApiJson.Options, statusCode: StatusCodes.Status201Created));
+    }
+
+    [Function(nameof(ListServices))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> ListServices(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
+        ApiResults.Ok(await services.ListAsync(req.Tenant(), envId, ct));
+
+    [Function(nameof(GetService))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> GetService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
+        ApiResults.Ok(await services.GetAsync(req.Tenant(), envId, serviceId, ct));
+
+    [Function(nameof(PatchService))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> PatchService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct)
+    {
+        var patch = await ApiJson.ReadAsync<ServicePatch>(req, ct);
+        if (patch.Failure is { } invalid)
+        {
+            return ApiResults.Problem(invalid);
+        }
+        return ApiResults.Ok(await services.PatchAsync(req.Tenant(), envId, serviceId, patch.Value!, ct));
+    }
+
+    [Function(nameof(DeleteService))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> DeleteService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
+        ApiResults.From(await services.DeleteAsync(req.Tenant(), envId, serviceId, ct), _ => Results.NoContent());
+}
