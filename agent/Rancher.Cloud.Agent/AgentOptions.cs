@@ -18,6 +18,9 @@ public sealed class AgentOptions
     /// <summary>The Docker Engine API endpoint.</summary>
     public string Docker { get; set; } = "unix:///var/run/docker.sock";
 
+    /// <summary>The name the host is listed under; Docker's host name when empty.</summary>
+    public string? Hostname { get; set; }
+
     /// <summary>How often the plan is fetched when no signal arrives.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 

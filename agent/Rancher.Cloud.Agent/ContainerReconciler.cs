@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent;
+
+/// <summary>
+/// Converges the local Docker Engine to a host plan: creates and starts what is missing,
+/// recreates what changed, removes what is no longer planned, then reports what it sees.
+/// Level-triggered: it looks at Docker every time and never trusts its own memory, so an
+/// agent restarted mid-way converges to the same state.
+/// </summary>
+public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerReconciler> log)
+{
+    public async Task<IReadOnlyList<ObservedContainer>> ConvergeAsync(HostPlan plan, CancellationToken ct)
+    {
+        var existing = await ListOwnedAsync(plan.HostId, ct);
+        var planned = plan.Containers.ToDictionary(c => c.InstanceId, StringComparer.Ordinal);
+
+        foreach (var orphan in existing.Where(c => !planned.ContainsKey(InstanceOf(c))))
+        {
+            await RemoveAsync(orphan, "no longer planned", ct);
+        }
+
+        var observed = new List<ObservedContainer>(planned.Count);
+        var byInstance = existing.ToLookup(InstanceOf, StringComparer.Ordinal);
+        foreach (var container in plan.Containers)
+        {
+            observed.Add(await ConvergeOneAsync(plan.HostId, container, byInstance[container.InstanceId].ToList(), ct));
+        }
+        return observed;
+    }
+
+    private async Task<ObservedContainer> ConvergeOneAsync(string hostId, PlannedContainer planned, List<ContainerListResponse> current, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var stale in current.Where(c => SpecHashOf(c) != planned.SpecHash))
+            {
+                await RemoveAsync(stale, "its spec changed", ct);
+            }
+            var keep = current.FirstOrDefault(c => SpecHashOf(c) == planned.SpecHash);
+            var id = keep?.ID ?? await CreateAsync(hostId, planned, ct);
+            if (keep?.State != "running")
+            {
+                await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
+            }
+            return await ObserveAsync(planned, id, ct);
+        }
+        catch (DockerApiException e)
+        {
+            log.LogWarning("Instance {InstanceId}: {Error}", planned.InstanceId, e.ResponseBody);
+            return new ObservedContainer(planned.InstanceId, null, ContainerStates.Error, DockerError(e));
+        }
+    }
+
+    private async Task<string> CreateAsync(string hostId, PlannedContainer planned, CancellationToken ct)
+    {
+        await EnsureImageAsync(planned.Image, ct);
+        try
+        {
+            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(hostId, planned), ct);
+            log.LogInformation("Created {Name} ({Id})", ContainerSpec.NameOf(planned), created.ID[..12]);
+            return created.ID;
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // Created by an earlier run whose answer we never saw: the name is the instance's own.
+            var found = await docker.Containers.InspectContainerAsync(ContainerSpec.NameOf(planned), ct);
+            return found.ID;
+        }
+    }
+
+    /// <summary>Pulls only when the image is not on the host already.</summary>
+    private async Task EnsureImageAsync(string image, CancellationToken ct)
+    {
+        try
+        {
+            await docker.Images.InspectImageAsync(image, ct);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            log.LogInformation("Pulling {Image}", image);
+            await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image }, null, new Progress<JSONMessage>(), ct);
+        }
+    }
+
+    private async Task<ObservedContainer> ObserveAsync(PlannedContainer planned, string id, CancellationToken ct)
+    {
+        var inspected = await docker.Containers.InspectContainerAsync(id, ct);
+        var state = inspected.State ?? new State { Status = "unknown" };
+        return state.Status switch
+        {
+            "running" => new ObservedContainer(planned.InstanceId, id, ContainerStates.Running, null),
+            "created" or "restarting" => new ObservedContainer(planned.InstanceId, id, ContainerStates.Starting, NonEmpty(state.Error)),
+            _ => new ObservedContainer(planned.InstanceId, id, ContainerStates.Stopped,
+                NonEmpty(state.Error) ?? $"exited with code {state.ExitCode}"),
+        };
+    }
+
+    private async Task<IList<ContainerListResponse>> ListOwnedAsync(string hostId, CancellationToken ct) =>
+        await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{Labels.Host}={hostId}"] = true },
+            },
+        }, ct);
+
+    private async Task RemoveAsync(ContainerListResponse container, string why, CancellationToken ct)
+    {
+        try
+        {
+            await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, ct);
+            log.LogInformation("Removed {Name}: {Why}", container.Names.FirstOrDefault(), why);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Already gone: what we wanted.
+        }
+    }
+
+    private static string InstanceOf(ContainerListResponse c) => c.Labels.TryGetValue(Labels.Instance, out var v) ? v : "";
+
+    private static string SpecHashOf(ContainerListResponse c) => c.Labels.TryGetValue(Labels.SpecHash, out var v) ? v : "";
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    /// <summary>Docker's own message ("port is already allocated", "No such image"), not the HTTP wrapping.</summary>
+    private static string DockerError(DockerApiException e)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(e.ResponseBody ?? "");
+            if (body.RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
+            {
+                return text;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not Docker's JSON error shape; fall through.
+        }
+        return string.IsNullOrWhiteSpace(e.ResponseBody) ? e.Message : e.ResponseBody.Trim();
+    }
+}

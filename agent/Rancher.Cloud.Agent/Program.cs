@@ -1,0 +1,42 @@
+using Docker.DotNet;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rancher.Cloud.Agent;
+
+// rancher-cloud-agent --url <control plane> --token <registration token> [--state-dir DIR] [--docker unix:///var/run/docker.sock]
+var switches = new Dictionary<string, string>
+{
+    ["--url"] = "Agent:Url",
+    ["--token"] = "Agent:Token",
+    ["--state-dir"] = "Agent:StateDir",
+    ["--docker"] = "Agent:Docker",
+    ["--hostname"] = "Agent:Hostname",
+    ["--poll-interval"] = "Agent:PollInterval",
+    ["--heartbeat-interval"] = "Agent:HeartbeatInterval",
+};
+var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
+builder.Configuration.AddEnvironmentVariables("RANCHER_AGENT_").AddCommandLine(args, switches);
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+builder.Services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSection("Agent")).Bind(builder.Configuration)
+    .Validate(o => Uri.TryCreate(o.Url, UriKind.Absolute, out _), "--url must be the control plane's absolute URL");
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IDockerClient>(sp =>
+    new DockerClientBuilder().WithEndpoint(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Docker)).Build());
+builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url));
+builder.Services.AddSingleton(sp => new HostFactsReader(sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.Hostname));
+builder.Services.AddSingleton<ContainerReconciler>();
+builder.Services.AddHostedService<AgentLoop>();
+
+try
+{
+    await builder.Build().RunAsync();
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync(string.Join(Environment.NewLine, e.Failures));
+    return 64;
+}
+return Environment.ExitCode;

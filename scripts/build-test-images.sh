@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the images the tests and benchmarks run, locally: no registry, nothing pulled.
+# rancher-cloud-test/web:1 — static busybox with httpd serving /www (and /cgi-bin/env
+# printing the container's environment), as its default command.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ensure_packages busybox-static
+
+build_web() {
+  local root; root=$(mktemp -d)
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root/bin" "$root/www/cgi-bin" "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for tool in sh httpd echo sleep cat ls wget nc env hostname kill ps; do ln -s busybox "$root/bin/$tool"; done
+  echo "rancher-cloud-test web" >"$root/www/index.html"
+  printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\nenv\n' >"$root/www/cgi-bin/env"
+  chmod +x "$root/www/cgi-bin/env"
+  tar -C "$root" -c . | docker import \
+    --change 'CMD ["/bin/httpd","-f","-p","80","-h","/www"]' \
+    --change 'EXPOSE 80' - rancher-cloud-test/web:1 >/dev/null
+}
+
+build_web
+say "built rancher-cloud-test/web:1"

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs the embedded default: Azurite, the control plane on http://127.0.0.1:8080 and one
+# agent on the local Docker Engine. State lives in .state/ and survives a restart.
+# Ctrl-C stops what this script started, and nothing else.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+STATE="$REPO/.state"
+URL="http://127.0.0.1:8080"
+mkdir -p "$STATE"
+
+ensure_dotnet
+ensure_packages curl jq
+ensure_dockerd "$STATE/dockerd.log"
+ensure_azurite
+port_free 8080 || fail "port 8080 is in use: stop what listens there and retry"
+
+STARTED=()
+stop_started() {
+  trap - INT TERM EXIT
+  say "stopping what run.sh started"
+  for pid in "${STARTED[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$STARTED_DOCKERD" ]; then kill "$STARTED_DOCKERD" 2>/dev/null || true; fi
+}
+trap stop_started INT TERM EXIT
+
+say "building"
+dotnet build "$REPO/Rancher.Cloud.sln" -c Release -v quiet -nologo >"$STATE/build.log" 2>&1 || { cat "$STATE/build.log"; fail "build failed"; }
+
+start_azurite "$STATE/azurite" 10000 10001 10002
+STARTED+=("$AZURITE_PID")
+
+# The admin key: RANCHER_CLOUD_ADMIN_KEY when set, otherwise generated once and kept.
+if [ -z "${RANCHER_CLOUD_ADMIN_KEY:-}" ]; then
+  if [ ! -s "$STATE/admin-key" ]; then
+    (umask 077; head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$STATE/admin-key")
+  fi
+  RANCHER_CLOUD_ADMIN_KEY=$(cat "$STATE/admin-key")
+fi
+export RANCHER_CLOUD_ADMIN_KEY
+
+AzureWebJobsStorage=$(storage_connection 10000 10001 10002) RancherCloud__PublicUrl="$URL" \
+  dotnet "$REPO/functions/Rancher.Cloud.SelfHost/bin/Release/net10.0/Rancher.Cloud.SelfHost.dll" --urls "$URL" \
+  >"$STATE/control-plane.log" 2>&1 &
+STARTED+=("$!")
+wait_port 8080 60 || { tail -20 "$STATE/control-plane.log"; fail "the control plane did not start; see $STATE/control-plane.log"; }
+
+api() { curl -fsS -H "Authorization: Bearer $RANCHER_CLOUD_ADMIN_KEY" -H 'Content-Type: application/json' "$@"; }
+
+# The local agent registers once; afterwards its identity in .state/agent is enough.
+AGENT_ARGS=(--url "$URL" --state-dir "$STATE/agent")
+if [ ! -s "$STATE/agent/identity.json" ]; then
+  ENV_ID=$(api "$URL/api/v1/environments" | jq -r '.items[] | select(.name == "local") | .id')
+  [ -n "$ENV_ID" ] || ENV_ID=$(api -X POST "$URL/api/v1/environments" -d '{"name":"local"}' | jq -r .id)
+  TOKEN=$(api -X POST "$URL/api/v1/environments/$ENV_ID/registrationTokens" | jq -r .token)
+  AGENT_ARGS+=(--token "$TOKEN")
+fi
+dotnet "$REPO/agent/Rancher.Cloud.Agent/bin/Release/net10.0/Rancher.Cloud.Agent.dll" "${AGENT_ARGS[@]}" >"$STATE/agent.log" 2>&1 &
+STARTED+=("$!")
+
+cat <<INFO
+
+  Rancher.Cloud is running.
+    URL:        $URL/api/v1
+    Admin key:  $RANCHER_CLOUD_ADMIN_KEY
+    Logs:       $STATE/{control-plane,agent,azurite/azurite}.log
+  Try:  curl -H "Authorization: Bearer \$KEY" $URL/api/v1/environments
+  Ctrl-C stops it.
+
+INFO
+wait -n "${STARTED[@]}" || true
+say "a process exited; see the logs in $STATE"
