@@ -80,7 +80,7 @@ public sealed class ReconcilePlanner
                 continue;
             }
 
-            var status = PlaceMissing(service, existing, views, added, ref changes);
+            var status = PlaceMissing(service, existing, views, added, removed.Count, ref changes, out var pending);
             var stored = snapshot.Statuses.GetValueOrDefault(service.Id) ?? ServiceStatus.Placed;
             if (!status.SameAs(stored))
             {
@@ -90,7 +90,7 @@ public sealed class ReconcilePlanner
             {
                 visited++;
             }
-            if (added.Count + removed.Count >= MaxInstanceChanges && status.Unplaced > 0)
+            if (pending > 0)
             {
                 moreWork = true;
             }
@@ -101,10 +101,11 @@ public sealed class ReconcilePlanner
     }
 
     private ServiceStatus PlaceMissing(
-        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, ref int changes)
+        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount, ref int changes, out int pending)
     {
         var taken = existing.Select(i => i.Slot).ToHashSet();
         var unplaced = 0;
+        pending = 0;
         IReadOnlyList<Rejection> reasons = [];
         for (var slot = 1; slot <= service.Scale; slot++)
         {
@@ -112,9 +113,10 @@ public sealed class ReconcilePlanner
             {
                 continue;
             }
-            if (added.Count >= MaxInstanceChanges)
+            if (added.Count + removedCount >= MaxInstanceChanges)
             {
-                // Not attempted in this step: counted as pending, not as refused.
+                // Not attempted in this step: pending for the next one, not refused.
+                pending++;
                 continue;
             }
             var placement = scheduler.Place(service, views);

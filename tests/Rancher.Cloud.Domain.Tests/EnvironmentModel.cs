@@ -1,0 +1,70 @@
+using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Reconcile;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Tests;
+
+/// <summary>
+/// An environment's state held in memory, applying steps the way the table store does, so
+/// tests can run the planner to a fixed point.
+/// </summary>
+internal sealed class EnvironmentModel
+{
+    private readonly ReconcilePlanner planner = new(Scheduling.Scheduler.Default, new SequentialIds());
+
+    public List<Service> Services { get; } = [];
+    public List<Instance> Instances { get; } = [];
+    public List<Host> Hosts { get; } = [];
+    public Dictionary<string, StoredPlan> Plans { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, Contracts.HostPlan> PlanContents { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ServiceStatus> Statuses { get; } = new(StringComparer.Ordinal);
+
+    public EnvironmentSnapshot Snapshot() => new(Services.ToList(), Instances.ToList(), Hosts.ToList(), Plans.ToDictionary(), Statuses.ToDictionary());
+
+    public ReconcileStep Step()
+    {
+        var step = planner.NextStep(Snapshot(), Given.Now);
+        Apply(step);
+        return step;
+    }
+
+    /// <summary>Steps until nothing changes; returns how many steps did something.</summary>
+    public int Settle(int limit = 1000)
+    {
+        for (var steps = 0; steps < limit; steps++)
+        {
+            if (Step().IsEmpty)
+            {
+                return steps;
+            }
+        }
+        throw new InvalidOperationException($"not settled after {limit} steps");
+    }
+
+    public void SetScale(string serviceId, int scale) => Replace(serviceId, s => s with { Scale = scale });
+
+    public void Delete(string serviceId) => Replace(serviceId, s => s with { Deleting = true });
+
+    private void Replace(string serviceId, Func<Service, Service> change)
+    {
+        var i = Services.FindIndex(s => s.Id == serviceId);
+        Services[i] = change(Services[i]);
+    }
+
+    private void Apply(ReconcileStep step)
+    {
+        var removed = step.Removed.Select(r => r.Id).ToHashSet();
+        Instances.RemoveAll(i => removed.Contains(i.Id));
+        Instances.AddRange(step.Added);
+        Services.RemoveAll(s => step.PurgedServices.Contains(s.Id));
+        foreach (var (id, status) in step.Statuses)
+        {
+            Statuses[id] = status;
+        }
+        foreach (var revision in step.Plans)
+        {
+            Plans[revision.Plan.HostId] = new StoredPlan(revision.Plan.Version, revision.ContentHash);
+            PlanContents[revision.Plan.HostId] = revision.Plan;
+        }
+    }
+}
