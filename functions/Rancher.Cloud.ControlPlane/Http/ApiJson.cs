@@ -24,43 +24,45 @@ public static class ApiJson
     {
         if (request.ContentLength is > MaxBodyBytes)
         {
-            return Failure.Invalid("", $"the body must be at most {MaxBodyBytes} bytes");
+            return Failure.Invalid("body", $"the body must be at most {MaxBodyBytes} bytes");
         }
         if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             && !type.StartsWith("application/merge-patch+json", StringComparison.OrdinalIgnoreCase))
         {
-            return Failure.Invalid("", $"the body must be application/json, not {type}");
+            return Failure.Invalid("body", $"the body must be application/json, not {type}");
         }
         try
         {
             var value = await JsonSerializer.DeserializeAsync<T>(request.Body, StrictOptions, ct);
-            return value is null ? Failure.Invalid("", "a JSON object is required") : value;
+            return value is null ? Failure.Invalid("body", "a JSON object is required") : value;
         }
         catch (JsonException e)
         {
-            return Failure.Invalid(FieldOf(e.Path), ReasonOf(e));
+            return Failure.Invalid(FieldOf(e), ReasonOf(e));
         }
     }
 
-    private static string FieldOf(string? path) =>
-        path is null or "$" ? "" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+    /// <summary>A field of the right shape but wrong value is named; broken JSON is the body's fault.</summary>
+    private static bool IsAboutField(JsonException e) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+        || e.Message.Contains("could not be converted", StringComparison.Ordinal);
+
+    private static string FieldOf(JsonException e) =>
+        !IsAboutField(e) || e.Path is null or "$" ? "body"
+        : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
 
     private static string ReasonOf(JsonException e)
     {
-        var message = e.Message;
-        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
         {
             return "is not a known field";
         }
-        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
             return "has the wrong type";
         }
-        if (e.Path is null or "$" && e.BytePositionInLine is { } position)
-        {
-            return $"the body is not valid JSON (line {(e.LineNumber ?? 0) + 1}, position {position + 1})";
-        }
-        return "is not valid JSON here";
+        var where = e.BytePositionInLine is { } position ? $" (line {(e.LineNumber ?? 0) + 1}, position {position + 1})" : "";
+        return $"the body is not valid JSON{where}";
     }
 
     private static JsonSerializerOptions Create(bool strict)

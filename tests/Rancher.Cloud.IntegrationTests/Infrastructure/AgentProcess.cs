@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real agent, started as its own process (as it runs on a customer's host) against the
+/// local Docker Engine, with its own state folder. Disposing it kills it and removes the
+/// containers it owned.
+/// </summary>
+public sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<string> output = new();
+    private readonly string url;
+    private Process? process;
+
+    private AgentProcess(string url, string stateDir)
+    {
+        this.url = url;
+        StateDir = stateDir;
+    }
+
+    public string StateDir { get; }
+
+    public string HostId { get; private set; } = "";
+
+    public string Credential { get; private set; } = "";
+
+    public string Log => string.Join(Environment.NewLine, output);
+
+    /// <summary>Starts a new agent that registers with <paramref name="token"/>, and waits until it has.</summary>
+    public static async Task<AgentProcess> RegisterAsync(string url, string token)
+    {
+        var agent = new AgentProcess(url, Directory.CreateTempSubdirectory("rancher-cloud-agent-").FullName);
+        agent.Start(token);
+        await agent.WaitForIdentityAsync();
+        return agent;
+    }
+
+    /// <summary>Starts the agent again with the identity it kept; no token.</summary>
+    public void Restart()
+    {
+        Kill();
+        Start(token: null);
+    }
+
+    public void Start(string? token)
+    {
+        var dll = Repo.Output("agent/Rancher.Cloud.Agent", "Rancher.Cloud.Agent.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "--url", url, "--state-dir", StateDir, "--poll-interval", "00:00:03" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (token is not null)
+        {
+            start.ArgumentList.Add("--token");
+            start.ArgumentList.Add(token);
+        }
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => process?.HasExited ?? true;
+
+    public int ExitCode => process!.ExitCode;
+
+    /// <summary>Kills the agent at once (SIGKILL), as a crash or power loss would.</summary>
+    public void Kill()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            output.Enqueue(line);
+        }
+    }
+
+    private async Task WaitForIdentityAsync()
+    {
+        var path = Path.Combine(StateDir, "identity.json");
+        await Wait.UntilAsync(() => Task.FromResult(File.Exists(path) || HasExited), TimeSpan.FromSeconds(60), "the agent to register");
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException("The agent exited without registering:\n" + Log);
+        }
+        using var identity = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        HostId = identity.RootElement.GetProperty(nameof(HostId)).GetString()!;
+        Credential = identity.RootElement.GetProperty(nameof(Credential)).GetString()!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        process?.Dispose();
+        if (HostId.Length > 0)
+        {
+            await LocalDocker.RemoveOwnedByAsync(HostId);
+        }
+        Directory.Delete(StateDir, recursive: true);
+    }
+}

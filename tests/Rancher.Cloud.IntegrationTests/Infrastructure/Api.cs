@@ -1,0 +1,78 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+
+/// <summary>A thin HTTP client for the public API: raw responses, so tests see exactly what users see.</summary>
+public sealed class Api : IDisposable
+{
+    private readonly HttpClient http;
+
+    public Api(string baseUrl, string? bearer)
+    {
+        http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/api/v1/"), Timeout = TimeSpan.FromSeconds(60) };
+        if (bearer is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path) => http.GetAsync(path);
+
+    public Task<HttpResponseMessage> PostAsync(string path, object? body = null) =>
+        http.PostAsync(path, body is null ? null : JsonContent.Create(body));
+
+    public Task<HttpResponseMessage> PostRawAsync(string path, string body, string contentType = "application/json") =>
+        http.PostAsync(path, new StringContent(body, Encoding.UTF8, contentType));
+
+    public Task<HttpResponseMessage> PatchAsync(string path, object body) => http.PatchAsync(path, JsonContent.Create(body));
+
+    public Task<HttpResponseMessage> DeleteAsync(string path) => http.DeleteAsync(path);
+
+    /// <summary>The JSON body of a response that must have succeeded.</summary>
+    public static async Task<JsonNode> OkAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {response.ReasonPhrase}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    public async Task<JsonNode> GetOkAsync(string path) => await OkAsync(await GetAsync(path));
+
+    public async Task<string> CreateEnvironmentAsync(string name) =>
+        (string)(await OkAsync(await PostAsync("environments", new { name })))["id"]!;
+
+    public async Task<JsonNode> CreateTokenAsync(string envId) =>
+        await OkAsync(await PostAsync($"environments/{envId}/registrationTokens"));
+
+    public async Task<JsonNode> CreateServiceAsync(string envId, object service) =>
+        await OkAsync(await PostAsync($"environments/{envId}/services", service));
+
+    public async Task<JsonNode> ServiceAsync(string envId, string serviceId) =>
+        await GetOkAsync($"environments/{envId}/services/{serviceId}");
+
+    /// <summary>Registers a host by hand, as an agent would, without running one.</summary>
+    public async Task<RegistrationResponse> RegisterHostAsync(string envId, string hostname = "test-host")
+    {
+        var token = (string)(await CreateTokenAsync(envId))["token"]!;
+        using var response = await PostAsync("agent/register", new RegistrationRequest(token, new HostFacts(hostname, "20.10.24", 2, 1L << 30, "Debian", "x86_64")));
+        return (await OkAsync(response)).Deserialize<RegistrationResponse>(Json)!;
+    }
+
+    /// <summary>A problem+json body, checked to be one.</summary>
+    public static async Task<JsonNode> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    public static string[] Fields(JsonNode problem) =>
+        problem["errors"] is JsonObject errors ? errors.Select(e => e.Key).ToArray() : [];
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public void Dispose() => http.Dispose();
+}

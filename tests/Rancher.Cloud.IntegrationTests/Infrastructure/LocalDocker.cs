@@ -1,0 +1,35 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+
+/// <summary>What the tests check against: the local Docker Engine itself, through Docker.DotNet.</summary>
+public static class LocalDocker
+{
+    public const string TestImage = "rancher-cloud-test/web:1";
+
+    public static IDockerClient Client { get; } = new DockerClientBuilder().WithEndpoint(new Uri("unix:///var/run/docker.sock")).Build();
+
+    /// <summary>Every container carrying the platform's labels for this host, running or not.</summary>
+    public static async Task<IList<ContainerListResponse>> OwnedByAsync(string hostId) =>
+        await Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{Labels.Host}={hostId}"] = true },
+            },
+        });
+
+    public static async Task<List<ContainerListResponse>> OfServiceAsync(string hostId, string serviceId) =>
+        (await OwnedByAsync(hostId)).Where(c => c.Labels[Labels.Service] == serviceId).ToList();
+
+    public static async Task RemoveOwnedByAsync(string hostId)
+    {
+        foreach (var container in await OwnedByAsync(hostId))
+        {
+            await Client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        }
+    }
+}
