@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -14,6 +15,8 @@ namespace Rancher.Cloud.Agent;
 /// </summary>
 public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerReconciler> log)
 {
+    private const int Parallelism = 4;
+
     public async Task<IReadOnlyList<ObservedContainer>> ConvergeAsync(HostPlan plan, CancellationToken ct)
     {
         var existing = await ListOwnedAsync(plan.HostId, ct);
@@ -24,16 +27,23 @@ public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerR
             await RemoveAsync(orphan, "no longer planned", ct);
         }
 
-        var observed = new List<ObservedContainer>(planned.Count);
+        var observed = new ObservedContainer[plan.Containers.Count];
         var byInstance = existing.ToLookup(InstanceOf, StringComparer.Ordinal);
-        foreach (var container in plan.Containers)
-        {
-            observed.Add(await ConvergeOneAsync(plan.HostId, container, byInstance[container.InstanceId].ToList(), ct));
-        }
+        var images = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        // A few at a time: Docker serialises much of its work, but overlapping the round trips pays.
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, plan.Containers.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+            async (i, token) =>
+            {
+                var container = plan.Containers[i];
+                observed[i] = await ConvergeOneAsync(plan.HostId, container, byInstance[container.InstanceId].ToList(), images, token);
+            });
         return observed;
     }
 
-    private async Task<ObservedContainer> ConvergeOneAsync(string hostId, PlannedContainer planned, List<ContainerListResponse> current, CancellationToken ct)
+    private async Task<ObservedContainer> ConvergeOneAsync(
+        string hostId, PlannedContainer planned, List<ContainerListResponse> current, ConcurrentDictionary<string, bool> images, CancellationToken ct)
     {
         try
         {
@@ -42,7 +52,7 @@ public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerR
                 await RemoveAsync(stale, "its spec changed", ct);
             }
             var keep = current.FirstOrDefault(c => SpecHashOf(c) == planned.SpecHash);
-            var id = keep?.ID ?? await CreateAsync(hostId, planned, ct);
+            var id = keep?.ID ?? await CreateAsync(hostId, planned, images, ct);
             if (keep?.State != "running")
             {
                 await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
@@ -56,9 +66,13 @@ public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerR
         }
     }
 
-    private async Task<string> CreateAsync(string hostId, PlannedContainer planned, CancellationToken ct)
+    private async Task<string> CreateAsync(string hostId, PlannedContainer planned, ConcurrentDictionary<string, bool> images, CancellationToken ct)
     {
-        await EnsureImageAsync(planned.Image, ct);
+        if (!images.ContainsKey(planned.Image))
+        {
+            await EnsureImageAsync(planned.Image, ct);
+            images[planned.Image] = true; // checked once per pass, not once per container
+        }
         try
         {
             var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(hostId, planned), ct);

@@ -33,9 +33,16 @@ public sealed class QueueTriggers(
                 log.LogWarning(e, "Polling queue {Queue} failed; retrying", name);
                 messages = [];
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
             if (messages.Length == 0)
             {
-                await Task.Delay(delay, stoppingToken);
+                if (!await Pause.ForAsync(delay, stoppingToken))
+                {
+                    return;
+                }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
                 continue;
             }

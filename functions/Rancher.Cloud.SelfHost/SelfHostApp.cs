@@ -18,7 +18,10 @@ public static class SelfHostApp
 {
     public static Assembly FunctionsAssembly => typeof(EnvironmentsApi).Assembly;
 
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? settings = null)
+    /// <param name="args">Command-line arguments (e.g. <c>--urls</c>).</param>
+    /// <param name="settings">Settings layered over configuration (tests, benchmarks).</param>
+    /// <param name="decorate">Last say over the services, e.g. to wrap a service with measurements.</param>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? decorate = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (settings is not null)
@@ -48,6 +51,7 @@ public static class SelfHostApp
                     break;
             }
         }
+        decorate?.Invoke(builder.Services);
         var app = builder.Build();
         foreach (var function in functions)
         {

@@ -18,7 +18,10 @@ public sealed class TimerTriggers(IServiceProvider services, FunctionEntry funct
             {
                 return;
             }
-            await Task.Delay(next.Value - DateTime.UtcNow, stoppingToken);
+            if (!await Pause.ForAsync(next.Value - DateTime.UtcNow, stoppingToken))
+            {
+                return;
+            }
             var info = new TimerInfo { ScheduleStatus = new ScheduleStatus { Last = last ?? DateTime.MinValue, Next = next.Value, LastUpdated = DateTime.UtcNow } };
             last = next;
             try

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Rancher.Cloud.IntegrationTests.Infrastructure;
+using Rancher.Cloud.Harness;
 using Rancher.Cloud.SelfHost;
 
 namespace Rancher.Cloud.IntegrationTests;

@@ -1,5 +1,6 @@
 using System.Net;
 using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
 namespace Rancher.Cloud.IntegrationTests;

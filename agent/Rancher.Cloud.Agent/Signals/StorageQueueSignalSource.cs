@@ -10,7 +10,7 @@ namespace Rancher.Cloud.Agent.Signals;
 public sealed class StorageQueueSignalSource(Uri queueUri) : ISignalSource
 {
     private static readonly TimeSpan Fastest = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan Slowest = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Slowest = TimeSpan.FromMilliseconds(500);
     private readonly QueueClient queue = new(queueUri, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
     private TimeSpan interval = Fastest;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rancher.Cloud.Contracts;
 
+
 namespace Rancher.Cloud.IntegrationTests.Infrastructure;
 
 /// <summary>A thin HTTP client for the public API: raw responses, so tests see exactly what users see.</summary>

@@ -1,5 +1,7 @@
 using Rancher.Cloud.SelfHost;
 
+using Rancher.Cloud.Harness;
+
 namespace Rancher.Cloud.IntegrationTests.Infrastructure;
 
 /// <summary>

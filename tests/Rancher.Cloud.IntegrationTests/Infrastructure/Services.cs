@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 
+using Rancher.Cloud.Harness;
+
 namespace Rancher.Cloud.IntegrationTests.Infrastructure;
 
 /// <summary>Waiting on a service's view as users see it through the API.</summary>

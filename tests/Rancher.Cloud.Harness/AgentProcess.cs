@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+namespace Rancher.Cloud.Harness;
 
 /// <summary>
 /// The real agent, started as its own process (as it runs on a customer's host) against the
@@ -13,11 +13,13 @@ public sealed class AgentProcess : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> output = new();
     private readonly string url;
+    private readonly TimeSpan pollInterval;
     private Process? process;
 
-    private AgentProcess(string url, string stateDir)
+    private AgentProcess(string url, string stateDir, TimeSpan pollInterval)
     {
         this.url = url;
+        this.pollInterval = pollInterval;
         StateDir = stateDir;
     }
 
@@ -30,9 +32,12 @@ public sealed class AgentProcess : IAsyncDisposable
     public string Log => string.Join(Environment.NewLine, output);
 
     /// <summary>Starts a new agent that registers with <paramref name="token"/>, and waits until it has.</summary>
-    public static async Task<AgentProcess> RegisterAsync(string url, string token)
+    /// <param name="url">The control plane.</param>
+    /// <param name="token">A registration token.</param>
+    /// <param name="pollInterval">How often the agent polls without a signal; 3 s unless given.</param>
+    public static async Task<AgentProcess> RegisterAsync(string url, string token, TimeSpan? pollInterval = null)
     {
-        var agent = new AgentProcess(url, Directory.CreateTempSubdirectory("rancher-cloud-agent-").FullName);
+        var agent = new AgentProcess(url, Directory.CreateTempSubdirectory("rancher-cloud-agent-").FullName, pollInterval ?? TimeSpan.FromSeconds(3));
         agent.Start(token);
         await agent.WaitForIdentityAsync();
         return agent;
@@ -50,7 +55,7 @@ public sealed class AgentProcess : IAsyncDisposable
         var dll = Repo.Output("agent/Rancher.Cloud.Agent", "Rancher.Cloud.Agent.dll");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { dll, "--url", url, "--state-dir", StateDir, "--poll-interval", "00:00:03" },
+            ArgumentList = { dll, "--url", url, "--state-dir", StateDir, "--poll-interval", pollInterval.ToString() },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

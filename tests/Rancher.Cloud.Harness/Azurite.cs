@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+namespace Rancher.Cloud.Harness;
 
 /// <summary>
 /// A real Azurite (Table, Queue, Blob) on free loopback ports with its own temporary data

@@ -1,7 +1,7 @@
-namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+namespace Rancher.Cloud.Harness;
 
 /// <summary>Polls a condition the system reaches eventually, failing with what was awaited.</summary>
-internal static class Wait
+public static class Wait
 {
     public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
         await ForAsync(async () => await condition() ? "" : null, timeout, what);

@@ -2,7 +2,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Rancher.Cloud.Contracts;
 
-namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+namespace Rancher.Cloud.Harness;
 
 /// <summary>What the tests check against: the local Docker Engine itself, through Docker.DotNet.</summary>
 public static class LocalDocker

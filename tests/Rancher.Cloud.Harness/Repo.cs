@@ -1,9 +1,9 @@
 using System.Reflection;
 
-namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+namespace Rancher.Cloud.Harness;
 
 /// <summary>Paths inside the repository and the build configuration the tests were built with.</summary>
-internal static class Repo
+public static class Repo
 {
     public static string Root { get; } = FindRoot();
 

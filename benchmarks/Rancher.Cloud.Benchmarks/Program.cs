@@ -1,0 +1,21 @@
+using System.Globalization;
+using Rancher.Cloud.Benchmarks;
+
+// dotnet run -c Release --project benchmarks/Rancher.Cloud.Benchmarks -- deploy [--count 20] [--rounds 5]
+// (or scripts/bench.sh deploy, which first makes sure Docker, Azurite and the test image are there)
+var command = args.FirstOrDefault() ?? "deploy";
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+switch (command)
+{
+    case "deploy":
+        await DeployBenchmark.RunAsync(Option("--count", 20), Option("--rounds", 5));
+        return 0;
+    default:
+        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy");
+        return 64;
+}
