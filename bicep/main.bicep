@@ -1,0 +1,89 @@
+// Rancher.Cloud control plane in production: a Function app (isolated worker, .NET 10)
+// over one Storage account (tables, internal queues, blobs) and a Service Bus namespace
+// for agent signals. Deploy: az deployment group create -g <rg> -f bicep/main.bicep -p adminKey=<key>
+targetScope = 'resourceGroup'
+
+@description('Short name prefix for every resource.')
+@minLength(3)
+@maxLength(11)
+param prefix string = 'rcloud'
+
+param location string = resourceGroup().location
+
+@description('The operator admin API key; stored as an app setting (use a Key Vault reference in production).')
+@secure()
+param adminKey string
+
+var suffix = uniqueString(resourceGroup().id)
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: toLower('${prefix}${suffix}')
+  location: location
+  sku: { name: 'Standard_ZRS' }
+  kind: 'StorageV2'
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    allowBlobPublicAccess: false
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource bus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: '${prefix}-${suffix}'
+  location: location
+  sku: { name: 'Standard', tier: 'Standard' }
+  properties: { minimumTlsVersion: '1.2' }
+}
+
+// The control plane creates per-environment queues and sends; agents get listen-only SAS tokens
+// signed with this rule's key, scoped to their environment's queue.
+resource busRule 'Microsoft.ServiceBus/namespaces/authorizationRules@2022-10-01-preview' = {
+  parent: bus
+  name: 'control-plane'
+  properties: { rights: [ 'Manage', 'Send', 'Listen' ] }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+  name: '${prefix}-plan-${suffix}'
+  location: location
+  sku: { name: 'Y1', tier: 'Dynamic' }
+  kind: 'functionapp'
+  properties: { reserved: true }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${prefix}-ai-${suffix}'
+  location: location
+  kind: 'web'
+  properties: { Application_Type: 'web' }
+}
+
+var storageConnection = 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}'
+
+resource app 'Microsoft.Web/sites@2023-12-01' = {
+  name: '${prefix}-api-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      linuxFxVersion: 'DOTNET-ISOLATED|10.0'
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
+        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
+        { name: 'AzureWebJobsStorage', value: storageConnection }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'RANCHER_CLOUD_ADMIN_KEY', value: adminKey }
+        { name: 'RancherCloud__Signals', value: 'serviceBus' }
+        { name: 'RancherCloud__ServiceBusConnection', value: busRule.listKeys().primaryConnectionString }
+        { name: 'RancherCloud__PublicUrl', value: 'https://${prefix}-api-${suffix}.azurewebsites.net' }
+      ]
+    }
+  }
+}
+
+output apiUrl string = 'https://${app.properties.defaultHostName}/api/v1'
