@@ -46,6 +46,15 @@ ensure_dockerd() {
   if docker info >/dev/null 2>&1; then return 0; fi
   ensure_packages docker.io
   need_root
+  # A dockerd still shutting down holds its pid file; a crashed one leaves it behind.
+  local old; old=$(cat /var/run/docker.pid 2>/dev/null || true)
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+    say "waiting for the dockerd that is shutting down (pid $old)"
+    local until=$((SECONDS + 30))
+    while kill -0 "$old" 2>/dev/null && [ $SECONDS -lt $until ]; do sleep 0.5; done
+    docker info >/dev/null 2>&1 && return 0
+  fi
+  rm -f /var/run/docker.pid
   say "starting dockerd (log: $1)"
   # No systemd here: dockerd runs in the background, as its own process group.
   setsid dockerd >"$1" 2>&1 &
