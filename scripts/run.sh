@@ -22,7 +22,8 @@ stop_started() {
   for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$STARTED_DOCKERD" ]; then kill "$STARTED_DOCKERD" 2>/dev/null || true; fi
 }
-trap stop_started INT TERM EXIT
+trap 'stop_started; exit 130' INT TERM
+trap stop_started EXIT
 
 say "building"
 dotnet build "$REPO/Rancher.Cloud.sln" -c Release -v quiet -nologo >"$STATE/build.log" 2>&1 || { cat "$STATE/build.log"; fail "build failed"; }
@@ -57,6 +58,8 @@ if [ ! -s "$STATE/agent/identity.json" ]; then
 fi
 dotnet "$REPO/agent/Rancher.Cloud.Agent/bin/Release/net10.0/Rancher.Cloud.Agent.dll" "${AGENT_ARGS[@]}" >"$STATE/agent.log" 2>&1 &
 STARTED+=("$!")
+for _ in $(seq 1 60); do [ -s "$STATE/agent/identity.json" ] && break; sleep 0.5; done
+[ -s "$STATE/agent/identity.json" ] || { tail -20 "$STATE/agent.log"; fail "the local agent did not register; see $STATE/agent.log"; }
 
 cat <<INFO
 
@@ -69,4 +72,4 @@ cat <<INFO
 
 INFO
 wait -n "${STARTED[@]}" || true
-say "a process exited; see the logs in $STATE"
+say "a process exited on its own; see the logs in $STATE"
