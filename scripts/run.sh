@@ -17,7 +17,7 @@ port_free 8080 || fail "port 8080 is in use: stop what listens there and retry"
 STARTED=()
 stop_started() {
   trap - INT TERM EXIT
-  say "stopping what run.sh started"
+  say "stopping what run.sh started (logs: $STATE)"
   for pid in "${STARTED[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$STARTED_DOCKERD" ]; then kill "$STARTED_DOCKERD" 2>/dev/null || true; fi
@@ -71,5 +71,5 @@ cat <<INFO
   Ctrl-C stops it.
 
 INFO
+# Until Ctrl-C, or until one of them stops (then the rest are stopped too; see the logs).
 wait -n "${STARTED[@]}" || true
-say "a process exited on its own; see the logs in $STATE"
