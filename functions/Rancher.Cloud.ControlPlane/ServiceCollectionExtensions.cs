@@ -10,6 +10,7 @@ using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Signals;
 using Rancher.Cloud.ControlPlane.Storage;
+using Rancher.Cloud.ControlPlane.Tenancy;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Scheduling;
 
@@ -46,6 +47,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Reconciler>();
         services.AddSingleton<HostCredentials>();
         services.AddSingleton<RequestGate>();
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<TenantsService>();
+        services.AddSingleton<MembersService>();
+        services.AddSingleton<ApiKeysService>();
         services.AddSingleton<EnvironmentsService>();
         services.AddSingleton<HostsService>();
         services.AddSingleton<ServicesService>();

@@ -17,17 +17,8 @@ public sealed class AgentApi(RegistrationService registration, AgentService agen
     [Function(nameof(RegisterHost))]
     [Access(Audience.Anonymous)] // authenticated by the registration token in the body
     public async Task<IResult> RegisterHost(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/register")] HttpRequest req, CancellationToken ct)
-    {
-        var body = await ApiJson.ReadAsync<RegistrationRequest>(req, ct);
-        if (body.Failure is { } invalid)
-        {
-            return ApiResults.Problem(invalid);
-        }
-        return ApiResults.From(
-            await registration.RegisterAsync(body.Value!, ct),
-            r => Results.Json(r, ApiJson.Options, statusCode: StatusCodes.Status201Created));
-    }
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/register")] HttpRequest req, CancellationToken ct) =>
+        await ApiResults.CreatedAsync(req, (RegistrationRequest b) => registration.RegisterAsync(b, ct), ct);
 
     [Function(nameof(GetPlan))]
     [Access(Audience.Agent)]
@@ -49,26 +40,12 @@ public sealed class AgentApi(RegistrationService registration, AgentService agen
     [Function(nameof(ReportHost))]
     [Access(Audience.Agent)]
     public async Task<IResult> ReportHost(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/report")] HttpRequest req, CancellationToken ct)
-    {
-        var body = await ApiJson.ReadAsync<HostReport>(req, ct);
-        if (body.Failure is { } invalid)
-        {
-            return ApiResults.Problem(invalid);
-        }
-        return ApiResults.From(await agents.ReportAsync(req.Host(), body.Value!, ct), _ => Results.NoContent());
-    }
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/report")] HttpRequest req, CancellationToken ct) =>
+        await ApiResults.NoContentAsync(req, (HostReport b) => agents.ReportAsync(req.Host(), b, ct), ct);
 
     [Function(nameof(Heartbeat))]
     [Access(Audience.Agent)]
     public async Task<IResult> Heartbeat(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/heartbeat")] HttpRequest req, CancellationToken ct)
-    {
-        var body = await ApiJson.ReadAsync<Heartbeat>(req, ct);
-        if (body.Failure is { } invalid)
-        {
-            return ApiResults.Problem(invalid);
-        }
-        return ApiResults.Ok(await agents.HeartbeatAsync(req.Host(), body.Value!, ct));
-    }
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/heartbeat")] HttpRequest req, CancellationToken ct) =>
+        await ApiResults.OkAsync(req, (Heartbeat b) => agents.HeartbeatAsync(req.Host(), b, ct), ct);
 }

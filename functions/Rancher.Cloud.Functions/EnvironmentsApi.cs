@@ -15,22 +15,14 @@ public sealed class EnvironmentsApi(EnvironmentsService environments)
     [Function(nameof(CreateEnvironment))]
     [Access(Audience.Tenant)]
     public async Task<IResult> CreateEnvironment(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/environments")] HttpRequest req, CancellationToken ct)
-    {
-        var body = await ApiJson.ReadAsync<CreateEnvironmentRequest>(req, ct);
-        if (body.Failure is { } invalid)
-        {
-            return ApiResults.Problem(invalid);
-        }
-        var created = await environments.CreateAsync(req.Tenant(), body.Value!, ct);
-        return ApiResults.From(created, e => Results.Json(e, ApiJson.Options, statusCode: StatusCodes.Status201Created));
-    }
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/environments")] HttpRequest req, CancellationToken ct) =>
+        await ApiResults.CreatedAsync(req, (CreateEnvironmentRequest b) => environments.CreateAsync(req.Tenant(), b, ct), ct);
 
     [Function(nameof(ListEnvironments))]
-    [Access(Audience.Tenant)]
+    [Access(Audience.Tenant, OpenToEnvironmentKeys = true)]
     public async Task<IResult> ListEnvironments(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/environments")] HttpRequest req, CancellationToken ct) =>
-        Results.Json(await environments.ListAsync(req.Tenant(), ct), ApiJson.Options);
+        ApiResults.Page((await environments.ListAsync(req.Tenant(), ct)).Items, req);
 
     [Function(nameof(GetEnvironment))]
     [Access(Audience.Tenant)]

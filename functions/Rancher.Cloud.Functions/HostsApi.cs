@@ -16,5 +16,5 @@ public sealed class HostsApi(HostsService hosts)
     [Access(Audience.Tenant)]
     public async Task<IResult> ListHosts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/environments/{envId}/hosts")] HttpRequest req, string envId, CancellationToken ct) =>
-        ApiResults.Ok(await hosts.ListAsync(req.Tenant(), envId, ct));
+        ApiResults.Page(await hosts.ListAsync(req.Tenant(), envId, ct), req);
 }

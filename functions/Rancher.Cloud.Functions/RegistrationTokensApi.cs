@@ -20,5 +20,5 @@ public sealed class RegistrationTokensApi(RegistrationService registration)
         CancellationToken ct) =>
         ApiResults.From(
             await registration.CreateTokenAsync(req.Tenant(), envId, ct),
-            t => Results.Json(t, ApiJson.Options, statusCode: StatusCodes.Status201Created));
+            ApiResults.Created);
 }

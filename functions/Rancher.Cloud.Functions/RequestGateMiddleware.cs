@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Rancher.Cloud.ControlPlane.Access;
@@ -24,12 +25,19 @@ public sealed class RequestGateMiddleware(RequestGate gate) : IFunctionsWorkerMi
             return;
         }
         var access = AccessByEntryPoint.GetOrAdd(context.FunctionDefinition.EntryPoint, AccessOf);
+        // The gate scopes environment keys by the route's envId; hand it over from the binding data.
+        if (context.BindingContext.BindingData.TryGetValue(RequestGate.EnvironmentRouteValue, out var envId) && envId is not null)
+        {
+            http.Request.RouteValues[RequestGate.EnvironmentRouteValue] = envId.ToString();
+        }
         if (await gate.AdmitAsync(http, access) is { } refusal)
         {
             context.GetInvocationResult().Value = ApiResults.Problem(refusal);
             return;
         }
         await next(context);
+        var status = context.GetInvocationResult().Value is IStatusCodeHttpResult { StatusCode: { } code } ? code : http.Response.StatusCode;
+        await gate.CompleteAsync(http, context.FunctionDefinition.Name, status);
     }
 
     /// <summary>Finds the function method from its entry point ("Namespace.Type.Method") and reads its access rule.</summary>

@@ -23,22 +23,14 @@ public sealed class ServicesApi(ServicesService services)
     [Function(nameof(CreateService))]
     [Access(Audience.Tenant)]
     public async Task<IResult> CreateService(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest req, string envId, CancellationToken ct)
-    {
-        var draft = await ApiJson.ReadAsync<ServiceDraft>(req, ct);
-        if (draft.Failure is { } invalid)
-        {
-            return ApiResults.Problem(invalid);
-        }
-        var created = await services.CreateAsync(req.Tenant(), envId, draft.Value!, ct);
-        return ApiResults.From(created, s => Results.Json(s, ApiJson.Options, statusCode: StatusCodes.Status201Created));
-    }
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
+        await ApiResults.CreatedAsync(req, (ServiceDraft b) => services.CreateAsync(req.Tenant(), envId, b, ct), ct);
 
     [Function(nameof(ListServices))]
     [Access(Audience.Tenant)]
     public async Task<IResult> ListServices(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
-        ApiResults.Ok(await services.ListAsync(req.Tenant(), envId, ct));
+        ApiResults.Page(await services.ListAsync(req.Tenant(), envId, ct), req);
 
     [Function(nameof(GetService))]
     [Access(Audience.Tenant)]
@@ -49,15 +41,8 @@ public sealed class ServicesApi(ServicesService services)
     [Function(nameof(PatchService))]
     [Access(Audience.Tenant)]
     public async Task<IResult> PatchService(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct)
-    {
-        var patch = await ApiJson.ReadAsync<ServicePatch>(req, ct);
-        if (patch.Failure is { } invalid)
-        {
-            return ApiResults.Problem(invalid);
-        }
-        return ApiResults.Ok(await services.PatchAsync(req.Tenant(), envId, serviceId, patch.Value!, ct));
-    }
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
+        await ApiResults.OkAsync(req, (ServicePatch b) => services.PatchAsync(req.Tenant(), envId, serviceId, b, ct), ct);
 
     [Function(nameof(DeleteService))]
     [Access(Audience.Tenant)]

@@ -84,6 +84,7 @@ public static class SelfHostApp
             {
                 await typed.ExecuteAsync(context);
             }
+            await gate.CompleteAsync(context, function.Name, context.Response.StatusCode);
         }).WithName(function.Name);
     }
 }

@@ -23,4 +23,8 @@ public sealed record HostDetails(
     DateTimeOffset LastSeen);
 
 /// <summary>A page of results.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items);
+public sealed record Page<T>(IReadOnlyList<T> Items)
+{
+    /// <summary>The cursor of the next page; absent on the last.</summary>
+    public string? Next { get; init; }
+}

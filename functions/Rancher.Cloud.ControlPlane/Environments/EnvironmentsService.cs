@@ -66,7 +66,8 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
         var items = new List<EnvironmentView>();
         await foreach (var row in tables.Environments.QueryAsync<TableEntity>(r => r.PartitionKey == caller.TenantId, cancellationToken: ct))
         {
-            if (!row.RowKey.StartsWith(NamePrefix, StringComparison.Ordinal))
+            // An environment key lists only its own environment.
+            if (!row.RowKey.StartsWith(NamePrefix, StringComparison.Ordinal) && caller.Reaches(row.RowKey))
             {
                 items.Add(ToView(row));
             }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Domain.Errors;
 
 namespace Rancher.Cloud.ControlPlane.Http;
@@ -10,6 +11,47 @@ public static class ApiResults
         outcome.Failure is { } failure ? Problem(failure) : onSuccess(outcome.Value!);
 
     public static IResult Ok<T>(Outcome<T> outcome) => From(outcome, v => Results.Json(v, ApiJson.Options));
+
+    public static IResult Created<T>(T value) => Results.Json(value, ApiJson.Options, statusCode: StatusCodes.Status201Created);
+
+    /// <summary>Reads and checks the JSON body, hands it to one service call, answers 201 with what it made.</summary>
+    public static Task<IResult> CreatedAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> create, CancellationToken ct)
+        where TBody : class => WithBodyAsync(request, create, Created, ct);
+
+    /// <summary>Reads and checks the JSON body, hands it to one service call, answers 200 with its result.</summary>
+    public static Task<IResult> OkAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> change, CancellationToken ct)
+        where TBody : class => WithBodyAsync(request, change, v => Results.Json(v, ApiJson.Options), ct);
+
+    /// <summary>Reads and checks the JSON body, hands it to one service call, answers 204.</summary>
+    public static Task<IResult> NoContentAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> change, CancellationToken ct)
+        where TBody : class => WithBodyAsync(request, change, _ => Results.NoContent(), ct);
+
+    private static async Task<IResult> WithBodyAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> handle, Func<T, IResult> onSuccess, CancellationToken ct)
+        where TBody : class
+    {
+        var body = await ApiJson.ReadAsync<TBody>(request, ct);
+        return body.Failure is { } invalid ? Problem(invalid) : From(await handle(body.Value!), onSuccess);
+    }
+
+    public static IResult Page<T>(Outcome<Page<T>> outcome, HttpRequest request) => From(outcome, p => Page(p.Items, request));
+
+    /// <summary>One page of a list held in memory, by <c>?limit=</c> and <c>?cursor=</c>; problem+json for bad ones.</summary>
+    public static IResult Page<T>(IReadOnlyList<T> all, HttpRequest request)
+    {
+        var limit = ApiQuery.Limit(request) ?? ApiQuery.DefaultLimit;
+        if (limit is < 1 or > ApiQuery.MaxLimit)
+        {
+            return Problem(Failure.Invalid("limit", $"must be between 1 and {ApiQuery.MaxLimit}"));
+        }
+        var offset = 0;
+        if (ApiQuery.Cursor(request) is { } cursor && !OffsetCursor.TryRead(cursor, out offset))
+        {
+            return Problem(Failure.Invalid("cursor", "is not a cursor this list handed out"));
+        }
+        var items = all.Skip(offset).Take(limit).ToList();
+        var next = offset + items.Count < all.Count ? OffsetCursor.Write(offset + items.Count) : null;
+        return Results.Json(new Page<T>(items) { Next = next }, ApiJson.Options);
+    }
 
     public static IResult Problem(Failure failure)
     {

@@ -21,9 +21,21 @@ public sealed class Tables(TableServiceClient client)
     /// <summary>Registration tokens by hash.</summary>
     public TableClient RegistrationTokens { get; } = client.GetTableClient("registrationtokens");
 
+    /// <summary>Tenants: partition "tenant", row = tenant id, plus a name index.</summary>
+    public TableClient Tenants { get; } = client.GetTableClient("tenants");
+
+    /// <summary>Members of a tenant: partition = tenant id.</summary>
+    public TableClient Members { get; } = client.GetTableClient("members");
+
+    /// <summary>API keys (hashes only): partition = tenant id, row = key id.</summary>
+    public TableClient ApiKeys { get; } = client.GetTableClient("apikeys");
+
+    /// <summary>The audit log: partition = <see cref="AuditKey"/>, newest first.</summary>
+    public TableClient Audit { get; } = client.GetTableClient("audit");
+
     public async Task EnsureCreatedAsync(CancellationToken ct)
     {
-        foreach (var table in new[] { Environments, State, HostCredentials, RegistrationTokens })
+        foreach (var table in new[] { Environments, State, HostCredentials, RegistrationTokens, Tenants, Members, ApiKeys, Audit })
         {
             await table.CreateIfNotExistsAsync(ct);
         }
@@ -31,4 +43,7 @@ public sealed class Tables(TableServiceClient client)
 
     /// <summary>The partition key of an environment's state.</summary>
     public static string EnvironmentKey(string tenantId, string environmentId) => $"{tenantId}~{environmentId}";
+
+    /// <summary>The partition of the audit log of an environment, or of the tenant itself ("-").</summary>
+    public static string AuditKey(string tenantId, string? environmentId) => $"{tenantId}~{environmentId ?? "-"}";
 }

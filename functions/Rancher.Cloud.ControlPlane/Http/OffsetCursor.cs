@@ -1,0 +1,29 @@
+using System.Globalization;
+using System.Text;
+
+namespace Rancher.Cloud.ControlPlane.Http;
+
+/// <summary>An opaque cursor for lists paged by position. Opaque so it can change without breaking clients.</summary>
+public static class OffsetCursor
+{
+    private const string Prefix = "o1:";
+
+    public static string Write(int offset) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes(Prefix + offset.ToString(CultureInfo.InvariantCulture))).TrimEnd('=');
+
+    public static bool TryRead(string cursor, out int offset)
+    {
+        offset = 0;
+        try
+        {
+            var padded = cursor.PadRight(cursor.Length + ((4 - (cursor.Length % 4)) % 4), '=');
+            var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
+            return text.StartsWith(Prefix, StringComparison.Ordinal)
+                && int.TryParse(text[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out offset);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

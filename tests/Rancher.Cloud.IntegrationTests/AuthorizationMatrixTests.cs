@@ -1,0 +1,112 @@
+using System.Net;
+using System.Reflection;
+using System.Text;
+using System.Text.Json.Nodes;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+using Rancher.Cloud.SelfHost;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>
+/// Every HTTP function of the app — enumerated from the generated functions.metadata, so a new
+/// route is covered the day it lands — called on a victim tenant's real ids with a foreign
+/// tenant's key, a revoked key, no key and (for mutations) a read-only key: never a 2xx, never
+/// the victim's data, and the victim's state unchanged. The one 2xx allowed: a foreign owner on
+/// a route that names no resource (listing or creating in its own tenant), which must still
+/// show none of the victim's data. Reads go first, so the attacker's own audit log cannot
+/// echo back ids the test itself put in the attacker's paths.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane)
+{
+    /// <summary>Functions open without a key, each authenticating by other means or serving nothing secret.</summary>
+    private static readonly HashSet<string> Anonymous = ["RegisterHost"];
+
+    private sealed record Route(string Name, string Method, string Path, Audience Audience);
+
+    private static List<Route> Routes()
+    {
+        var metadata = JsonNode.Parse(File.ReadAllText(Repo.Output("functions/Rancher.Cloud.Functions", "functions.metadata")))!.AsArray();
+        var methods = FunctionCatalog.Discover(SelfHostApp.FunctionsAssembly).ToDictionary(f => f.Name, f => f.Method);
+        return metadata
+            .Select(f => (Name: (string)f!["name"]!, Trigger: f["bindings"]!.AsArray().FirstOrDefault(b => (string?)b!["type"] == "httpTrigger")))
+            .Where(f => f.Trigger is not null)
+            .Select(f => new Route(
+                f.Name,
+                ((string)f.Trigger!["methods"]![0]!).ToUpperInvariant(),
+                (string)f.Trigger["route"]!,
+                methods[f.Name].GetCustomAttribute<AccessAttribute>()!.Audience))
+            .ToList();
+    }
+
+    [Fact]
+    public async Task No_route_lets_a_foreign_revoked_missing_or_read_only_key_through()
+    {
+        var victim = await Tenant.CreateAsync(controlPlane, "victim");
+        var attacker = await Tenant.CreateAsync(controlPlane, "attacker");
+        using var owner = victim.Client(controlPlane);
+        var envId = await owner.CreateEnvironmentAsync("prod");
+        var serviceId = (string)(await owner.CreateServiceAsync(envId, new { name = "web", image = "busybox", scale = 1 }))["id"]!;
+        var readOnly = await victim.MemberWithKeyAsync(controlPlane, "read-only");
+        var revoked = await victim.MemberWithKeyAsync(controlPlane, "member");
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"apiKeys/{revoked.KeyId}")).StatusCode);
+        var secrets = new[] { envId, serviceId, readOnly.MemberId, readOnly.KeyId, victim.Id };
+        var values = new Dictionary<string, string>
+        {
+            ["envId"] = envId, ["serviceId"] = serviceId, ["memberId"] = readOnly.MemberId, ["keyId"] = readOnly.KeyId, ["hostId"] = "hnothing",
+        };
+
+        var routes = Routes();
+        Assert.True(routes.Count >= 20, $"only {routes.Count} HTTP functions found");
+        Assert.Equal(Anonymous.Order(), routes.Where(r => r.Audience == Audience.Anonymous).Select(r => r.Name).Order());
+        var callers = new List<(string Who, string? Key, bool MutationsOnly)>
+        {
+            ("foreign tenant owner", attacker.OwnerKey, false),
+            ("revoked key", revoked.Key, false),
+            ("no key", null, false),
+            ("read-only key", readOnly.Key, true),
+        };
+        var failures = new List<string>();
+        foreach (var route in routes.Where(r => r.Audience != Audience.Anonymous).OrderBy(r => r.Method != "GET"))
+        {
+            var path = System.Text.RegularExpressions.Regex.Replace(route.Path, @"\{(\w+)\}", m => values.GetValueOrDefault(m.Groups[1].Value, "xnothing"));
+            foreach (var (who, key, mutationsOnly) in callers)
+            {
+                if (mutationsOnly && route.Method == "GET")
+                {
+                    continue;
+                }
+                using var http = new HttpClient { BaseAddress = new Uri(controlPlane.Url + "/api/") };
+                using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
+                if (key is not null)
+                {
+                    request.Headers.Authorization = new("Bearer", key);
+                }
+                if (route.Method is "POST" or "PATCH" or "PUT")
+                {
+                    request.Content = new StringContent("""{"name":"pwned","scale":0,"role":"owner"}""", Encoding.UTF8, "application/json");
+                }
+                using var response = await http.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                var ownScope = who == "foreign tenant owner" && !route.Path.Contains('{', StringComparison.Ordinal);
+                if (response.IsSuccessStatusCode && !ownScope)
+                {
+                    failures.Add($"{route.Method} {path} as {who}: {(int)response.StatusCode}");
+                }
+                if (secrets.FirstOrDefault(s => body.Contains(s, StringComparison.Ordinal)) is { } leaked && !path.Contains(leaked, StringComparison.Ordinal))
+                {
+                    failures.Add($"{route.Method} {path} as {who}: body leaks {leaked}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+
+        // And nothing changed: the service, the member and the key are as they were.
+        var service = await owner.ServiceAsync(envId, serviceId);
+        Assert.Equal(1, (int)service["scale"]!);
+        Assert.Contains((await owner.GetOkAsync("members"))["items"]!.AsArray(), m => (string?)m!["id"] == readOnly.MemberId && (string?)m["role"] == "read-only");
+        Assert.Null((await owner.GetOkAsync("apiKeys"))["items"]!.AsArray().Single(k => (string?)k!["id"] == readOnly.KeyId)!["revokedAt"]);
+    }
+}
