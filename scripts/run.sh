@@ -27,6 +27,7 @@ trap stop_started EXIT
 
 say "building"
 dotnet build "$REPO/Rancher.Cloud.sln" -c Release -v quiet -nologo >"$STATE/build.log" 2>&1 || { cat "$STATE/build.log"; fail "build failed"; }
+bash "$REPO/scripts/publish-agent.sh" "$STATE/agent-packages"   # what the install one-liner downloads
 
 start_azurite "$STATE/azurite" 10000 10001 10002
 STARTED+=("$AZURITE_PID")
@@ -41,6 +42,7 @@ fi
 export RANCHER_CLOUD_ADMIN_KEY
 
 AzureWebJobsStorage=$(storage_connection 10000 10001 10002) RancherCloud__PublicUrl="$URL" \
+  RancherCloud__AgentPackageDir="$STATE/agent-packages" \
   dotnet "$REPO/functions/Rancher.Cloud.SelfHost/bin/Release/net10.0/Rancher.Cloud.SelfHost.dll" --urls "$URL" \
   >"$STATE/control-plane.log" 2>&1 &
 STARTED+=("$!")

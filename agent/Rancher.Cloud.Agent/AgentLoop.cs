@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using Docker.DotNet;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -94,10 +92,10 @@ public sealed class AgentLoop(
                 await ReportAsync(new HostReport(plan.Version, observed), ct);
             }
         }
-        catch (Exception e) when (e is HttpRequestException or DockerApiException or SocketException or TimeoutException
-                                  || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is not CredentialRefusedException && !ct.IsCancellationRequested)
         {
-            // The control plane or Docker is unreachable for now: keep what runs, try again next cycle.
+            // The control plane or Docker is unreachable, or answered something unexpected: keep
+            // what runs, try again next cycle. Only a refused credential ends the agent.
             log.LogWarning("Cycle failed, retrying: {Error}", e.Message);
         }
     }
@@ -153,7 +151,8 @@ public sealed class AgentLoop(
         {
             throw new CredentialRefusedException($"No host identity in {settings.StateDir} and no --token to register with.");
         }
-        var response = await controlPlane.RegisterAsync(new RegistrationRequest(settings.Token, await facts.ReadAsync(ct)), ct);
+        var request = new RegistrationRequest(settings.Token, await facts.ReadAsync(ct)) { RegistrationId = HostIdentity.RegistrationId(settings.StateDir) };
+        var response = await controlPlane.RegisterAsync(request, ct);
         var identity = new HostIdentity(settings.Url, response.HostId, response.EnvironmentId, response.Credential);
         identity.Save(settings.StateDir);
         log.LogInformation("Registered as host {HostId}", response.HostId);

@@ -21,6 +21,9 @@ public sealed class AgentOptions
     /// <summary>The name the host is listed under; Docker's host name when empty.</summary>
     public string? Hostname { get; set; }
 
+    /// <summary>Labels for scheduling rules, from repeated <c>--label key=value</c>.</summary>
+    public Dictionary<string, string> Labels { get; } = new(StringComparer.Ordinal);
+
     /// <summary>How often the plan is fetched when no signal arrives.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Polly;
 using Polly.Retry;
 using Rancher.Cloud.Contracts;
@@ -14,7 +13,6 @@ public sealed class CredentialRefusedException(string message) : Exception(messa
 /// <summary>The agent's side of the agent API, with retries for transient failures.</summary>
 public sealed class ControlPlaneClient : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient http;
     private readonly ResiliencePipeline<HttpResponseMessage> retry;
 
@@ -40,12 +38,12 @@ public sealed class ControlPlaneClient : IDisposable
 
     public async Task<RegistrationResponse> RegisterAsync(RegistrationRequest request, CancellationToken ct)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Register) { Content = JsonContent.Create(request, options: Json) }, ct);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Register) { Content = JsonContent.Create(request, AgentJson.Default.RegistrationRequest) }, ct);
         if (!response.IsSuccessStatusCode)
         {
             throw new CredentialRefusedException($"Registration refused ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync(ct)}");
         }
-        return (await response.Content.ReadFromJsonAsync<RegistrationResponse>(Json, ct))!;
+        return (await response.Content.ReadFromJsonAsync(AgentJson.Default.RegistrationResponse, ct))!;
     }
 
     /// <summary>The newest plan, or null when it has not changed since <paramref name="etag"/>.</summary>
@@ -65,21 +63,21 @@ public sealed class ControlPlaneClient : IDisposable
             return (null, etag);
         }
         await EnsureAcceptedAsync(response, ct);
-        var plan = await response.Content.ReadFromJsonAsync<HostPlan>(Json, ct);
+        var plan = await response.Content.ReadFromJsonAsync(AgentJson.Default.HostPlan, ct);
         return (plan, response.Headers.ETag?.ToString());
     }
 
     public async Task ReportAsync(HostReport report, CancellationToken ct)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Report) { Content = JsonContent.Create(report, options: Json) }, ct);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Report) { Content = JsonContent.Create(report, AgentJson.Default.HostReport) }, ct);
         await EnsureAcceptedAsync(response, ct);
     }
 
     public async Task<HeartbeatResponse> HeartbeatAsync(Heartbeat heartbeat, CancellationToken ct)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Heartbeat) { Content = JsonContent.Create(heartbeat, options: Json) }, ct);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Heartbeat) { Content = JsonContent.Create(heartbeat, AgentJson.Default.Heartbeat) }, ct);
         await EnsureAcceptedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<HeartbeatResponse>(Json, ct))!;
+        return (await response.Content.ReadFromJsonAsync(AgentJson.Default.HeartbeatResponse, ct))!;
     }
 
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, CancellationToken ct) =>
@@ -98,6 +96,10 @@ public sealed class ControlPlaneClient : IDisposable
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             throw new CredentialRefusedException("The control plane refused this host's credential; the host may have been removed.");
+        }
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new CredentialRefusedException($"The control plane refused this host: {await response.Content.ReadAsStringAsync(ct)}");
         }
         if (!response.IsSuccessStatusCode)
         {

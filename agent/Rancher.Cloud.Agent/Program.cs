@@ -17,16 +17,38 @@ var switches = new Dictionary<string, string>
     ["--poll-interval"] = "Agent:PollInterval",
     ["--heartbeat-interval"] = "Agent:HeartbeatInterval",
 };
-var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
-builder.Configuration.AddEnvironmentVariables("RANCHER_AGENT_").AddCommandLine(args, switches);
+// --label may repeat, which configuration cannot hold; it is read here and the rest goes on.
+var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+var rest = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--label" && i + 1 < args.Length && args[i + 1].Split('=', 2) is [var key, var value])
+    {
+        labels[key] = value;
+        i++;
+    }
+    else
+    {
+        rest.Add(args[i]);
+    }
+}
+var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = [.. rest] });
+builder.Configuration.AddEnvironmentVariables("RANCHER_AGENT_").AddCommandLine([.. rest], switches);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 builder.Services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSection("Agent")).Bind(builder.Configuration)
-    .Validate(o => Uri.TryCreate(o.Url, UriKind.Absolute, out _), "--url must be the control plane's absolute URL");
+    .Validate(o => Uri.TryCreate(o.Url, UriKind.Absolute, out _), "--url must be the control plane's absolute URL")
+    .PostConfigure(o =>
+    {
+        foreach (var (key, value) in labels)
+        {
+            o.Labels[key] = value;
+        }
+    });
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IDockerClient>(sp =>
     new DockerClientBuilder().WithEndpoint(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Docker)).Build());
 builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url));
-builder.Services.AddSingleton(sp => new HostFactsReader(sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.Hostname));
+builder.Services.AddSingleton(sp => new HostFactsReader(sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value));
 builder.Services.AddSingleton<ContainerReconciler>();
 builder.Services.AddHostedService<AgentLoop>();
 

@@ -1,7 +1,14 @@
 namespace Rancher.Cloud.Contracts;
 
 /// <summary>Sent once by a new agent, with the registration token it was installed with.</summary>
-public sealed record RegistrationRequest(string Token, HostFacts Facts);
+public sealed record RegistrationRequest(string Token, HostFacts Facts)
+{
+    /// <summary>
+    /// Chosen by the agent and kept before it first registers: a retry after a lost answer
+    /// registers the same host again instead of a second one.
+    /// </summary>
+    public string? RegistrationId { get; init; }
+}
 
 /// <summary>What the agent knows about its host and reports at registration and heartbeat.</summary>
 public sealed record HostFacts(
@@ -10,7 +17,17 @@ public sealed record HostFacts(
     int Cpus,
     long MemoryBytes,
     string Os,
-    string Architecture);
+    string Architecture)
+{
+    /// <summary>Labels the host was installed with (<c>--label k=v</c>), used by scheduling rules.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>
+    /// Identifies the machine (machine id and Docker engine id, hashed): a credential copied to
+    /// another machine shows up with a different fingerprint and is refused.
+    /// </summary>
+    public string? Fingerprint { get; init; }
+}
 
 /// <summary>
 /// The host's identity and its credential. The credential is shown only here; the

@@ -14,6 +14,18 @@ public sealed class ControlPlaneOptions
     /// <summary><c>storageQueue</c> (default, local) or <c>serviceBus</c> (production).</summary>
     public string Signals { get; set; } = "storageQueue";
 
+    /// <summary>
+    /// Where the agent packages (<c>rancher-cloud-agent-linux-x64.tar.gz</c>) are deployed with the
+    /// control plane; relative paths are under the app's folder.
+    /// </summary>
+    public string AgentPackageDir { get; set; } = "agent-packages";
+
+    /// <summary>
+    /// Storage queues: the queue endpoint as agents reach it, when it differs from the one the
+    /// control plane uses (e.g. <c>http://10.99.1.1:10001/devstoreaccount1</c>); empty to use the same.
+    /// </summary>
+    public string AgentQueueEndpoint { get; set; } = "";
+
     /// <summary>Service Bus: connection string with a send/manage policy, for the control plane's side.</summary>
     public string ServiceBusConnection { get; set; } = "";
 }

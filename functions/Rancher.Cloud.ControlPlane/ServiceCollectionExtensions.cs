@@ -57,6 +57,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ServicesService>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<AgentService>();
+        services.AddSingleton<AgentDownloads>();
+        services.AddSingleton<RegistrationTokens>();
         services.AddSingleton<IAgentSignals>(sp =>
         {
             var options = configuration.GetSection(ControlPlaneOptions.Section).Get<ControlPlaneOptions>() ?? new ControlPlaneOptions();
@@ -64,7 +66,7 @@ public static class ServiceCollectionExtensions
             return options.Signals switch
             {
                 "serviceBus" => new ServiceBusSignals(options.ServiceBusConnection, clock, sp.GetRequiredService<ILogger<ServiceBusSignals>>()),
-                "storageQueue" => new StorageQueueSignals(sp.GetRequiredService<QueueServiceClient>(), clock, sp.GetRequiredService<ILogger<StorageQueueSignals>>()),
+                "storageQueue" => new StorageQueueSignals(sp.GetRequiredService<QueueServiceClient>(), options.AgentQueueEndpoint, clock, sp.GetRequiredService<ILogger<StorageQueueSignals>>()),
                 var other => throw new InvalidOperationException($"RancherCloud:Signals must be 'storageQueue' or 'serviceBus', not '{other}'."),
             };
         });

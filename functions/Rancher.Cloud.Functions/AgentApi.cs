@@ -17,13 +17,13 @@ public sealed class AgentApi(RegistrationService registration, AgentService agen
     [Function(nameof(RegisterHost))]
     [Access(Audience.Anonymous)] // authenticated by the registration token in the body
     public async Task<IResult> RegisterHost(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/register")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/agent/register")] HttpRequest req, CancellationToken ct) =>
         await ApiResults.CreatedAsync(req, (RegistrationRequest b) => registration.RegisterAsync(b, ct), ct);
 
     [Function(nameof(GetPlan))]
     [Access(Audience.Agent)]
     public async Task<IResult> GetPlan(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/agent/plan")] HttpRequest req, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/agent/plan")] HttpRequest req, CancellationToken ct)
     {
         var plan = await agents.PlanAsync(req.Host(), ct);
         if (plan is null)
@@ -40,12 +40,12 @@ public sealed class AgentApi(RegistrationService registration, AgentService agen
     [Function(nameof(ReportHost))]
     [Access(Audience.Agent)]
     public async Task<IResult> ReportHost(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/report")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/agent/report")] HttpRequest req, CancellationToken ct) =>
         await ApiResults.NoContentAsync(req, (HostReport b) => agents.ReportAsync(req.Host(), b, ct), ct);
 
     [Function(nameof(Heartbeat))]
     [Access(Audience.Agent)]
     public async Task<IResult> Heartbeat(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/agent/heartbeat")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/agent/heartbeat")] HttpRequest req, CancellationToken ct) =>
         await ApiResults.OkAsync(req, (Heartbeat b) => agents.HeartbeatAsync(req.Host(), b, ct), ct);
 }

@@ -15,18 +15,18 @@ public sealed class ApiKeysApi(ApiKeysService keys)
     [Function(nameof(CreateApiKey))]
     [Access(Audience.Tenant)]
     public async Task<IResult> CreateApiKey(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/apiKeys")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/apiKeys")] HttpRequest req, CancellationToken ct) =>
         await ApiResults.CreatedAsync(req, (CreateApiKeyRequest b) => keys.CreateAsync(req.Tenant(), b, ct), ct);
 
     [Function(nameof(ListApiKeys))]
     [Access(Audience.Tenant)]
     public async Task<IResult> ListApiKeys(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/apiKeys")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/apiKeys")] HttpRequest req, CancellationToken ct) =>
         ApiResults.Page(await keys.ListAsync(req.Tenant(), ct), req);
 
     [Function(nameof(RevokeApiKey))]
     [Access(Audience.Tenant)]
     public async Task<IResult> RevokeApiKey(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/apiKeys/{keyId}")] HttpRequest req, string keyId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/apiKeys/{keyId}")] HttpRequest req, string keyId, CancellationToken ct) =>
         ApiResults.From(await keys.RevokeAsync(req.Tenant(), keyId, ct), _ => Results.NoContent());
 }

@@ -16,7 +16,7 @@ public sealed class AuditApi(AuditLog audit, EnvironmentsService environments)
     [Function(nameof(ReadEnvironmentAudit))]
     [Access(Audience.Tenant)]
     public async Task<IResult> ReadEnvironmentAudit(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/environments/{envId}/audit")] HttpRequest req, string envId, CancellationToken ct)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/environments/{envId}/audit")] HttpRequest req, string envId, CancellationToken ct)
     {
         if ((await environments.GetAsync(req.Tenant(), envId, ct)).Failure is { } missing)
         {
@@ -28,6 +28,6 @@ public sealed class AuditApi(AuditLog audit, EnvironmentsService environments)
     [Function(nameof(ReadTenantAudit))]
     [Access(Audience.Tenant)]
     public async Task<IResult> ReadTenantAudit(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/audit")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/audit")] HttpRequest req, CancellationToken ct) =>
         ApiResults.Ok(await audit.ReadAsync(req.Tenant(), null, ApiQuery.Limit(req), ApiQuery.Cursor(req), ct));
 }

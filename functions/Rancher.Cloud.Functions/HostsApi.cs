@@ -15,6 +15,6 @@ public sealed class HostsApi(HostsService hosts)
     [Function(nameof(ListHosts))]
     [Access(Audience.Tenant)]
     public async Task<IResult> ListHosts(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/environments/{envId}/hosts")] HttpRequest req, string envId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/environments/{envId}/hosts")] HttpRequest req, string envId, CancellationToken ct) =>
         ApiResults.Page(await hosts.ListAsync(req.Tenant(), envId, ct), req);
 }

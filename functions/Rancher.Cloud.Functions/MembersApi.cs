@@ -16,24 +16,24 @@ public sealed class MembersApi(MembersService members)
     [Function(nameof(CreateMember))]
     [Access(Audience.Tenant, Needs = Permission.Manage)]
     public async Task<IResult> CreateMember(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/members")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/members")] HttpRequest req, CancellationToken ct) =>
         await ApiResults.CreatedAsync(req, (CreateMemberRequest b) => members.CreateAsync(req.Tenant(), b, ct), ct);
 
     [Function(nameof(ListMembers))]
     [Access(Audience.Tenant)]
     public async Task<IResult> ListMembers(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/members")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/members")] HttpRequest req, CancellationToken ct) =>
         ApiResults.Page(await members.ListAsync(req.Tenant(), ct), req);
 
     [Function(nameof(ChangeMemberRole))]
     [Access(Audience.Tenant, Needs = Permission.Manage)]
     public async Task<IResult> ChangeMemberRole(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "v1/members/{memberId}")] HttpRequest req, string memberId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "api/v1/members/{memberId}")] HttpRequest req, string memberId, CancellationToken ct) =>
         await ApiResults.OkAsync(req, (PatchMemberRequest b) => members.ChangeRoleAsync(req.Tenant(), memberId, b, ct), ct);
 
     [Function(nameof(RemoveMember))]
     [Access(Audience.Tenant, Needs = Permission.Manage)]
     public async Task<IResult> RemoveMember(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/members/{memberId}")] HttpRequest req, string memberId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/members/{memberId}")] HttpRequest req, string memberId, CancellationToken ct) =>
         ApiResults.From(await members.RemoveAsync(req.Tenant(), memberId, ct), _ => Results.NoContent());
 }

@@ -7,18 +7,35 @@ using Rancher.Cloud.ControlPlane.Http;
 namespace Rancher.Cloud.Functions;
 
 /// <summary>
-/// Registration tokens of an environment.
-/// POST v1/environments/{envId}/registrationTokens
+/// Registration tokens of an environment; the secret and the one-liner are shown at creation only.
+/// POST/GET api/v1/environments/{envId}/registrationTokens ·
+/// POST …/registrationTokens/{tokenId}/rotate · DELETE …/registrationTokens/{tokenId}
 /// </summary>
-public sealed class RegistrationTokensApi(RegistrationService registration)
+public sealed class RegistrationTokensApi(RegistrationTokens tokens)
 {
+    private const string Collection = "api/v1/environments/{envId}/registrationTokens";
+
     [Function(nameof(CreateRegistrationToken))]
     [Access(Audience.Tenant)]
     public async Task<IResult> CreateRegistrationToken(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/environments/{envId}/registrationTokens")] HttpRequest req,
-        string envId,
-        CancellationToken ct) =>
-        ApiResults.From(
-            await registration.CreateTokenAsync(req.Tenant(), envId, ct),
-            ApiResults.Created);
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
+        ApiResults.From(await tokens.CreateAsync(req.Tenant(), envId, ct), ApiResults.Created);
+
+    [Function(nameof(ListRegistrationTokens))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> ListRegistrationTokens(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
+        ApiResults.Page(await tokens.ListAsync(req.Tenant(), envId, ct), req);
+
+    [Function(nameof(RotateRegistrationToken))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> RotateRegistrationToken(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection + "/{tokenId}/rotate")] HttpRequest req, string envId, string tokenId, CancellationToken ct) =>
+        ApiResults.From(await tokens.RotateAsync(req.Tenant(), envId, tokenId, ct), ApiResults.Created);
+
+    [Function(nameof(RevokeRegistrationToken))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> RevokeRegistrationToken(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Collection + "/{tokenId}")] HttpRequest req, string envId, string tokenId, CancellationToken ct) =>
+        ApiResults.From(await tokens.RevokeAsync(req.Tenant(), envId, tokenId, ct), _ => Results.NoContent());
 }

@@ -17,8 +17,8 @@ namespace Rancher.Cloud.Functions;
 /// </summary>
 public sealed class ServicesApi(ServicesService services)
 {
-    private const string Collection = "v1/environments/{envId}/services";
-    private const string Item = "v1/environments/{envId}/services/{serviceId}";
+    private const string Collection = "api/v1/environments/{envId}/services";
+    private const string Item = "api/v1/environments/{envId}/services/{serviceId}";
 
     [Function(nameof(CreateService))]
     [Access(Audience.Tenant)]

@@ -15,12 +15,12 @@ public sealed class TenantsApi(TenantsService tenants)
     [Function(nameof(CreateTenant))]
     [Access(Audience.Operator)]
     public async Task<IResult> CreateTenant(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/tenants")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/v1/tenants")] HttpRequest req, CancellationToken ct) =>
         await ApiResults.CreatedAsync(req, (CreateTenantRequest b) => tenants.CreateAsync(b, ct), ct);
 
     [Function(nameof(ListTenants))]
     [Access(Audience.Operator)]
     public async Task<IResult> ListTenants(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/tenants")] HttpRequest req, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/tenants")] HttpRequest req, CancellationToken ct) =>
         ApiResults.Page(await tenants.ListAsync(ct), req);
 }

@@ -14,12 +14,14 @@ public sealed class AgentProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> output = new();
     private readonly string url;
     private readonly TimeSpan pollInterval;
+    private readonly AgentLaunch launch;
     private Process? process;
 
-    private AgentProcess(string url, string stateDir, TimeSpan pollInterval)
+    private AgentProcess(string url, string stateDir, TimeSpan pollInterval, AgentLaunch launch)
     {
         this.url = url;
         this.pollInterval = pollInterval;
+        this.launch = launch;
         StateDir = stateDir;
     }
 
@@ -35,9 +37,11 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <param name="url">The control plane.</param>
     /// <param name="token">A registration token.</param>
     /// <param name="pollInterval">How often the agent polls without a signal; 3 s unless given.</param>
-    public static async Task<AgentProcess> RegisterAsync(string url, string token, TimeSpan? pollInterval = null)
+    /// <param name="launch">How to start it (e.g. inside a network namespace); on the local Docker Engine unless given.</param>
+    public static async Task<AgentProcess> RegisterAsync(string url, string token, TimeSpan? pollInterval = null, AgentLaunch? launch = null)
     {
-        var agent = new AgentProcess(url, Directory.CreateTempSubdirectory("rancher-cloud-agent-").FullName, pollInterval ?? TimeSpan.FromSeconds(3));
+        var agent = new AgentProcess(
+            url, Directory.CreateTempSubdirectory("rancher-cloud-agent-").FullName, pollInterval ?? TimeSpan.FromSeconds(3), launch ?? AgentLaunch.Local);
         agent.Start(token);
         await agent.WaitForIdentityAsync();
         return agent;
@@ -53,12 +57,12 @@ public sealed class AgentProcess : IAsyncDisposable
     public void Start(string? token)
     {
         var dll = Repo.Output("agent/Rancher.Cloud.Agent", "Rancher.Cloud.Agent.dll");
-        var start = new ProcessStartInfo("dotnet")
+        string[] command = [.. launch.Prefix, "dotnet", dll, "--url", url, "--state-dir", StateDir, "--poll-interval", pollInterval.ToString(), .. launch.Arguments];
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in command[1..])
         {
-            ArgumentList = { dll, "--url", url, "--state-dir", StateDir, "--poll-interval", pollInterval.ToString() },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+            start.ArgumentList.Add(arg);
+        }
         if (token is not null)
         {
             start.ArgumentList.Add("--token");
@@ -102,18 +106,25 @@ public sealed class AgentProcess : IAsyncDisposable
             throw new InvalidOperationException("The agent exited without registering:\n" + Log);
         }
         using var identity = JsonDocument.Parse(await File.ReadAllTextAsync(path));
-        HostId = identity.RootElement.GetProperty(nameof(HostId)).GetString()!;
-        Credential = identity.RootElement.GetProperty(nameof(Credential)).GetString()!;
+        HostId = identity.RootElement.GetProperty("hostId").GetString()!;
+        Credential = identity.RootElement.GetProperty("credential").GetString()!;
     }
 
     public async ValueTask DisposeAsync()
     {
         Kill();
         process?.Dispose();
-        if (HostId.Length > 0)
+        if (HostId.Length > 0 && launch == AgentLaunch.Local)
         {
             await LocalDocker.RemoveOwnedByAsync(HostId);
         }
         Directory.Delete(StateDir, recursive: true);
     }
+}
+
+/// <summary>How an agent process is started: a command prefix (e.g. nsenter) and extra agent arguments.</summary>
+public sealed record AgentLaunch(IReadOnlyList<string> Prefix, IReadOnlyList<string> Arguments)
+{
+    /// <summary>On this machine's own network and Docker Engine.</summary>
+    public static AgentLaunch Local { get; } = new([], []);
 }

@@ -18,6 +18,7 @@ public sealed class Azurite : IAsyncDisposable
     {
         this.process = process;
         this.dataDir = dataDir;
+        QueuePort = queue;
         ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
@@ -26,7 +27,10 @@ public sealed class Azurite : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<Azurite> StartAsync()
+    public int QueuePort { get; }
+
+    /// <param name="queueHost">Where the queue service listens; all interfaces when agents in namespaces must reach it.</param>
+    public static async Task<Azurite> StartAsync(string queueHost = "127.0.0.1")
     {
         var exe = Path.Combine(Repo.Root, "scripts", "node_modules", ".bin", "azurite");
         if (!File.Exists(exe))
@@ -41,7 +45,7 @@ public sealed class Azurite : IAsyncDisposable
             {
                 "--silent", "--location", dataDir, "--skipApiVersionCheck", "--disableTelemetry", "--loose",
                 "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}",
-                "--queueHost", "127.0.0.1", "--queuePort", $"{ports[1]}",
+                "--queueHost", queueHost, "--queuePort", $"{ports[1]}",
                 "--tableHost", "127.0.0.1", "--tablePort", $"{ports[2]}",
             },
             RedirectStandardOutput = true,

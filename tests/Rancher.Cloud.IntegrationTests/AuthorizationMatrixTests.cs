@@ -22,7 +22,7 @@ namespace Rancher.Cloud.IntegrationTests;
 public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane)
 {
     /// <summary>Functions open without a key, each authenticating by other means or serving nothing secret.</summary>
-    private static readonly HashSet<string> Anonymous = ["RegisterHost"];
+    private static readonly HashSet<string> Anonymous = ["RegisterHost", "InstallScript", "AgentDownload"];
 
     private sealed record Route(string Name, string Method, string Path, Audience Audience);
 
@@ -78,7 +78,7 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
                 {
                     continue;
                 }
-                using var http = new HttpClient { BaseAddress = new Uri(controlPlane.Url + "/api/") };
+                using var http = new HttpClient { BaseAddress = new Uri(controlPlane.Url + "/") };
                 using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
                 if (key is not null)
                 {

@@ -42,7 +42,7 @@ public sealed class StorageQueueSignalSource(Uri queueUri) : ISignalSource
             }
             return messages.Length > 0;
         }
-        catch (RequestFailedException)
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
         {
             // Queue unreachable or SAS expired: polling the plan keeps the agent converging.
             return false;

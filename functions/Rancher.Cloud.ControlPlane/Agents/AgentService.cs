@@ -5,6 +5,7 @@ using Rancher.Cloud.ControlPlane.Signals;
 using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Hosts;
 
 namespace Rancher.Cloud.ControlPlane.Agents;
 
@@ -55,12 +56,36 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, TimeProvi
             return Failure.Invalid("facts", "is required");
         }
         var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
+        var labels = new FieldErrors();
+        HostLabels.Check(heartbeat.Facts.Labels, "facts.labels", labels);
+        if (!labels.IsEmpty)
+        {
+            return Failure.Invalid(labels);
+        }
+        if (await KnownFingerprintAsync(partition, host.HostId, ct) is { } known && known != heartbeat.Facts.Fingerprint)
+        {
+            // Not recorded: the genuine host keeps its facts and its liveness.
+            return Failure.Conflict("This host credential belongs to another machine; this one looks like a clone. Register it with its own token.");
+        }
         await tables.State.UpsertEntityAsync(
             StateRows.HeartbeatRow(partition, host.HostId, heartbeat.Facts, clock.GetUtcNow(), heartbeat.AppliedPlanVersion),
             TableUpdateMode.Merge, ct);
         var plan = await PlanRowAsync(host, ct);
         var address = new HostAddress(host.TenantId, host.EnvironmentId, host.HostId);
         return new HeartbeatResponse(plan?.GetInt64("Version") ?? 0, signals.ChannelFor(address));
+    }
+
+    private async Task<string?> KnownFingerprintAsync(string partition, string hostId, CancellationToken ct)
+    {
+        try
+        {
+            var row = (await tables.State.GetEntityAsync<TableEntity>(partition, StateRows.HostPrefix + hostId, cancellationToken: ct)).Value;
+            return StateRows.ToHost(row).Facts.Fingerprint;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
     }
 
     private async Task<TableEntity?> PlanRowAsync(HostCaller host, CancellationToken ct)

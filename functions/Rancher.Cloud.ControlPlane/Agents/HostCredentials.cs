@@ -17,12 +17,13 @@ public sealed class HostCredentials(Tables tables)
     public async Task<string> IssueAsync(HostAddress host, CancellationToken ct)
     {
         var secret = SecretHash.NewSecret();
-        await tables.HostCredentials.AddEntityAsync(new TableEntity(host.HostId, "")
+        // Replaces any earlier credential of the host: only the newest works.
+        await tables.HostCredentials.UpsertEntityAsync(new TableEntity(host.HostId, "")
         {
             ["TenantId"] = host.TenantId,
             ["EnvironmentId"] = host.EnvironmentId,
             ["SecretHash"] = SecretHash.Of(secret),
-        }, ct);
+        }, TableUpdateMode.Replace, ct);
         return $"{Prefix}{host.HostId}.{secret}";
     }
 

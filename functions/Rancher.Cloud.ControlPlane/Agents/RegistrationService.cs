@@ -1,8 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Microsoft.Extensions.Options;
-using Rancher.Cloud.ControlPlane.Access;
-using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Signals;
 using Rancher.Cloud.ControlPlane.Storage;
@@ -19,34 +16,13 @@ namespace Rancher.Cloud.ControlPlane.Agents;
 /// </summary>
 public sealed class RegistrationService(
     Tables tables,
-    EnvironmentsService environments,
+    RegistrationTokens tokens,
     HostCredentials credentials,
     IAgentSignals signals,
     Reconciler reconciler,
     IIdGenerator ids,
-    TimeProvider clock,
-    IOptions<ControlPlaneOptions> options)
+    TimeProvider clock)
 {
-    public async Task<Outcome<RegistrationTokenView>> CreateTokenAsync(TenantCaller caller, string environmentId, CancellationToken ct)
-    {
-        var environment = await environments.GetAsync(caller, environmentId, ct);
-        if (environment.Failure is { } failure)
-        {
-            return failure;
-        }
-        var token = $"rcr.{SecretHash.NewSecret()}";
-        var now = clock.GetUtcNow();
-        await tables.RegistrationTokens.AddEntityAsync(new TableEntity(SecretHash.Of(token), "")
-        {
-            ["TenantId"] = caller.TenantId,
-            ["EnvironmentId"] = environmentId,
-            ["CreatedAt"] = now,
-        }, ct);
-        var url = options.Value.PublicUrl.TrimEnd('/');
-        var command = $"curl -fsSL {url}/install.sh | sudo sh -s -- --url {url} --token {token}";
-        return new RegistrationTokenView(token, command, environmentId, now);
-    }
-
     public async Task<Outcome<RegistrationResponse>> RegisterAsync(RegistrationRequest request, CancellationToken ct)
     {
         var errors = Validate(request);
@@ -54,24 +30,43 @@ public sealed class RegistrationService(
         {
             return Failure.Invalid(errors);
         }
-        TableEntity token;
-        try
-        {
-            token = (await tables.RegistrationTokens.GetEntityAsync<TableEntity>(SecretHash.Of(request.Token), "", cancellationToken: ct)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
+        if (await tokens.AuthenticateAsync(request.Token, ct) is not var (tenantId, environmentId, _))
         {
             return new Failure(FailureKind.Unauthorized, "The registration token is not valid.");
         }
-        var host = new HostAddress(token.GetString("TenantId"), token.GetString("EnvironmentId"), ids.NewId('h'));
+        var partition = Tables.EnvironmentKey(tenantId, environmentId);
+        var host = new HostAddress(tenantId, environmentId, await HostIdForAsync(partition, request.RegistrationId, ct));
         var now = clock.GetUtcNow();
         await signals.PrepareAsync(host, ct);
+        // A retried registration (same registration id) gets the same host and a fresh
+        // credential; the credential of the attempt whose answer was lost stops working.
         var credential = await credentials.IssueAsync(host, ct);
-        var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
-        await tables.State.AddEntityAsync(StateRows.ToRow(partition, new Host(host.HostId, request.Facts, now, now)), ct);
+        await tables.State.UpsertEntityAsync(StateRows.ToRow(partition, new Host(host.HostId, request.Facts, now, now)), TableUpdateMode.Replace, ct);
         // The first plan exists before the agent asks for it, and waiting services get placed.
         await reconciler.ReconcileAsync(host.TenantId, host.EnvironmentId, ct);
         return new RegistrationResponse(host.HostId, host.EnvironmentId, credential, signals.ChannelFor(host));
+    }
+
+    /// <summary>
+    /// The host id a registration attempt claims, recorded before the host exists, so an agent
+    /// that crashed before saving its identity registers as the same host when it retries.
+    /// </summary>
+    private async Task<string> HostIdForAsync(string partition, string? registrationId, CancellationToken ct)
+    {
+        var hostId = ids.NewId('h');
+        if (registrationId is null)
+        {
+            return hostId;
+        }
+        try
+        {
+            await tables.RegistrationTokens.AddEntityAsync(new TableEntity(partition, $"reg~{registrationId}") { ["HostId"] = hostId }, ct);
+            return hostId;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return (await tables.RegistrationTokens.GetEntityAsync<TableEntity>(partition, $"reg~{registrationId}", cancellationToken: ct)).Value.GetString("HostId");
+        }
     }
 
     private static FieldErrors Validate(RegistrationRequest request)
@@ -80,6 +75,10 @@ public sealed class RegistrationService(
         if (string.IsNullOrEmpty(request.Token))
         {
             errors.Add("token", "is required");
+        }
+        if (request.RegistrationId is { } id && (id.Length is < 16 or > 64 || !id.All(char.IsAsciiLetterOrDigit)))
+        {
+            errors.Add("registrationId", "must be 16 to 64 letters and digits");
         }
         if (request.Facts is not { } facts)
         {
@@ -98,6 +97,7 @@ public sealed class RegistrationService(
         {
             errors.Add("facts.memoryBytes", "must not be negative");
         }
+        HostLabels.Check(facts.Labels, "facts.labels", errors);
         return errors;
     }
 }

@@ -7,7 +7,10 @@ public sealed record CreateEnvironmentRequest(string? Name);
 public sealed record EnvironmentView(string Id, string Name, DateTimeOffset CreatedAt);
 
 /// <summary>A registration token as shown once, at creation, with the agent install one-liner.</summary>
-public sealed record RegistrationTokenView(string Token, string Command, string EnvironmentId, DateTimeOffset CreatedAt);
+public sealed record RegistrationTokenCreated(string Id, string Token, string Command, string EnvironmentId, DateTimeOffset CreatedAt);
+
+/// <summary>A registration token as listed: never its secret.</summary>
+public sealed record RegistrationTokenView(string Id, string EnvironmentId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
 
 /// <summary>A host as the API shows it.</summary>
 public sealed record HostDetails(
@@ -20,7 +23,8 @@ public sealed record HostDetails(
     string Os,
     string Architecture,
     DateTimeOffset RegisteredAt,
-    DateTimeOffset LastSeen);
+    DateTimeOffset LastSeen,
+    IReadOnlyDictionary<string, string> Labels);
 
 /// <summary>A page of results.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items)

@@ -25,7 +25,8 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
             var f = host.Facts;
             hosts.Add(new HostDetails(
                 host.Id, f.Hostname, HostLiveness.StateOf(host, now).ToString().ToLowerInvariant(),
-                f.DockerVersion, f.Cpus, f.MemoryBytes, f.Os, f.Architecture, host.RegisteredAt, host.LastSeen));
+                f.DockerVersion, f.Cpus, f.MemoryBytes, f.Os, f.Architecture, host.RegisteredAt, host.LastSeen,
+                f.Labels ?? new Dictionary<string, string>()));
         }
         return new Page<HostDetails>(hosts);
     }

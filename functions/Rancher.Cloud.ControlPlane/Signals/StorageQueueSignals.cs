@@ -10,7 +10,7 @@ namespace Rancher.Cloud.ControlPlane.Signals;
 /// Signals over Azure Storage Queues: one queue per host, since Storage Queues have no
 /// sessions. The agent gets a read/process SAS for its own queue only.
 /// </summary>
-public sealed class StorageQueueSignals(QueueServiceClient queues, TimeProvider clock, ILogger<StorageQueueSignals> log) : IAgentSignals
+public sealed class StorageQueueSignals(QueueServiceClient queues, string agentQueueEndpoint, TimeProvider clock, ILogger<StorageQueueSignals> log) : IAgentSignals
 {
     /// <summary>How long a channel's SAS works; agents refresh it with every heartbeat.</summary>
     public static readonly TimeSpan ChannelLifetime = TimeSpan.FromHours(24);
@@ -41,6 +41,11 @@ public sealed class StorageQueueSignals(QueueServiceClient queues, TimeProvider 
         var expires = clock.GetUtcNow() + ChannelLifetime;
         var queue = queues.GetQueueClient(QueueName(host.HostId));
         var uri = queue.GenerateSasUri(QueueSasPermissions.Read | QueueSasPermissions.Process, expires);
+        if (agentQueueEndpoint.Length > 0)
+        {
+            // Same queue and signature, at the address agents reach the storage account by.
+            uri = new Uri($"{agentQueueEndpoint.TrimEnd('/')}/{queue.Name}{uri.Query}");
+        }
         return new SignalChannel(SignalChannel.StorageQueueKind) { QueueUri = uri.ToString(), ExpiresOn = expires };
     }
 }

@@ -1,6 +1,5 @@
-using Rancher.Cloud.SelfHost;
-
 using Rancher.Cloud.Harness;
+using Rancher.Cloud.SelfHost;
 
 namespace Rancher.Cloud.IntegrationTests.Infrastructure;
 
@@ -20,18 +19,27 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
 
     public string StorageConnection => azurite!.ConnectionString;
 
+    /// <summary>Set before start: another address to listen on (a host network's bridge), which becomes the public URL.</summary>
+    public string? HostFacingAddress { get; set; }
+
+    /// <summary>The URL agents and the install one-liner use: the bridge address when there is one.</summary>
+    public string PublicUrl { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
-        azurite = await Azurite.StartAsync();
+        azurite = await Azurite.StartAsync(HostFacingAddress is null ? "127.0.0.1" : "0.0.0.0");
         var port = Azurite.FreePort();
         Url = $"http://127.0.0.1:{port}";
+        PublicUrl = HostFacingAddress is null ? Url : $"http://{HostFacingAddress}:{port}";
         App = SelfHostApp.Build(
-            ["--urls", Url],
+            ["--urls", HostFacingAddress is null ? Url : $"{Url};{PublicUrl}"],
             new Dictionary<string, string?>
             {
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
                 ["RancherCloud:AdminKey"] = AdminKey,
-                ["RancherCloud:PublicUrl"] = Url,
+                ["RancherCloud:PublicUrl"] = PublicUrl,
+                ["RancherCloud:AgentPackageDir"] = Path.Combine(Repo.Root, ".state", "agent-packages"),
+                ["RancherCloud:AgentQueueEndpoint"] = HostFacingAddress is null ? "" : $"http://{HostFacingAddress}:{azurite.QueuePort}/devstoreaccount1",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
         await App.StartAsync();

@@ -1,0 +1,33 @@
+using Rancher.Cloud.Harness;
+
+namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A host network (bridge; hosts are added by each test) and a control plane listening on
+/// loopback and on the bridge, so agents inside the namespaces reach it.
+/// </summary>
+public sealed class MultiHostFixture : IAsyncLifetime
+{
+    public HostNetwork Network { get; private set; } = null!;
+
+    public SelfHostedControlPlane ControlPlane { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        Network = await HostNetwork.CreateAsync();
+        ControlPlane.HostFacingAddress = Network.Gateway;
+        await ControlPlane.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await ControlPlane.DisposeAsync();
+        await Network.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class MultiHostCollection : ICollectionFixture<MultiHostFixture>
+{
+    public const string Name = "multi-host";
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Text.Json;
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>Registration tokens: listed without secrets, rotated and revoked; registration retried is one host.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class RegistrationTokenTests(SelfHostedControlPlane controlPlane)
+{
+    private static readonly HostFacts Facts = new("token-host", "20.10.24", 2, 1L << 30, "Debian", "x86_64");
+
+    [Fact]
+    public async Task Tokens_are_listed_without_secrets_and_rotation_or_revocation_stops_the_old_one()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"tokens-{Guid.NewGuid():N}"[..20]);
+        var first = await api.CreateTokenAsync(envId);
+        var firstToken = (string)first["token"]!;
+
+        var listed = Assert.Single((await api.GetOkAsync($"environments/{envId}/registrationTokens"))["items"]!.AsArray())!;
+        Assert.Equal((string?)first["id"], (string?)listed["id"]);
+        Assert.DoesNotContain(firstToken.Split('.')[^1], listed.ToJsonString(), StringComparison.Ordinal);
+
+        var rotated = await Api.OkAsync(await api.PostAsync($"environments/{envId}/registrationTokens/{first["id"]}/rotate"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.PostAsync("agent/register", new RegistrationRequest(firstToken, Facts))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("agent/register", new RegistrationRequest((string)rotated["token"]!, Facts))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"environments/{envId}/registrationTokens/{rotated["id"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.PostAsync("agent/register", new RegistrationRequest((string)rotated["token"]!, Facts))).StatusCode);
+        var tokens = (await api.GetOkAsync($"environments/{envId}/registrationTokens"))["items"]!.AsArray();
+        Assert.All(tokens, t => Assert.NotNull((string?)t!["revokedAt"]));
+    }
+
+    [Fact]
+    public async Task A_registration_retried_with_its_registration_id_is_the_same_host_with_only_the_newest_credential()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"retry-{Guid.NewGuid():N}"[..20]);
+        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var request = new RegistrationRequest(token, Facts) { RegistrationId = Guid.NewGuid().ToString("N") };
+
+        var first = (await Api.OkAsync(await api.PostAsync("agent/register", request))).Deserialize<RegistrationResponse>(Api.Json)!;
+        var again = (await Api.OkAsync(await api.PostAsync("agent/register", request))).Deserialize<RegistrationResponse>(Api.Json)!;
+
+        Assert.Equal(first.HostId, again.HostId);
+        Assert.Single((await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray());
+        using var asFirst = new Api(controlPlane.Url, first.Credential);
+        using var asAgain = new Api(controlPlane.Url, again.Credential);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asFirst.GetAsync("agent/plan")).StatusCode);
+        Assert.True((await asAgain.GetAsync("agent/plan")).IsSuccessStatusCode);
+    }
+}
