@@ -3,18 +3,52 @@ using Microsoft.Azure.Functions.Worker;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Http;
+using Rancher.Cloud.Domain.Hosts;
 
 namespace Rancher.Cloud.Functions;
 
 /// <summary>
-/// Hosts of an environment.
-/// GET v1/environments/{envId}/hosts
+/// Hosts of an environment and the operator's actions on them.
+/// GET …/hosts · GET …/hosts/{hostId} · POST …/hosts/{hostId}/deactivate | activate | evacuate · DELETE …/hosts/{hostId}
 /// </summary>
 public sealed class HostsApi(HostsService hosts)
 {
+    private const string Collection = "api/v1/environments/{envId}/hosts";
+    private const string Item = Collection + "/{hostId}";
+
     [Function(nameof(ListHosts))]
     [Access(Audience.Tenant)]
     public async Task<IResult> ListHosts(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/environments/{envId}/hosts")] HttpRequest req, string envId, CancellationToken ct) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
         ApiResults.Page(await hosts.ListAsync(req.Tenant(), envId, ct), req);
+
+    [Function(nameof(GetHost))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> GetHost(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
+        ApiResults.Ok(await hosts.GetAsync(req.Tenant(), envId, hostId, ct));
+
+    [Function(nameof(DeactivateHost))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> DeactivateHost(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/deactivate")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
+        ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Inactive, ct));
+
+    [Function(nameof(ActivateHost))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> ActivateHost(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/activate")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
+        ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Active, ct));
+
+    [Function(nameof(EvacuateHost))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> EvacuateHost(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/evacuate")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
+        ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Evacuated, ct));
+
+    [Function(nameof(RemoveHost))]
+    [Access(Audience.Tenant)]
+    public async Task<IResult> RemoveHost(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
+        ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Removed, ct));
 }

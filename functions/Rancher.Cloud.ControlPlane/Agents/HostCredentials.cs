@@ -27,6 +27,10 @@ public sealed class HostCredentials(Tables tables)
         return $"{Prefix}{host.HostId}.{secret}";
     }
 
+    /// <summary>Ends the host's credential: its agent is refused from now on.</summary>
+    public async Task RevokeAsync(string hostId, CancellationToken ct) =>
+        await tables.HostCredentials.DeleteEntityAsync(hostId, "", cancellationToken: ct);
+
     public async Task<HostCaller?> AuthenticateAsync(string credential, CancellationToken ct)
     {
         if (!credential.StartsWith(Prefix, StringComparison.Ordinal))

@@ -24,7 +24,11 @@ public sealed record HostDetails(
     string Architecture,
     DateTimeOffset RegisteredAt,
     DateTimeOffset LastSeen,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>Inactive and emptied by an evacuation.</summary>
+    public bool Evacuated { get; init; }
+}
 
 /// <summary>A page of results.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items)

@@ -70,13 +70,15 @@ public static class StateRows
         ["Facts"] = JsonSerializer.Serialize(host.Facts, Json),
         ["RegisteredAt"] = host.RegisteredAt,
         ["LastSeen"] = host.LastSeen,
+        ["Mode"] = host.Mode.ToString(),
     };
 
     public static Host ToHost(TableEntity row) => new(
         row.RowKey[HostPrefix.Length..],
         JsonSerializer.Deserialize<HostFacts>(row.GetString("Facts"), Json)!,
         row.GetDateTimeOffset("RegisteredAt") ?? DateTimeOffset.MinValue,
-        row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue);
+        row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue,
+        Enum.TryParse<HostMode>(row.GetString("Mode"), out var mode) ? mode : HostMode.Active);
 
     public static TableEntity HeartbeatRow(string partition, string hostId, HostFacts facts, DateTimeOffset now, long appliedPlan) =>
         new(partition, HostPrefix + hostId)

@@ -35,11 +35,17 @@ public sealed class ReconcilePlanner
             .Select(h => new HostView(h, HostLiveness.StateOf(h, now)))
             .ToList();
         var viewById = views.ToDictionary(v => v.Id, StringComparer.Ordinal);
-        foreach (var instance in snapshot.Instances)
+        // Instances on a host that is gone, evacuated or removed move: removed here, their slots placed again below.
+        var displaced = snapshot.Instances
+            .Where(i => !viewById.TryGetValue(i.HostId, out var host) || host.Host.Displaces)
+            .ToList();
+        // Bounded like every change; the rest keep their slots until a later step moves them.
+        var displacedIds = displaced.Take(MaxInstanceChanges).Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var instance in snapshot.Instances.Where(i => !displacedIds.Contains(i.Id) && viewById.ContainsKey(i.HostId)))
         {
-            if (viewById.TryGetValue(instance.HostId, out var view) && services.TryGetValue(instance.ServiceId, out var owner))
+            if (services.TryGetValue(instance.ServiceId, out var owner))
             {
-                view.Add(owner);
+                viewById[instance.HostId].Add(owner);
             }
         }
 
@@ -47,7 +53,8 @@ public sealed class ReconcilePlanner
         var removed = new List<Instance>();
         var purged = new List<string>();
         var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
-        var instancesByService = snapshot.Instances.ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        var instancesByService = snapshot.Instances.Where(i => !displacedIds.Contains(i.Id)).ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        removed.AddRange(displaced.Take(MaxInstanceChanges));
         var moreWork = false;
         var visited = 0;
 
@@ -96,6 +103,7 @@ public sealed class ReconcilePlanner
             }
         }
 
+        moreWork |= displaced.Count > MaxInstanceChanges;
         var plans = RevisePlans(snapshot, services, added, removed);
         return new ReconcileStep(added, removed, purged, statuses, plans, moreWork);
     }
