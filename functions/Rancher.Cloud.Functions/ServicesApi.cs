@@ -36,17 +36,17 @@ public sealed class ServicesApi(ServicesService services)
     [Access(Audience.Tenant)]
     public async Task<IResult> GetService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
-        ApiResults.Ok(await services.GetAsync(req.Tenant(), envId, serviceId, ct));
+        ApiResults.Tagged(await services.GetAsync(req.Tenant(), envId, serviceId, ct), req);
 
     [Function(nameof(PatchService))]
     [Access(Audience.Tenant)]
     public async Task<IResult> PatchService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
-        await ApiResults.OkAsync(req, (ServicePatch b) => services.PatchAsync(req.Tenant(), envId, serviceId, b, ct), ct);
+        await ApiResults.TaggedAsync(req, (ServicePatch b) => services.PatchAsync(req.Tenant(), envId, serviceId, b, ApiResults.IfMatch(req), ct), ct);
 
     [Function(nameof(DeleteService))]
     [Access(Audience.Tenant)]
     public async Task<IResult> DeleteService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
-        ApiResults.From(await services.DeleteAsync(req.Tenant(), envId, serviceId, ct), _ => Results.NoContent());
+        ApiResults.From(await services.DeleteAsync(req.Tenant(), envId, serviceId, ApiResults.IfMatch(req), ct), _ => Results.NoContent());
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Rancher.Cloud.ControlPlane.Http;
 using Rancher.Cloud.Domain.Scheduling;
 using Rancher.Cloud.Domain.Services;
 
@@ -15,7 +17,11 @@ public sealed record ServiceView(
     string State,
     IReadOnlyList<InstanceView> Instances,
     PlacementView? Placement,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt) : ITagged
+{
+    [JsonIgnore]
+    public string ETag { get; init; } = "";
+}
 
 /// <summary>One instance: where it is placed and what its agent last observed.</summary>
 public sealed record InstanceView(string Id, int Slot, string HostId, string State, string? ContainerId, string? Error);

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Http;
 using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Contracts;
@@ -66,12 +67,16 @@ public sealed class ServicesService(
         ViewsAsync(caller, environmentId, null, ct);
 
     public async Task<Outcome<ServiceView>> PatchAsync(
-        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, CancellationToken ct)
+        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, string? ifMatch, CancellationToken ct)
     {
         var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
         if (row is null)
         {
             return Failure.NotFound("The service");
+        }
+        if (!EntityTags.Satisfies(ifMatch, row.ETag))
+        {
+            return Failure.Stale("The service");
         }
         if (patch.Scale is { } scale)
         {
@@ -95,12 +100,16 @@ public sealed class ServicesService(
         return await GetAsync(caller, environmentId, serviceId, ct);
     }
 
-    public async Task<Outcome<bool>> DeleteAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
+    public async Task<Outcome<bool>> DeleteAsync(TenantCaller caller, string environmentId, string serviceId, string? ifMatch, CancellationToken ct)
     {
         var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
         if (row is null)
         {
             return Failure.NotFound("The service");
+        }
+        if (!EntityTags.Satisfies(ifMatch, row.ETag))
+        {
+            return Failure.Stale("The service");
         }
         await tables.State.SubmitTransactionAsync(
         [
@@ -145,6 +154,7 @@ public sealed class ServicesService(
         var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
         var instances = new List<Instance>();
         var observed = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         var filter = serviceId is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
             : TableClient.CreateQueryFilter(
@@ -154,7 +164,9 @@ public sealed class ServicesService(
             var key = row.RowKey;
             if (key.StartsWith(StateRows.ServicePrefix, StringComparison.Ordinal))
             {
-                services.Add(StateRows.ToService(row));
+                var service = StateRows.ToService(row);
+                services.Add(service);
+                tags[service.Id] = EntityTags.Of(row.ETag);
             }
             else if (key.StartsWith(StateRows.StatusPrefix, StringComparison.Ordinal))
             {
@@ -173,7 +185,7 @@ public sealed class ServicesService(
         var views = services
             .Where(s => !s.Deleting)
             .OrderBy(s => s.CreatedAt)
-            .Select(s => ToView(s, byService[s.Id], statuses.GetValueOrDefault(s.Id), observed))
+            .Select(s => ToView(s, byService[s.Id], statuses.GetValueOrDefault(s.Id), observed) with { ETag = tags[s.Id] })
             .ToList();
         return new Page<ServiceView>(views);
     }

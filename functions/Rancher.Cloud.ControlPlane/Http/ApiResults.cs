@@ -12,6 +12,19 @@ public static class ApiResults
 
     public static IResult Ok<T>(Outcome<T> outcome) => From(outcome, v => Results.Json(v, ApiJson.Options));
 
+    /// <summary>A resource with its entity tag in the ETag header, for If-Match on the next write.</summary>
+    public static IResult Tagged<T>(Outcome<T> outcome, HttpRequest request)
+        where T : ITagged =>
+        From(outcome, v =>
+        {
+            request.HttpContext.Response.Headers.ETag = v.ETag;
+            return Results.Json(v, ApiJson.Options);
+        });
+
+    /// <summary>The If-Match the caller sent, if any: the entity tag it last read.</summary>
+    public static string? IfMatch(HttpRequest request) =>
+        request.Headers.IfMatch.ToString() is { Length: > 0 } tag ? tag : null;
+
     public static IResult Created<T>(T value) => Results.Json(value, ApiJson.Options, statusCode: StatusCodes.Status201Created);
 
     /// <summary>Reads and checks the JSON body, hands it to one service call, answers 201 with what it made.</summary>
@@ -21,6 +34,15 @@ public static class ApiResults
     /// <summary>Reads and checks the JSON body, hands it to one service call, answers 200 with its result.</summary>
     public static Task<IResult> OkAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> change, CancellationToken ct)
         where TBody : class => WithBodyAsync(request, change, v => Results.Json(v, ApiJson.Options), ct);
+
+    /// <summary>Reads and checks the JSON body, hands it to one service call, answers 200 with the resource and its ETag.</summary>
+    public static async Task<IResult> TaggedAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> change, CancellationToken ct)
+        where TBody : class
+        where T : ITagged
+    {
+        var body = await ApiJson.ReadAsync<TBody>(request, ct);
+        return body.Failure is { } invalid ? Problem(invalid) : Tagged(await change(body.Value!), request);
+    }
 
     /// <summary>Reads and checks the JSON body, hands it to one service call, answers 204.</summary>
     public static Task<IResult> NoContentAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> change, CancellationToken ct)
@@ -62,6 +84,7 @@ public static class ApiResults
             FailureKind.Conflict => (StatusCodes.Status409Conflict, "Conflict"),
             FailureKind.Unauthorized => (StatusCodes.Status401Unauthorized, "Unauthorized"),
             FailureKind.Forbidden => (StatusCodes.Status403Forbidden, "Forbidden"),
+            FailureKind.PreconditionFailed => (StatusCodes.Status412PreconditionFailed, "Precondition failed"),
             _ => (StatusCodes.Status500InternalServerError, "Error"),
         };
         var extensions = new Dictionary<string, object?>();

@@ -8,6 +8,9 @@ public enum FailureKind
     Conflict,
     Unauthorized,
     Forbidden,
+
+    /// <summary>An If-Match precondition no longer holds: the resource changed since it was read.</summary>
+    PreconditionFailed,
 }
 
 /// <summary>A refused operation: what kind of refusal, a sentence for humans, and per-field reasons.</summary>
@@ -21,4 +24,7 @@ public sealed record Failure(FailureKind Kind, string Detail, FieldErrors? Field
     public static Failure NotFound(string what) => new(FailureKind.NotFound, $"{what} was not found.");
 
     public static Failure Conflict(string detail) => new(FailureKind.Conflict, detail);
+
+    public static Failure Stale(string what) =>
+        new(FailureKind.PreconditionFailed, $"{what} changed since it was read (If-Match no longer matches); read it again and retry.");
 }
