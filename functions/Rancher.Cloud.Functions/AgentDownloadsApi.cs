@@ -14,12 +14,14 @@ public sealed class AgentDownloadsApi(AgentDownloads downloads)
 {
     [Function(nameof(InstallScript))]
     [Access(Audience.Anonymous)]
+    [Operation("The agent install script the one-liner pipes into sh", ContentType = "text/x-shellscript")]
     public IResult InstallScript(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "install.sh")] HttpRequest req) =>
         Results.Text(downloads.InstallScript, "text/x-shellscript");
 
     [Function(nameof(AgentDownload))]
     [Access(Audience.Anonymous)]
+    [Operation("The agent package for an architecture (linux-x64.tar.gz)", ContentType = "application/gzip")]
     public IResult AgentDownload(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "downloads/agent/{package}")] HttpRequest req, string package) =>
         ApiResults.From(downloads.OpenPackage(package), stream => Results.Stream(stream, "application/gzip", package));

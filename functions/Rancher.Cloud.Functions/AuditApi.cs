@@ -15,6 +15,7 @@ public sealed class AuditApi(AuditLog audit, EnvironmentsService environments)
 {
     [Function(nameof(ReadEnvironmentAudit))]
     [Access(Audience.Tenant)]
+    [Operation("Read an environment's audit log, newest first", Response = typeof(AuditPage), Paged = true)]
     public async Task<IResult> ReadEnvironmentAudit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/environments/{envId}/audit")] HttpRequest req, string envId, CancellationToken ct)
     {
@@ -27,6 +28,7 @@ public sealed class AuditApi(AuditLog audit, EnvironmentsService environments)
 
     [Function(nameof(ReadTenantAudit))]
     [Access(Audience.Tenant)]
+    [Operation("Read the tenant's own audit log (members, keys, environments), newest first", Response = typeof(AuditPage), Paged = true)]
     public async Task<IResult> ReadTenantAudit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/audit")] HttpRequest req, CancellationToken ct) =>
         ApiResults.Ok(await audit.ReadAsync(req.Tenant(), null, ApiQuery.Limit(req), ApiQuery.Cursor(req), ct));

@@ -18,36 +18,42 @@ public sealed class HostsApi(HostsService hosts)
 
     [Function(nameof(ListHosts))]
     [Access(Audience.Tenant)]
+    [Operation("List an environment's hosts with state, facts and labels", Response = typeof(Page<HostDetails>), Paged = true)]
     public async Task<IResult> ListHosts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
         ApiResults.Page(await hosts.ListAsync(req.Tenant(), envId, ct), req);
 
     [Function(nameof(GetHost))]
     [Access(Audience.Tenant)]
+    [Operation("Read a host", Response = typeof(HostDetails))]
     public async Task<IResult> GetHost(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
         ApiResults.Ok(await hosts.GetAsync(req.Tenant(), envId, hostId, ct));
 
     [Function(nameof(DeactivateHost))]
     [Access(Audience.Tenant)]
+    [Operation("Deactivate a host: it keeps what runs and takes nothing new", Response = typeof(HostDetails))]
     public async Task<IResult> DeactivateHost(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/deactivate")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
         ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Inactive, ct));
 
     [Function(nameof(ActivateHost))]
     [Access(Audience.Tenant)]
+    [Operation("Activate a host again", Response = typeof(HostDetails))]
     public async Task<IResult> ActivateHost(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/activate")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
         ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Active, ct));
 
     [Function(nameof(EvacuateHost))]
     [Access(Audience.Tenant)]
+    [Operation("Evacuate a host: deactivate it and move its instances elsewhere", Response = typeof(HostDetails))]
     public async Task<IResult> EvacuateHost(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/evacuate")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
         ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Evacuated, ct));
 
     [Function(nameof(RemoveHost))]
     [Access(Audience.Tenant)]
+    [Operation("Remove a host: its credential stops working and its instances move", Response = typeof(HostDetails))]
     public async Task<IResult> RemoveHost(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
         ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Removed, ct));

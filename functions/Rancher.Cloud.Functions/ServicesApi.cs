@@ -22,30 +22,35 @@ public sealed class ServicesApi(ServicesService services)
 
     [Function(nameof(CreateService))]
     [Access(Audience.Tenant)]
+    [Operation("Create a service; it is placed and deployed at once", Body = typeof(ServiceDraft), Response = typeof(ServiceView), Status = 201)]
     public async Task<IResult> CreateService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
         await ApiResults.CreatedAsync(req, (ServiceDraft b) => services.CreateAsync(req.Tenant(), envId, b, ct), ct);
 
     [Function(nameof(ListServices))]
     [Access(Audience.Tenant)]
+    [Operation("List services with their instances", Response = typeof(Page<ServiceView>), Paged = true)]
     public async Task<IResult> ListServices(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest req, string envId, CancellationToken ct) =>
         ApiResults.Page(await services.ListAsync(req.Tenant(), envId, ct), req);
 
     [Function(nameof(GetService))]
     [Access(Audience.Tenant)]
+    [Operation("Read a service, its instances and placement reasons (ETag)", Response = typeof(ServiceView))]
     public async Task<IResult> GetService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
         ApiResults.Tagged(await services.GetAsync(req.Tenant(), envId, serviceId, ct), req);
 
     [Function(nameof(PatchService))]
     [Access(Audience.Tenant)]
+    [Operation("Change a service's scale (If-Match)", Body = typeof(ServicePatch), Response = typeof(ServiceView))]
     public async Task<IResult> PatchService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
         await ApiResults.TaggedAsync(req, (ServicePatch b) => services.PatchAsync(req.Tenant(), envId, serviceId, b, ApiResults.IfMatch(req), ct), ct);
 
     [Function(nameof(DeleteService))]
     [Access(Audience.Tenant)]
+    [Operation("Delete a service and its containers (If-Match)", Status = 204)]
     public async Task<IResult> DeleteService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
         ApiResults.From(await services.DeleteAsync(req.Tenant(), envId, serviceId, ApiResults.IfMatch(req), ct), _ => Results.NoContent());

@@ -1,3 +1,4 @@
+using Rancher.Cloud.Functions;
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
 

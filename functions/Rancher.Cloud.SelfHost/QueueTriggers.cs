@@ -1,3 +1,4 @@
+using Rancher.Cloud.Functions;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 

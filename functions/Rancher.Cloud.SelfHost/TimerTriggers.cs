@@ -1,3 +1,4 @@
+using Rancher.Cloud.Functions;
 using Cronos;
 using Microsoft.Azure.Functions.Worker;
 

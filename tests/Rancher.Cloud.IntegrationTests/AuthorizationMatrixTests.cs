@@ -1,3 +1,4 @@
+using Rancher.Cloud.Functions;
 using System.Net;
 using System.Reflection;
 using System.Text;
@@ -22,7 +23,7 @@ namespace Rancher.Cloud.IntegrationTests;
 public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane)
 {
     /// <summary>Functions open without a key, each authenticating by other means or serving nothing secret.</summary>
-    private static readonly HashSet<string> Anonymous = ["RegisterHost", "InstallScript", "AgentDownload"];
+    private static readonly HashSet<string> Anonymous = ["RegisterHost", "InstallScript", "AgentDownload", "OpenApiDescription"];
 
     private sealed record Route(string Name, string Method, string Path, Audience Audience);
 

@@ -1,3 +1,4 @@
+using Rancher.Cloud.Functions;
 using System.Text.Json.Nodes;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.SelfHost;

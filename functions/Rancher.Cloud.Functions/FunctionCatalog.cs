@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Rancher.Cloud.SelfHost;
+namespace Rancher.Cloud.Functions;
 
 /// <summary>What starts a function: an HTTP route, a schedule, or a queue.</summary>
 public abstract record Trigger;

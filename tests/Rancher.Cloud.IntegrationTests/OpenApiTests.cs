@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>The OpenAPI document documents every HTTP function the Functions SDK generated metadata for.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class OpenApiTests(SelfHostedControlPlane controlPlane)
+{
+    [Fact]
+    public async Task Every_route_in_the_function_metadata_is_documented()
+    {
+        using var http = new HttpClient();
+        var document = JsonNode.Parse(await http.GetStringAsync($"{controlPlane.Url}/api/v1/openapi.json"))!;
+        var metadata = JsonNode.Parse(File.ReadAllText(Repo.Output("functions/Rancher.Cloud.Functions", "functions.metadata")))!.AsArray();
+
+        var routes = metadata
+            .Select(f => f!["bindings"]!.AsArray().FirstOrDefault(b => (string?)b!["type"] == "httpTrigger"))
+            .Where(b => b is not null)
+            .SelectMany(b => b!["methods"]!.AsArray().Select(m => (Path: "/" + (string)b["route"]!, Method: ((string)m!).ToLowerInvariant())))
+            .ToList();
+        Assert.True(routes.Count >= 30);
+        var missing = routes.Where(r => document["paths"]?[r.Path]?[r.Method]?["summary"] is null).ToList();
+        Assert.True(missing.Count == 0, "undocumented: " + string.Join(", ", missing));
+        var documented = document["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(o => (Path: p.Key, Method: o.Key)));
+        Assert.Empty(documented.Except(routes));
+    }
+
+    [Fact]
+    public async Task Bodies_and_answers_carry_their_schemas()
+    {
+        using var http = new HttpClient();
+        var document = JsonNode.Parse(await http.GetStringAsync($"{controlPlane.Url}/api/v1/openapi.json"))!;
+        var create = document["paths"]!["/api/v1/environments/{envId}/services"]!["post"]!;
+
+        var body = create["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!.AsObject();
+        Assert.Contains("image", body.Select(p => p.Key));
+        Assert.Contains("ports", body.Select(p => p.Key));
+        Assert.NotNull(create["responses"]!["201"]!["content"]!["application/json"]!["schema"]!["properties"]!["instances"]);
+        Assert.Equal("envId", (string?)create["parameters"]![0]!["name"]);
+        Assert.NotNull(create["responses"]!["403"]);
+        Assert.Empty(document["paths"]!["/install.sh"]!["get"]!["security"]!.AsArray());
+    }
+}
