@@ -2,6 +2,7 @@ using System.Globalization;
 using Rancher.Cloud.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Rancher.Cloud.Benchmarks -- deploy [--count 20] [--rounds 5]
+//   … agents [--agents 1000] [--environments 10] [--seconds 60]
 // (or scripts/bench.sh deploy, which first makes sure Docker, Azurite and the test image are there)
 var command = args.FirstOrDefault() ?? "deploy";
 int Option(string name, int fallback)
@@ -15,7 +16,10 @@ switch (command)
     case "deploy":
         await DeployBenchmark.RunAsync(Option("--count", 20), Option("--rounds", 5));
         return 0;
+    case "agents":
+        await AgentLoadBenchmark.RunAsync(Option("--agents", 1000), Option("--environments", 10), Option("--seconds", 60));
+        return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents");
         return 64;
 }
