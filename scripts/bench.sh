@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs a benchmark against the real parts on this machine and prints its figures.
 #   scripts/bench.sh deploy [--count 20] [--rounds 5]
+#   scripts/bench.sh agents [--agents 1000] [--environments 10] [--seconds 60]
+#   scripts/bench.sh footprint [--minutes 10] [--count 20]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$REPO/.state/bench"
@@ -8,5 +10,6 @@ ensure_dotnet
 ensure_dockerd "$REPO/.state/bench/dockerd.log"
 ensure_azurite
 bash "$REPO/scripts/build-test-images.sh"
+bash "$REPO/scripts/publish-agent.sh" >/dev/null   # footprint measures the published agent
 dotnet build "$REPO/benchmarks/Rancher.Cloud.Benchmarks" -c Release -v quiet -nologo >/dev/null
 dotnet "$REPO/benchmarks/Rancher.Cloud.Benchmarks/bin/Release/net10.0/Rancher.Cloud.Benchmarks.dll" "$@"

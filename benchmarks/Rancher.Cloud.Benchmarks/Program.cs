@@ -3,6 +3,7 @@ using Rancher.Cloud.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Rancher.Cloud.Benchmarks -- deploy [--count 20] [--rounds 5]
 //   … agents [--agents 1000] [--environments 10] [--seconds 60]
+//   … footprint [--minutes 10] [--count 20]
 // (or scripts/bench.sh deploy, which first makes sure Docker, Azurite and the test image are there)
 var command = args.FirstOrDefault() ?? "deploy";
 int Option(string name, int fallback)
@@ -19,7 +20,10 @@ switch (command)
     case "agents":
         await AgentLoadBenchmark.RunAsync(Option("--agents", 1000), Option("--environments", 10), Option("--seconds", 60));
         return 0;
+    case "footprint":
+        await FootprintBenchmark.RunAsync(Option("--minutes", 10), Option("--count", 20));
+        return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint");
         return 64;
 }

@@ -57,7 +57,8 @@ public sealed class AgentProcess : IAsyncDisposable
     public void Start(string? token)
     {
         var dll = Repo.Output("agent/Rancher.Cloud.Agent", "Rancher.Cloud.Agent.dll");
-        string[] command = [.. launch.Prefix, "dotnet", dll, "--url", url, "--state-dir", StateDir, "--poll-interval", pollInterval.ToString(), .. launch.Arguments];
+        string[] program = launch.Executable is { } executable ? [executable] : ["dotnet", dll];
+        string[] command = [.. launch.Prefix, .. program, "--url", url, "--state-dir", StateDir, "--poll-interval", pollInterval.ToString(), .. launch.Arguments];
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in command[1..])
         {
@@ -76,6 +77,9 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     public bool HasExited => process?.HasExited ?? true;
+
+    /// <summary>The agent's process id (for footprint sampling).</summary>
+    public int ProcessId => process!.Id;
 
     public int ExitCode => process!.ExitCode;
 
@@ -125,6 +129,9 @@ public sealed class AgentProcess : IAsyncDisposable
 /// <summary>How an agent process is started: a command prefix (e.g. nsenter) and extra agent arguments.</summary>
 public sealed record AgentLaunch(IReadOnlyList<string> Prefix, IReadOnlyList<string> Arguments)
 {
+    /// <summary>A published agent executable to run instead of <c>dotnet Rancher.Cloud.Agent.dll</c>.</summary>
+    public string? Executable { get; init; }
+
     /// <summary>On this machine's own network and Docker Engine.</summary>
     public static AgentLaunch Local { get; } = new([], []);
 }
