@@ -51,4 +51,20 @@ public sealed class RegistrationTokenTests(SelfHostedControlPlane controlPlane)
         Assert.Equal(HttpStatusCode.Unauthorized, (await asFirst.GetAsync("agent/plan")).StatusCode);
         Assert.True((await asAgain.GetAsync("agent/plan")).IsSuccessStatusCode);
     }
+
+    [Fact]
+    public async Task A_removed_host_cannot_come_back_by_replaying_its_registration()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"gone-{Guid.NewGuid():N}"[..20]);
+        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var request = new RegistrationRequest(token, Facts) { RegistrationId = Guid.NewGuid().ToString("N") };
+        var host = (await Api.OkAsync(await api.PostAsync("agent/register", request))).Deserialize<RegistrationResponse>(Api.Json)!;
+
+        await Api.OkAsync(await api.DeleteAsync($"environments/{envId}/hosts/{host.HostId}"));
+        var replay = await api.PostAsync("agent/register", request);
+
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+        Assert.Equal("removed", (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{host.HostId}"))["state"]);
+    }
 }

@@ -37,14 +37,33 @@ public sealed class RegistrationService(
         var partition = Tables.EnvironmentKey(tenantId, environmentId);
         var host = new HostAddress(tenantId, environmentId, await HostIdForAsync(partition, request.RegistrationId, ct));
         var now = clock.GetUtcNow();
+        var earlier = await ExistingHostAsync(partition, host.HostId, ct);
+        if (earlier?.Mode == HostMode.Removed)
+        {
+            return Failure.Conflict("This host was removed from the environment; install the agent afresh (without its old state) to register it as a new host.");
+        }
         await signals.PrepareAsync(host, ct);
         // A retried registration (same registration id) gets the same host and a fresh
         // credential; the credential of the attempt whose answer was lost stops working.
         var credential = await credentials.IssueAsync(host, ct);
-        await tables.State.UpsertEntityAsync(StateRows.ToRow(partition, new Host(host.HostId, request.Facts, now, now)), TableUpdateMode.Replace, ct);
+        // A retry keeps what the operator decided about the host and when it first registered.
+        var registered = new Host(host.HostId, request.Facts, earlier?.RegisteredAt ?? now, now, earlier?.Mode ?? HostMode.Active);
+        await tables.State.UpsertEntityAsync(StateRows.ToRow(partition, registered), TableUpdateMode.Replace, ct);
         // The first plan exists before the agent asks for it, and waiting services get placed.
         await reconciler.ReconcileAsync(host.TenantId, host.EnvironmentId, ct);
         return new RegistrationResponse(host.HostId, host.EnvironmentId, credential, signals.ChannelFor(host));
+    }
+
+    private async Task<Host?> ExistingHostAsync(string partition, string hostId, CancellationToken ct)
+    {
+        try
+        {
+            return StateRows.ToHost((await tables.State.GetEntityAsync<TableEntity>(partition, StateRows.HostPrefix + hostId, cancellationToken: ct)).Value);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
     }
 
     /// <summary>
