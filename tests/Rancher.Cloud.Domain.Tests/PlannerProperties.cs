@@ -66,6 +66,63 @@ public sealed class PlannerProperties
                 .SequenceEqual(env.Instances.Where(i => i.HostId == h.Id).Select(i => i.Id).Order(StringComparer.Ordinal)));
     }
 
+    /// <summary>Hosts with small capacities and services with anti-affinity to themselves and reservations.</summary>
+    public sealed record ConstrainedShape(int[] HostCpus, (int Scale, bool AntiSelf, int CpuMillis)[] Services);
+
+    public static Arbitrary<ConstrainedShape> ConstrainedShapes() =>
+        (from hosts in Gen.ArrayOf(Gen.Choose(1, 4)).Where(h => h.Length is > 0 and <= 30)
+         from services in Gen.ArrayOf(
+             from scale in Gen.Choose(0, 10)
+             from anti in Gen.Elements(true, false)
+             from cpu in Gen.Elements(0, 250, 500, 1000)
+             select (scale, anti, cpu))
+         select new ConstrainedShape(hosts, services.Take(6).ToArray())).ToArbitrary();
+
+    private static EnvironmentModel Build(ConstrainedShape shape)
+    {
+        var env = new EnvironmentModel();
+        for (var i = 0; i < shape.HostCpus.Length; i++)
+        {
+            env.Hosts.Add(Given.Host($"h{i:D2}") with { Facts = new Contracts.HostFacts($"h{i}", "20.10", shape.HostCpus[i], 8L << 30, "Debian", "x86_64") });
+        }
+        for (var i = 0; i < shape.Services.Length; i++)
+        {
+            var (scale, anti, cpu) = shape.Services[i];
+            var rules = new Scheduling.SchedulingRules
+            {
+                Affinity = anti ? [new Scheduling.ServiceAffinityRule($"s{i}", Anti: true)] : [],
+                Reservation = new Scheduling.Reservation(cpu, 0),
+            };
+            env.Services.Add(Given.Service($"s{i}", scale) with { Spec = Given.Spec($"s{i}") with { Scheduling = rules } });
+        }
+        env.Settle();
+        return env;
+    }
+
+    [Property(Arbitrary = [typeof(PlannerProperties)], MaxTest = 200)]
+    public bool Reservations_stay_within_capacity(ConstrainedShape shape)
+    {
+        var env = Build(shape);
+        return env.Hosts.All(h => env.Instances.Where(i => i.HostId == h.Id)
+            .Sum(i => env.Services.Single(s => s.Id == i.ServiceId).Spec.Scheduling.Reservation.CpuMillis) <= h.Facts.Cpus * 1000);
+    }
+
+    [Property(Arbitrary = [typeof(PlannerProperties)], MaxTest = 200)]
+    public bool Hard_anti_affinity_is_honoured_and_unplaced_instances_say_why(ConstrainedShape shape)
+    {
+        var env = Build(shape);
+        return env.Services.All(s =>
+        {
+            var onHosts = env.Instances.Where(i => i.ServiceId == s.Id).GroupBy(i => i.HostId);
+            var anti = s.Spec.Scheduling.Affinity.Any(a => a.Anti);
+            var status = env.Statuses.GetValueOrDefault(s.Id);
+            var placed = env.Instances.Count(i => i.ServiceId == s.Id);
+            return (!anti || onHosts.All(g => g.Count() == 1))
+                && placed + (status?.Unplaced ?? 0) == s.Scale
+                && ((status?.Unplaced ?? 0) == 0 || status!.Reasons.Count > 0);
+        });
+    }
+
     [Property(Arbitrary = [typeof(PlannerProperties)], MaxTest = 100)]
     public bool Spread_keeps_hosts_within_one_instance_of_each_other_for_portless_services(Shape shape)
     {

@@ -127,7 +127,7 @@ public sealed class ReconcilePlanner
                 pending++;
                 continue;
             }
-            var placement = scheduler.Place(service, views);
+            var placement = scheduler.Place(service, views, slot);
             if (placement.Host is { } host)
             {
                 added.Add(new Instance(ids.NewId('i'), service.Id, slot, host.Id));

@@ -4,18 +4,21 @@ using Rancher.Cloud.Domain.Services;
 namespace Rancher.Cloud.Domain.Scheduling;
 
 /// <summary>
-/// A host as the scheduler sees it during one pass: its state and what is already placed on
-/// it. Placements made during the pass are added, so later decisions see them.
+/// A host as the scheduler sees it during one pass: its state, labels and capacity, and what is
+/// already placed on it. Placements made during the pass are added, so later decisions see them.
 /// </summary>
 public sealed class HostView
 {
     private readonly Dictionary<(int Port, string Protocol), string> publishedBy = [];
     private readonly Dictionary<string, int> countByService = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> countByName = new(StringComparer.Ordinal);
 
     public HostView(Host host, HostState state)
     {
         Host = host;
         State = state;
+        CpuMillis = host.Facts.Cpus * 1000;
+        MemoryBytes = host.Facts.MemoryBytes;
     }
 
     public Host Host { get; }
@@ -24,30 +27,48 @@ public sealed class HostView
 
     public string Id => Host.Id;
 
+    public IReadOnlyDictionary<string, string>? Labels => Host.Facts.Labels;
+
+    public int CpuMillis { get; }
+
+    public long MemoryBytes { get; }
+
+    public int ReservedCpuMillis { get; private set; }
+
+    public long ReservedMemoryBytes { get; private set; }
+
     public int InstanceCount { get; private set; }
 
     public int CountOf(string serviceId) => countByService.GetValueOrDefault(serviceId);
 
+    /// <summary>Instances of the service named <paramref name="serviceName"/> here (affinity rules name services).</summary>
+    public int CountOfName(string serviceName) => countByName.GetValueOrDefault(serviceName);
+
     /// <summary>The name of the service that publishes this port here, if any.</summary>
     public string? PublisherOf(PortMapping port) => publishedBy.GetValueOrDefault((port.Published, port.Protocol));
 
-    public void Remove(Service service)
-    {
-        InstanceCount--;
-        countByService[service.Id] = CountOf(service.Id) - 1;
-        foreach (var port in service.Spec.Ports)
-        {
-            publishedBy.Remove((port.Published, port.Protocol));
-        }
-    }
+    public void Remove(Service service) => Change(service, -1);
 
-    public void Add(Service service)
+    public void Add(Service service) => Change(service, +1);
+
+    private void Change(Service service, int by)
     {
-        InstanceCount++;
-        countByService[service.Id] = CountOf(service.Id) + 1;
+        InstanceCount += by;
+        countByService[service.Id] = CountOf(service.Id) + by;
+        countByName[service.Spec.Name] = CountOfName(service.Spec.Name) + by;
+        var reservation = service.Spec.Scheduling.Reservation;
+        ReservedCpuMillis += by * reservation.CpuMillis;
+        ReservedMemoryBytes += by * reservation.MemoryBytes;
         foreach (var port in service.Spec.Ports)
         {
-            publishedBy[(port.Published, port.Protocol)] = service.Spec.Name;
+            if (by > 0)
+            {
+                publishedBy[(port.Published, port.Protocol)] = service.Spec.Name;
+            }
+            else
+            {
+                publishedBy.Remove((port.Published, port.Protocol));
+            }
         }
     }
 }

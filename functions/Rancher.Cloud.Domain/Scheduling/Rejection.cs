@@ -9,4 +9,8 @@ public static class Constraints
     public const string HostActive = "host-active";
     public const string PortsFree = "ports-free";
     public const string NoHosts = "no-hosts";
+    public const string HostLabel = "host-label";
+    public const string Affinity = "affinity";
+    public const string AntiAffinity = "anti-affinity";
+    public const string Resources = "resources";
 }

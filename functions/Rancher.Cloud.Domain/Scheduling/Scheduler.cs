@@ -9,42 +9,59 @@ public sealed record Placement(HostView? Host, IReadOnlyList<Rejection> Rejectio
 }
 
 /// <summary>
-/// Places instances: filter hosts by feasibility, then pick the best by score. Spreads by
-/// default (fewest instances of the service, then fewest overall) and breaks ties by host
-/// id, so the same inputs always give the same placement.
+/// Places instances: filter hosts by feasibility (hard rules), then pick the best by score
+/// (soft rules first, then spread: fewest instances of the service, then fewest overall, then
+/// host id). Like Nomad's limit iterator, it stops looking once it has found
+/// <see cref="FeasibleSample"/> feasible hosts, starting from a point derived from the service
+/// and slot, so large fleets cost a bounded amount per placement. Deterministic: the same
+/// inputs give the same placement. When nothing fits, every host's reason is returned.
 /// </summary>
 public sealed class Scheduler
 {
+    /// <summary>Feasible hosts compared per placement; fleets up to this size are compared in full.</summary>
+    public const int FeasibleSample = 16;
+
     private readonly IReadOnlyList<IHostFilter> filters;
 
     public Scheduler(IReadOnlyList<IHostFilter> filters) => this.filters = filters;
 
-    /// <summary>The filters every environment uses today.</summary>
-    public static Scheduler Default { get; } = new([new HostMustBeActive(), new PublishedPortsMustBeFree()]);
+    /// <summary>The filters every environment uses.</summary>
+    public static Scheduler Default { get; } = new(
+        [new HostMustBeActive(), new PublishedPortsMustBeFree(), new HostLabelsMustMatch(), new AffinityMustHold(), new ReservationsMustFit()]);
 
-    public Placement Place(Service service, IReadOnlyList<HostView> hosts)
+    /// <param name="service">The service to place an instance of.</param>
+    /// <param name="hosts">The hosts, in a stable order.</param>
+    /// <param name="slot">The instance's slot: varies where the search starts, so a big fleet is not scanned from the same host every time.</param>
+    public Placement Place(Service service, IReadOnlyList<HostView> hosts, int slot = 0)
     {
         if (hosts.Count == 0)
         {
             return new Placement(null, [new Rejection("", Constraints.NoHosts, "the environment has no hosts; register one with a registration token")]);
         }
-        var rejections = new List<Rejection>();
+        var start = hosts.Count <= FeasibleSample ? 0 : (int)((StableHash(service.Id) + (uint)slot * 2654435761u) % (uint)hosts.Count);
         HostView? best = null;
-        foreach (var host in hosts)
+        var bestScore = 0;
+        var feasible = 0;
+        List<Rejection>? rejections = null;
+        for (var i = 0; i < hosts.Count && feasible < FeasibleSample; i++)
         {
-            var rejection = Reject(service, host);
-            if (rejection is not null)
+            var host = hosts[(start + i) % hosts.Count];
+            if (Reject(service, host) is { } rejection)
             {
-                rejections.Add(rejection);
+                (rejections ??= []).Add(rejection);
+                continue;
             }
-            else if (best is null || Better(service, host, best))
+            feasible++;
+            var score = SoftScore(service, host);
+            if (best is null || Better(service, host, score, best, bestScore))
             {
                 best = host;
+                bestScore = score;
             }
         }
         if (best is null)
         {
-            return new Placement(null, rejections);
+            return new Placement(null, rejections!.OrderBy(r => r.HostId, StringComparer.Ordinal).ToList());
         }
         best.Add(service);
         return new Placement(best, []);
@@ -62,8 +79,28 @@ public sealed class Scheduler
         return null;
     }
 
-    private static bool Better(Service service, HostView candidate, HostView current)
+    /// <summary>One point per soft rule the host satisfies.</summary>
+    private static int SoftScore(Service service, HostView host)
     {
+        var rules = service.Spec.Scheduling;
+        var score = 0;
+        foreach (var rule in rules.HostLabels)
+        {
+            score += rule.Soft && rule.MatchedBy(host.Labels) ? 1 : 0;
+        }
+        foreach (var rule in rules.Affinity)
+        {
+            score += rule.Soft && rule.MatchedBy(host.CountOfName(rule.Service)) ? 1 : 0;
+        }
+        return score;
+    }
+
+    private static bool Better(Service service, HostView candidate, int candidateScore, HostView current, int currentScore)
+    {
+        if (candidateScore != currentScore)
+        {
+            return candidateScore > currentScore;
+        }
         var byService = candidate.CountOf(service.Id).CompareTo(current.CountOf(service.Id));
         if (byService != 0)
         {
@@ -71,5 +108,16 @@ public sealed class Scheduler
         }
         var overall = candidate.InstanceCount.CompareTo(current.InstanceCount);
         return overall != 0 ? overall < 0 : string.CompareOrdinal(candidate.Id, current.Id) < 0;
+    }
+
+    /// <summary>FNV-1a: stable across processes, unlike string.GetHashCode.</summary>
+    private static uint StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+        return hash;
     }
 }

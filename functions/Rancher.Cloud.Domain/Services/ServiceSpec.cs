@@ -1,4 +1,5 @@
 using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Scheduling;
 
 namespace Rancher.Cloud.Domain.Services;
 
@@ -11,6 +12,9 @@ public sealed record ServiceSpec(
     IReadOnlyList<PortMapping> Ports)
 {
     public const int MaxScale = 500;
+
+    /// <summary>Placement rules; none unless the service asks.</summary>
+    public SchedulingRules Scheduling { get; init; } = SchedulingRules.None;
 
     /// <summary>Validates a draft, naming every refused field; nothing partial is returned.</summary>
     public static Outcome<(ServiceSpec Spec, int Scale)> From(ServiceDraft draft)

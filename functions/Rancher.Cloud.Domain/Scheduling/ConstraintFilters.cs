@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace Rancher.Cloud.Domain.Scheduling;
+
+/// <summary>Hard host label rules: the host's labels must match every one.</summary>
+public sealed class HostLabelsMustMatch : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host)
+    {
+        foreach (var rule in service.Spec.Scheduling.HostLabels)
+        {
+            if (!rule.Soft && !rule.MatchedBy(host.Labels))
+            {
+                var actual = host.Labels is not null && host.Labels.TryGetValue(rule.Key, out var v) ? $"{rule.Key}={v}" : $"no label {rule.Key}";
+                return new Rejection(host.Id, Constraints.HostLabel, $"requires host label {rule} (host has {actual})");
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>Hard affinity rules: with (or away from) another service's instances.</summary>
+public sealed class AffinityMustHold : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host)
+    {
+        foreach (var rule in service.Spec.Scheduling.Affinity)
+        {
+            if (!rule.Soft && !rule.MatchedBy(host.CountOfName(rule.Service)))
+            {
+                return rule.Anti
+                    ? new Rejection(host.Id, Constraints.AntiAffinity, $"runs an instance of '{rule.Service}' (anti-affinity)")
+                    : new Rejection(host.Id, Constraints.Affinity, $"runs no instance of '{rule.Service}' (affinity)");
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>Reservations must fit the host's capacity, counting what is already reserved there.</summary>
+public sealed class ReservationsMustFit : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host)
+    {
+        var wanted = service.Spec.Scheduling.Reservation;
+        if (wanted.IsNone)
+        {
+            return null;
+        }
+        var freeCpu = host.CpuMillis - host.ReservedCpuMillis;
+        if (wanted.CpuMillis > freeCpu)
+        {
+            return new Rejection(host.Id, Constraints.Resources,
+                string.Create(CultureInfo.InvariantCulture, $"needs {wanted.CpuMillis}m CPU, {Math.Max(freeCpu, 0)}m free"));
+        }
+        var freeMemory = host.MemoryBytes - host.ReservedMemoryBytes;
+        return wanted.MemoryBytes > freeMemory
+            ? new Rejection(host.Id, Constraints.Resources,
+                string.Create(CultureInfo.InvariantCulture, $"needs {wanted.MemoryBytes / (1 << 20)} MiB memory, {Math.Max(freeMemory, 0) / (1 << 20)} MiB free"))
+            : null;
+    }
+}
