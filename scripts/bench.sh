@@ -3,6 +3,7 @@
 #   scripts/bench.sh deploy [--count 20] [--rounds 5]
 #   scripts/bench.sh agents [--agents 1000] [--environments 10] [--seconds 60]
 #   scripts/bench.sh footprint [--minutes 10] [--count 20]
+#   scripts/bench.sh scheduler [--instances 100000] [--hosts 10000]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$REPO/.state/bench"

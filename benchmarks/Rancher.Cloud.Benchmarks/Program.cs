@@ -4,6 +4,7 @@ using Rancher.Cloud.Benchmarks;
 // dotnet run -c Release --project benchmarks/Rancher.Cloud.Benchmarks -- deploy [--count 20] [--rounds 5]
 //   … agents [--agents 1000] [--environments 10] [--seconds 60]
 //   … footprint [--minutes 10] [--count 20]
+//   … scheduler [--instances 100000] [--hosts 10000]
 // (or scripts/bench.sh deploy, which first makes sure Docker, Azurite and the test image are there)
 var command = args.FirstOrDefault() ?? "deploy";
 int Option(string name, int fallback)
@@ -23,7 +24,10 @@ switch (command)
     case "footprint":
         await FootprintBenchmark.RunAsync(Option("--minutes", 10), Option("--count", 20));
         return 0;
+    case "scheduler":
+        SchedulerBenchmark.Run(Option("--instances", 100_000), Option("--hosts", 10_000));
+        return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint, scheduler");
         return 64;
 }
