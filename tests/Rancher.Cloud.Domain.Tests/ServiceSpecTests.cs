@@ -107,4 +107,28 @@ public sealed class ServiceSpecTests
             Assert.Contains(errors[field], r => r.Contains(reasonPart, StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public void Scheduling_rules_default_to_hard_equal_rules_and_cores_become_millicores()
+    {
+        var outcome = ServiceSpec.From(Given.Draft(d => d with
+        {
+            Scheduling = new Scheduling.SchedulingDraft
+            {
+                HostLabels = [new Scheduling.HostLabelRuleDraft("zone", "east", null, null), new Scheduling.HostLabelRuleDraft("disk", "ssd", "ne", true)],
+                Affinity = [new Scheduling.AffinityRuleDraft("db", true, null)],
+                Reservations = new Scheduling.ReservationDraft(0.25, 64L << 20),
+            },
+        }));
+
+        var rules = outcome.Value.Spec.Scheduling;
+        Assert.Equal(new Scheduling.HostLabelRule("zone", "east"), rules.HostLabels[0]);
+        Assert.Equal(new Scheduling.HostLabelRule("disk", "ssd", Equal: false, Soft: true), rules.HostLabels[1]);
+        Assert.Equal(new Scheduling.ServiceAffinityRule("db", Anti: true), Assert.Single(rules.Affinity));
+        Assert.Equal(new Scheduling.Reservation(250, 64L << 20), rules.Reservation);
+    }
+
+    [Fact]
+    public void A_service_without_rules_has_none() =>
+        Assert.Same(Scheduling.SchedulingRules.None, ServiceSpec.From(Given.Draft()).Value.Spec.Scheduling);
 }

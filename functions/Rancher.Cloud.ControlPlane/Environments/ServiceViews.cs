@@ -21,6 +21,9 @@ public sealed record ServiceView(
 {
     [JsonIgnore]
     public string ETag { get; init; } = "";
+
+    /// <summary>The placement rules the service was created with.</summary>
+    public SchedulingRules Scheduling { get; init; } = SchedulingRules.None;
 }
 
 /// <summary>One instance: where it is placed and what its agent last observed.</summary>

@@ -204,7 +204,10 @@ public sealed class ServicesService(
         var spec = service.Spec;
         return new ServiceView(
             service.Id, spec.Name, spec.Image, spec.Command, spec.Environment, spec.Ports, service.Scale, state, instanceViews,
-            unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt);
+            unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt)
+        {
+            Scheduling = spec.Scheduling,
+        };
     }
 
     private static bool IsId(string id) => id.Length is > 0 and <= 32 && id.All(char.IsAsciiLetterOrDigit);

@@ -1,3 +1,5 @@
+using Rancher.Cloud.Domain.Scheduling;
+
 namespace Rancher.Cloud.Domain.Services;
 
 /// <summary>A service as a user asked for it, before validation. Every field may be missing.</summary>
@@ -9,6 +11,7 @@ public sealed record ServiceDraft
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
     public IReadOnlyList<PortDraft?>? Ports { get; init; }
     public int? Scale { get; init; }
+    public SchedulingDraft? Scheduling { get; init; }
 }
 
 /// <summary>A published port as a user asked for it.</summary>

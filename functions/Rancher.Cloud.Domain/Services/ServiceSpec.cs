@@ -26,11 +26,12 @@ public sealed record ServiceSpec(
         var environment = CheckEnvironment(draft.Environment, errors);
         var ports = PortMapping.CheckAll(draft.Ports, errors);
         var scale = CheckScale(draft.Scale ?? 1, "scale", errors);
+        var scheduling = SchedulingDraft.Check(draft.Scheduling, "scheduling", errors);
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
-        return (new ServiceSpec(name!, image!, command, environment, ports), scale);
+        return (new ServiceSpec(name!, image!, command, environment, ports) { Scheduling = scheduling }, scale);
     }
 
     public static int CheckScale(int scale, string field, FieldErrors errors)

@@ -56,10 +56,11 @@ public sealed class Api : IDisposable
         await GetOkAsync($"environments/{envId}/services/{serviceId}");
 
     /// <summary>Registers a host by hand, as an agent would, without running one.</summary>
-    public async Task<RegistrationResponse> RegisterHostAsync(string envId, string hostname = "test-host")
+    public async Task<RegistrationResponse> RegisterHostAsync(string envId, string hostname = "test-host", IReadOnlyDictionary<string, string>? labels = null)
     {
         var token = (string)(await CreateTokenAsync(envId))["token"]!;
-        using var response = await PostAsync("agent/register", new RegistrationRequest(token, new HostFacts(hostname, "20.10.24", 2, 1L << 30, "Debian", "x86_64")));
+        var facts = new HostFacts(hostname, "20.10.24", 2, 1L << 30, "Debian", "x86_64") { Labels = labels };
+        using var response = await PostAsync("agent/register", new RegistrationRequest(token, facts));
         return (await OkAsync(response)).Deserialize<RegistrationResponse>(Json)!;
     }
 
