@@ -42,9 +42,16 @@ public sealed class AgentLoop(
             var identity = await IdentityAsync(stoppingToken);
             controlPlane.Credential = identity.Credential;
             log.LogInformation("Host {HostId} of environment {EnvironmentId}", identity.HostId, identity.EnvironmentId);
+            var failures = 0;
             while (!stoppingToken.IsCancellationRequested)
             {
-                await CycleAsync(stoppingToken);
+                failures = await CycleAsync(stoppingToken) ? 0 : failures + 1;
+                if (failures > 0)
+                {
+                    // Docker or the control plane is down: retry at 1, 2, 4 … s, never faster.
+                    await Task.Delay(Min(settings.PollInterval, TimeSpan.FromSeconds(Math.Pow(2, Math.Min(failures - 1, 6)))), stoppingToken);
+                    continue;
+                }
                 var wait = Min(settings.PollInterval, nextHeartbeat - clock.GetUtcNow());
                 if (signals is not null && wait > TimeSpan.Zero)
                 {
@@ -71,7 +78,8 @@ public sealed class AgentLoop(
         }
     }
 
-    private async Task CycleAsync(CancellationToken ct)
+    /// <summary>One pass: heartbeat when due, fetch the plan, converge, report. False when it failed.</summary>
+    private async Task<bool> CycleAsync(CancellationToken ct)
     {
         try
         {
@@ -91,12 +99,14 @@ public sealed class AgentLoop(
                 applied = plan.Version;
                 await ReportAsync(new HostReport(plan.Version, observed), ct);
             }
+            return true;
         }
         catch (Exception e) when (e is not CredentialRefusedException && !ct.IsCancellationRequested)
         {
             // The control plane or Docker is unreachable, or answered something unexpected: keep
             // what runs, try again next cycle. Only a refused credential ends the agent.
             log.LogWarning("Cycle failed, retrying: {Error}", e.Message);
+            return false;
         }
     }
 

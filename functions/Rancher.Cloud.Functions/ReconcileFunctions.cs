@@ -12,7 +12,7 @@ namespace Rancher.Cloud.Functions;
 public sealed class ReconcileFunctions(EnvironmentsService environments, ReconcileQueue queue, Reconciler reconciler, ILogger<ReconcileFunctions> log)
 {
     [Function(nameof(ReconcileAll))]
-    public async Task ReconcileAll([TimerTrigger("*/15 * * * * *")] TimerInfo timer, CancellationToken ct)
+    public async Task ReconcileAll([TimerTrigger("*/10 * * * * *")] TimerInfo timer, CancellationToken ct)
     {
         await foreach (var (tenantId, environmentId) in environments.AllAsync(ct))
         {

@@ -88,13 +88,22 @@ public sealed class NamespaceHost : IAsyncDisposable
         }, TimeSpan.FromSeconds(60), $"dockerd of {Name}");
     }
 
-    /// <summary>Stops this host's dockerd (its containers stop with it), as a crashed engine would leave things.</summary>
+    /// <summary>Stops this host's dockerd as `systemctl stop docker` would (SIGTERM; its containers stop with it).</summary>
     public async Task StopDockerAsync()
     {
         if (dockerd is { HasExited: false })
         {
-            dockerd.Kill();
-            await dockerd.WaitForExitAsync();
+            await Shell.TryAsync("kill", "-TERM", dockerd.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await dockerd.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                dockerd.Kill(entireProcessTree: true);
+                await dockerd.WaitForExitAsync();
+            }
         }
     }
 

@@ -84,14 +84,25 @@ public sealed class EnvironmentState(Tables tables)
         {
             new(TableTransactionActionType.UpdateMerge, new TableEntity(p, StateRows.Meta) { ["Revision"] = loaded.Revision + 1 }, loaded.MetaETag),
         };
+        // A slot emptied and filled again in one step (its instance moved hosts) is one row
+        // replaced: a transaction may touch each row only once.
+        var refilled = step.Added.Select(i => StateRows.InstanceKey(i.ServiceId, i.Slot))
+            .Intersect(step.Removed.Select(i => StateRows.InstanceKey(i.ServiceId, i.Slot)), StringComparer.Ordinal)
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var instance in step.Added)
         {
-            actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(p, instance)));
+            var row = StateRows.ToRow(p, instance);
+            actions.Add(refilled.Contains(row.RowKey)
+                ? new(TableTransactionActionType.UpdateReplace, row, loaded.RowETags[row.RowKey])
+                : new(TableTransactionActionType.Add, row));
         }
         foreach (var instance in step.Removed)
         {
             var key = StateRows.InstanceKey(instance.ServiceId, instance.Slot);
-            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, key), loaded.RowETags[key]));
+            if (!refilled.Contains(key))
+            {
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, key), loaded.RowETags[key]));
+            }
             if (loaded.RowETags.ContainsKey(StateRows.ObservedPrefix + instance.Id))
             {
                 actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.ObservedPrefix + instance.Id), ETag.All));

@@ -35,9 +35,11 @@ public sealed class ReconcilePlanner
             .Select(h => new HostView(h, HostLiveness.StateOf(h, now)))
             .ToList();
         var viewById = views.ToDictionary(v => v.Id, StringComparer.Ordinal);
-        // Instances on a host that is gone, evacuated or removed move: removed here, their slots placed again below.
+        var lostHostsMove = LostHostsMayMove(views);
+        // Instances on a host that is gone, evacuated, removed or lost move: removed here, their slots placed again below.
         var displaced = snapshot.Instances
-            .Where(i => !viewById.TryGetValue(i.HostId, out var host) || host.Host.Displaces)
+            .Where(i => !viewById.TryGetValue(i.HostId, out var host) || host.Host.Displaces
+                        || (lostHostsMove && host.State == HostState.Disconnected))
             .ToList();
         // Bounded like every change; the rest keep their slots until a later step moves them.
         var displacedIds = displaced.Take(MaxInstanceChanges).Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
@@ -106,6 +108,19 @@ public sealed class ReconcilePlanner
         moreWork |= displaced.Count > MaxInstanceChanges;
         var plans = RevisePlans(snapshot, services, added, removed);
         return new ReconcileStep(added, removed, purged, statuses, plans, moreWork);
+    }
+
+    /// <summary>
+    /// Instances leave silent hosts only while at least half of the environment's hosts are
+    /// heard from. When most go quiet at once, the likelier cause is the control plane's own
+    /// outage or a network split on its side, and moving everything would only make a stampede
+    /// when they come back (the same reasoning as Kubernetes' zone-disruption rule).
+    /// </summary>
+    private static bool LostHostsMayMove(List<HostView> views)
+    {
+        var considered = views.Count(v => v.State != HostState.Removed);
+        var active = views.Count(v => v.State == HostState.Active);
+        return considered > 0 && active * 2 >= considered;
     }
 
     private ServiceStatus PlaceMissing(
