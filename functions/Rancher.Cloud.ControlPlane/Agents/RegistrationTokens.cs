@@ -1,4 +1,3 @@
-using Azure;
 using Page = Rancher.Cloud.ControlPlane.Environments.Page<Rancher.Cloud.ControlPlane.Environments.RegistrationTokenView>;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -66,7 +65,7 @@ public sealed class RegistrationTokens(Tables tables, EnvironmentsService enviro
     public async Task<Outcome<bool>> RevokeAsync(TenantCaller caller, string environmentId, string tokenId, CancellationToken ct)
     {
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
-        if (!IsId(tokenId) || await FindAsync(partition, tokenId, ct) is null)
+        if (!RandomIds.IsWellFormed(tokenId) || await FindAsync(partition, tokenId, ct) is null)
         {
             return Failure.NotFound("The registration token");
         }
@@ -78,7 +77,7 @@ public sealed class RegistrationTokens(Tables tables, EnvironmentsService enviro
     public async Task<(string TenantId, string EnvironmentId, string TokenId)?> AuthenticateAsync(string token, CancellationToken ct)
     {
         var parts = token.Split('.');
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 5 || !IsId(parts[1]) || !IsId(parts[2]) || !IsId(parts[3]))
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 5 || !RandomIds.IsWellFormed(parts[1]) || !RandomIds.IsWellFormed(parts[2]) || !RandomIds.IsWellFormed(parts[3]))
         {
             return null;
         }
@@ -92,17 +91,6 @@ public sealed class RegistrationTokens(Tables tables, EnvironmentsService enviro
         return (parts[1], parts[2], parts[3]);
     }
 
-    private async Task<TableEntity?> FindAsync(string partition, string tokenId, CancellationToken ct)
-    {
-        try
-        {
-            return (await tables.RegistrationTokens.GetEntityAsync<TableEntity>(partition, RowPrefix + tokenId, cancellationToken: ct)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsId(string s) => s.Length is > 0 and <= 64 && s.All(char.IsAsciiLetterOrDigit);
+    private async Task<TableEntity?> FindAsync(string partition, string tokenId, CancellationToken ct) =>
+        await tables.RegistrationTokens.FindAsync(partition, RowPrefix + tokenId, ct);
 }

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Storage;
@@ -46,19 +45,9 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
 
     public async Task<Outcome<EnvironmentView>> GetAsync(TenantCaller caller, string environmentId, CancellationToken ct)
     {
-        if (environmentId.StartsWith(NamePrefix, StringComparison.Ordinal))
-        {
-            return Failure.NotFound("The environment");
-        }
-        try
-        {
-            var row = (await tables.Environments.GetEntityAsync<TableEntity>(caller.TenantId, environmentId, cancellationToken: ct)).Value;
-            return ToView(row);
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 400)
-        {
-            return Failure.NotFound("The environment");
-        }
+        return RandomIds.IsWellFormed(environmentId) && await tables.Environments.FindAsync(caller.TenantId, environmentId, ct) is { } row
+            ? ToView(row)
+            : Failure.NotFound("The environment");
     }
 
     public async Task<Page<EnvironmentView>> ListAsync(TenantCaller caller, CancellationToken ct)

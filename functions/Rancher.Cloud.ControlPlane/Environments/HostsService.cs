@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Agents;
@@ -82,21 +81,8 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
         return await GetAsync(caller, environmentId, hostId, ct);
     }
 
-    private async Task<TableEntity?> FindAsync(string partition, string hostId, CancellationToken ct)
-    {
-        if (hostId.Length is 0 or > 64 || !hostId.All(char.IsAsciiLetterOrDigit))
-        {
-            return null;
-        }
-        try
-        {
-            return (await tables.State.GetEntityAsync<TableEntity>(partition, StateRows.HostPrefix + hostId, cancellationToken: ct)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    private async Task<TableEntity?> FindAsync(string partition, string hostId, CancellationToken ct) =>
+        RandomIds.IsWellFormed(hostId) ? await tables.State.FindAsync(partition, StateRows.HostPrefix + hostId, ct) : null;
 
     private static HostDetails ToDetails(Host host, DateTimeOffset now)
     {

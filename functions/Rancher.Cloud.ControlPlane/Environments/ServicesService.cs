@@ -122,20 +122,12 @@ public sealed class ServicesService(
 
     private async Task<TableEntity?> ServiceRowAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
     {
-        if ((await environments.GetAsync(caller, environmentId, ct)).Failure is not null || !IsId(serviceId))
+        if ((await environments.GetAsync(caller, environmentId, ct)).Failure is not null || !RandomIds.IsWellFormed(serviceId))
         {
             return null;
         }
-        try
-        {
-            var row = (await tables.State.GetEntityAsync<TableEntity>(
-                Tables.EnvironmentKey(caller.TenantId, environmentId), StateRows.ServicePrefix + serviceId, cancellationToken: ct)).Value;
-            return row.GetBoolean("Deleting") == true ? null : row;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
+        var row = await tables.State.FindAsync(Tables.EnvironmentKey(caller.TenantId, environmentId), StateRows.ServicePrefix + serviceId, ct);
+        return row?.GetBoolean("Deleting") == true ? null : row;
     }
 
     private async Task<Outcome<Page<ServiceView>>> ViewsAsync(TenantCaller caller, string environmentId, string? serviceId, CancellationToken ct)
@@ -145,7 +137,7 @@ public sealed class ServicesService(
         {
             return failure;
         }
-        if (serviceId is not null && !IsId(serviceId))
+        if (serviceId is not null && !RandomIds.IsWellFormed(serviceId))
         {
             return new Page<ServiceView>([]);
         }
@@ -210,5 +202,4 @@ public sealed class ServicesService(
         };
     }
 
-    private static bool IsId(string id) => id.Length is > 0 and <= 32 && id.All(char.IsAsciiLetterOrDigit);
 }

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Storage;
@@ -40,7 +39,7 @@ public sealed class ApiKeys(Tables tables, IIdGenerator ids, TimeProvider clock)
             return null;
         }
         var parts = bearer.Split('.');
-        if (parts.Length != 4 || !IsId(parts[1]) || !IsId(parts[2]))
+        if (parts.Length != 4 || !RandomIds.IsWellFormed(parts[1]) || !RandomIds.IsWellFormed(parts[2]))
         {
             return null;
         }
@@ -64,7 +63,7 @@ public sealed class ApiKeys(Tables tables, IIdGenerator ids, TimeProvider clock)
     }
 
     public async Task<ApiKeyView?> GetAsync(string tenantId, string keyId, CancellationToken ct) =>
-        IsId(keyId) && await FindAsync(tenantId, keyId, ct) is { } row ? ToView(row) : null;
+        RandomIds.IsWellFormed(keyId) && await FindAsync(tenantId, keyId, ct) is { } row ? ToView(row) : null;
 
     public async Task RevokeAsync(string tenantId, string keyId, CancellationToken ct) =>
         await tables.ApiKeys.UpsertEntityAsync(new TableEntity(tenantId, keyId) { ["RevokedAt"] = clock.GetUtcNow() }, TableUpdateMode.Merge, ct);
@@ -85,28 +84,12 @@ public sealed class ApiKeys(Tables tables, IIdGenerator ids, TimeProvider clock)
         }
     }
 
-    private async Task<TableEntity?> FindAsync(string tenantId, string keyId, CancellationToken ct)
-    {
-        try
-        {
-            return (await tables.ApiKeys.GetEntityAsync<TableEntity>(tenantId, keyId, cancellationToken: ct)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    private async Task<TableEntity?> FindAsync(string tenantId, string keyId, CancellationToken ct) =>
+        await tables.ApiKeys.FindAsync(tenantId, keyId, ct);
 
-    private static Role RoleOf(TableEntity row) => row.GetString("Role") switch
-    {
-        "owner" => Role.Owner,
-        "member" => Role.Member,
-        _ => Role.ReadOnly,
-    };
+    private static Role RoleOf(TableEntity row) => Roles.Parse(row.GetString("Role")) ?? Role.ReadOnly;
 
     private static ApiKeyView ToView(TableEntity row) => new(
         row.RowKey, row.GetString("Name"), row.GetString("MemberId"), row.GetString("Role"), row.GetString("EnvironmentId"),
         row.GetDateTimeOffset("CreatedAt") ?? default, row.GetDateTimeOffset("RevokedAt"));
-
-    private static bool IsId(string s) => s.Length is > 0 and <= 64 && s.All(char.IsAsciiLetterOrDigit);
 }

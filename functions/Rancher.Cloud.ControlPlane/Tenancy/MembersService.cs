@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Storage;
@@ -96,21 +95,8 @@ public sealed class MembersService(Tables tables, ApiKeys keys, IIdGenerator ids
         return owners;
     }
 
-    private async Task<TableEntity?> FindAsync(string tenantId, string memberId, CancellationToken ct)
-    {
-        if (memberId.Length is 0 or > 64 || !memberId.All(char.IsAsciiLetterOrDigit))
-        {
-            return null;
-        }
-        try
-        {
-            return (await tables.Members.GetEntityAsync<TableEntity>(tenantId, memberId, cancellationToken: ct)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    private async Task<TableEntity?> FindAsync(string tenantId, string memberId, CancellationToken ct) =>
+        RandomIds.IsWellFormed(memberId) ? await tables.Members.FindAsync(tenantId, memberId, ct) : null;
 
     private static string? CheckName(string? name, FieldErrors errors)
     {
@@ -127,12 +113,7 @@ public sealed class MembersService(Tables tables, ApiKeys keys, IIdGenerator ids
         return name.Trim();
     }
 
-    private static Role ParseRole(TableEntity row) => row.GetString("Role") switch
-    {
-        "owner" => Role.Owner,
-        "member" => Role.Member,
-        _ => Role.ReadOnly,
-    };
+    private static Role ParseRole(TableEntity row) => Roles.Parse(row.GetString("Role")) ?? Role.ReadOnly;
 
     private static MemberView ToView(TableEntity row) =>
         new(row.RowKey, row.GetString("Name"), row.GetString("Role"), row.GetDateTimeOffset("CreatedAt") ?? default);

@@ -42,16 +42,19 @@ public static class Roles
         _ => "read-only",
     };
 
+    /// <summary>The role a wire name stands for; null for anything else.</summary>
+    public static Role? Parse(string? name) => name switch
+    {
+        "owner" => Role.Owner,
+        "member" => Role.Member,
+        "read-only" => Role.ReadOnly,
+        _ => null,
+    };
+
     /// <summary>Parses a wire name; records a field error when it is not one.</summary>
     public static Role? Check(string? name, string field, Errors.FieldErrors errors)
     {
-        Role? role = name switch
-        {
-            "owner" => Role.Owner,
-            "member" => Role.Member,
-            "read-only" => Role.ReadOnly,
-            _ => null,
-        };
+        var role = Parse(name);
         if (role is null)
         {
             errors.Add(field, "must be 'owner', 'member' or 'read-only'");
