@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Signals;
@@ -62,7 +61,7 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, TimeProvi
         {
             return Failure.Invalid(labels);
         }
-        if (await KnownFingerprintAsync(partition, host.HostId, ct) is { } known && known != heartbeat.Facts.Fingerprint)
+        if (host.Fingerprint is { } known && known != heartbeat.Facts.Fingerprint)
         {
             // Not recorded: the genuine host keeps its facts and its liveness.
             return Failure.Conflict("This host credential belongs to another machine; this one looks like a clone. Register it with its own token.");
@@ -70,34 +69,12 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, TimeProvi
         await tables.State.UpsertEntityAsync(
             StateRows.HeartbeatRow(partition, host.HostId, heartbeat.Facts, clock.GetUtcNow(), heartbeat.AppliedPlanVersion),
             TableUpdateMode.Merge, ct);
-        var plan = await PlanRowAsync(host, ct);
+        // Only the version: a heartbeat must not drag the whole plan out of storage.
+        var version = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.PlanPrefix + host.HostId, ["Version"], ct);
         var address = new HostAddress(host.TenantId, host.EnvironmentId, host.HostId);
-        return new HeartbeatResponse(plan?.GetInt64("Version") ?? 0, signals.ChannelFor(address));
+        return new HeartbeatResponse(version.HasValue ? version.Value!.GetInt64("Version") ?? 0 : 0, signals.ChannelFor(address));
     }
 
-    private async Task<string?> KnownFingerprintAsync(string partition, string hostId, CancellationToken ct)
-    {
-        try
-        {
-            var row = (await tables.State.GetEntityAsync<TableEntity>(partition, StateRows.HostPrefix + hostId, cancellationToken: ct)).Value;
-            return StateRows.ToHost(row).Facts.Fingerprint;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
-
-    private async Task<TableEntity?> PlanRowAsync(HostCaller host, CancellationToken ct)
-    {
-        var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
-        try
-        {
-            return (await tables.State.GetEntityAsync<TableEntity>(partition, StateRows.PlanPrefix + host.HostId, cancellationToken: ct)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    private async Task<TableEntity?> PlanRowAsync(HostCaller host, CancellationToken ct) =>
+        await tables.State.FindAsync(Tables.EnvironmentKey(host.TenantId, host.EnvironmentId), StateRows.PlanPrefix + host.HostId, ct);
 }

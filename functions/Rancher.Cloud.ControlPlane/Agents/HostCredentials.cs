@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Signals;
@@ -14,7 +13,11 @@ public sealed class HostCredentials(Tables tables)
 {
     private const string Prefix = "rch.";
 
-    public async Task<string> IssueAsync(HostAddress host, CancellationToken ct)
+    /// <summary>
+    /// A new credential for the host, replacing any earlier one. The machine's fingerprint is
+    /// kept beside it, so every authenticated call already knows which machine it belongs to.
+    /// </summary>
+    public async Task<string> IssueAsync(HostAddress host, string? fingerprint, CancellationToken ct)
     {
         var secret = SecretHash.NewSecret();
         // Replaces any earlier credential of the host: only the newest works.
@@ -23,6 +26,7 @@ public sealed class HostCredentials(Tables tables)
             ["TenantId"] = host.TenantId,
             ["EnvironmentId"] = host.EnvironmentId,
             ["SecretHash"] = SecretHash.Of(secret),
+            ["Fingerprint"] = fingerprint,
         }, TableUpdateMode.Replace, ct);
         return $"{Prefix}{host.HostId}.{secret}";
     }
@@ -38,20 +42,12 @@ public sealed class HostCredentials(Tables tables)
             return null;
         }
         var parts = credential.Split('.');
-        if (parts.Length != 3 || parts[1].Length is 0 or > 64 || parts[1].Any(c => !char.IsAsciiLetterOrDigit(c)))
+        if (parts.Length != 3 || !RandomIds.IsWellFormed(parts[1]))
         {
             return null;
         }
-        try
-        {
-            var row = (await tables.HostCredentials.GetEntityAsync<TableEntity>(parts[1], "", cancellationToken: ct)).Value;
-            return SecretHash.Matches(parts[2], row.GetString("SecretHash"))
-                ? new HostCaller(row.GetString("TenantId"), row.GetString("EnvironmentId"), parts[1])
-                : null;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
+        return await tables.HostCredentials.FindAsync(parts[1], "", ct) is { } row && SecretHash.Matches(parts[2], row.GetString("SecretHash"))
+            ? new HostCaller(row.GetString("TenantId"), row.GetString("EnvironmentId"), parts[1]) { Fingerprint = row.GetString("Fingerprint") }
+            : null;
     }
 }

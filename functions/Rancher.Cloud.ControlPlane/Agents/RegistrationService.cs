@@ -45,7 +45,7 @@ public sealed class RegistrationService(
         await signals.PrepareAsync(host, ct);
         // A retried registration (same registration id) gets the same host and a fresh
         // credential; the credential of the attempt whose answer was lost stops working.
-        var credential = await credentials.IssueAsync(host, ct);
+        var credential = await credentials.IssueAsync(host, request.Facts.Fingerprint, ct);
         // A retry keeps what the operator decided about the host and when it first registered.
         var registered = new Host(host.HostId, request.Facts, earlier?.RegisteredAt ?? now, now, earlier?.Mode ?? HostMode.Active);
         await tables.State.UpsertEntityAsync(StateRows.ToRow(partition, registered), TableUpdateMode.Replace, ct);
@@ -54,17 +54,8 @@ public sealed class RegistrationService(
         return new RegistrationResponse(host.HostId, host.EnvironmentId, credential, signals.ChannelFor(host));
     }
 
-    private async Task<Host?> ExistingHostAsync(string partition, string hostId, CancellationToken ct)
-    {
-        try
-        {
-            return StateRows.ToHost((await tables.State.GetEntityAsync<TableEntity>(partition, StateRows.HostPrefix + hostId, cancellationToken: ct)).Value);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    private async Task<Host?> ExistingHostAsync(string partition, string hostId, CancellationToken ct) =>
+        await tables.State.FindAsync(partition, StateRows.HostPrefix + hostId, ct) is { } row ? StateRows.ToHost(row) : null;
 
     /// <summary>
     /// The host id a registration attempt claims, recorded before the host exists, so an agent
@@ -95,7 +86,7 @@ public sealed class RegistrationService(
         {
             errors.Add("token", "is required");
         }
-        if (request.RegistrationId is { } id && (id.Length is < 16 or > 64 || !id.All(char.IsAsciiLetterOrDigit)))
+        if (request.RegistrationId is { } id && (id.Length < 16 || !RandomIds.IsWellFormed(id)))
         {
             errors.Add("registrationId", "must be 16 to 64 letters and digits");
         }
