@@ -89,4 +89,18 @@ public sealed class BadInputTests(SelfHostedControlPlane controlPlane)
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"environments/{envId}/services/snothere")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync("environments/enothere/services", new { name = "x", image = "busybox" })).StatusCode);
     }
+
+    [Fact]
+    public async Task Lists_page_by_cursor_and_refuse_one_they_did_not_hand_out()
+    {
+        using var api = controlPlane.Admin();
+        await api.CreateEnvironmentAsync($"page-{Guid.NewGuid():N}"[..20]);
+        await api.CreateEnvironmentAsync($"page-{Guid.NewGuid():N}"[..20]);
+
+        var first = await api.GetOkAsync("environments?limit=1");
+        var second = await api.GetOkAsync($"environments?limit=1&cursor={first["next"]}");
+
+        Assert.NotEqual((string?)first["items"]![0]!["id"], (string?)second["items"]![0]!["id"]);
+        Assert.Contains("cursor", Api.Fields(await Api.ProblemAsync(await api.GetAsync("environments?cursor=not*a*cursor"))));
+    }
 }

@@ -43,27 +43,21 @@ public static class ApiJson
     }
 
     /// <summary>A field of the right shape but wrong value is named; broken JSON is the body's fault.</summary>
-    private static bool IsAboutField(JsonException e) =>
-        e.Message.Contains("could not be mapped", StringComparison.Ordinal)
-        || e.Message.Contains("could not be converted", StringComparison.Ordinal);
-
     private static string FieldOf(JsonException e) =>
-        !IsAboutField(e) || e.Path is null or "$" ? "body"
+        FieldReasonOf(e) is null || e.Path is null or "$" ? "body"
         : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
 
     private static string ReasonOf(JsonException e)
     {
-        if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
-        {
-            return "is not a known field";
-        }
-        if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
-        {
-            return "has the wrong type";
-        }
         var where = e.BytePositionInLine is { } position ? $" (line {(e.LineNumber ?? 0) + 1}, position {position + 1})" : "";
-        return $"the body is not valid JSON{where}";
+        return FieldReasonOf(e) ?? $"the body is not valid JSON{where}";
     }
+
+    /// <summary>What is wrong with one field, when the serializer blamed one.</summary>
+    private static string? FieldReasonOf(JsonException e) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known field"
+        : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "has the wrong type"
+        : null;
 
     private static JsonSerializerOptions Create(bool strict)
     {

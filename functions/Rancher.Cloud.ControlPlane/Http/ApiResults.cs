@@ -14,12 +14,7 @@ public static class ApiResults
 
     /// <summary>A resource with its entity tag in the ETag header, for If-Match on the next write.</summary>
     public static IResult Tagged<T>(Outcome<T> outcome, HttpRequest request)
-        where T : ITagged =>
-        From(outcome, v =>
-        {
-            request.HttpContext.Response.Headers.ETag = v.ETag;
-            return Results.Json(v, ApiJson.Options);
-        });
+        where T : ITagged => From(outcome, v => WithETag(v, request));
 
     /// <summary>The If-Match the caller sent, if any: the entity tag it last read.</summary>
     public static string? IfMatch(HttpRequest request) =>
@@ -36,12 +31,15 @@ public static class ApiResults
         where TBody : class => WithBodyAsync(request, change, v => Results.Json(v, ApiJson.Options), ct);
 
     /// <summary>Reads and checks the JSON body, hands it to one service call, answers 200 with the resource and its ETag.</summary>
-    public static async Task<IResult> TaggedAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> change, CancellationToken ct)
+    public static Task<IResult> TaggedAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> change, CancellationToken ct)
         where TBody : class
+        where T : ITagged => WithBodyAsync(request, change, v => WithETag(v, request), ct);
+
+    private static IResult WithETag<T>(T value, HttpRequest request)
         where T : ITagged
     {
-        var body = await ApiJson.ReadAsync<TBody>(request, ct);
-        return body.Failure is { } invalid ? Problem(invalid) : Tagged(await change(body.Value!), request);
+        request.HttpContext.Response.Headers.ETag = value.ETag;
+        return Results.Json(value, ApiJson.Options);
     }
 
     /// <summary>Reads and checks the JSON body, hands it to one service call, answers 204.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
@@ -9,15 +10,14 @@ public static class OffsetCursor
     private const string Prefix = "o1:";
 
     public static string Write(int offset) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes(Prefix + offset.ToString(CultureInfo.InvariantCulture))).TrimEnd('=');
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(Prefix + offset.ToString(CultureInfo.InvariantCulture)));
 
     public static bool TryRead(string cursor, out int offset)
     {
         offset = 0;
         try
         {
-            var padded = cursor.PadRight(cursor.Length + ((4 - (cursor.Length % 4)) % 4), '=');
-            var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
+            var text = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor));
             return text.StartsWith(Prefix, StringComparison.Ordinal)
                 && int.TryParse(text[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out offset);
         }

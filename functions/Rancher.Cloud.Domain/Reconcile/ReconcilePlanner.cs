@@ -42,7 +42,8 @@ public sealed class ReconcilePlanner
                         || (lostHostsMove && host.State == HostState.Disconnected))
             .ToList();
         // Bounded like every change; the rest keep their slots until a later step moves them.
-        var displacedIds = displaced.Take(MaxInstanceChanges).Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var moving = displaced.Take(MaxInstanceChanges).ToList();
+        var displacedIds = moving.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var instance in snapshot.Instances.Where(i => !displacedIds.Contains(i.Id) && viewById.ContainsKey(i.HostId)))
         {
             if (services.TryGetValue(instance.ServiceId, out var owner))
@@ -56,7 +57,7 @@ public sealed class ReconcilePlanner
         var purged = new List<string>();
         var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
         var instancesByService = snapshot.Instances.Where(i => !displacedIds.Contains(i.Id)).ToLookup(i => i.ServiceId, StringComparer.Ordinal);
-        removed.AddRange(displaced.Take(MaxInstanceChanges));
+        removed.AddRange(moving);
         var moreWork = false;
         var visited = 0;
 
