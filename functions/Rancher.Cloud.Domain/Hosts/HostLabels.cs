@@ -22,20 +22,28 @@ public static partial class HostLabels
         }
         foreach (var (key, value) in labels)
         {
-            if (key.Length > 253 || !Key().IsMatch(key))
-            {
-                errors.Add($"{field}.{key}", "label keys are lower-case letters, digits, '.', '-', '_' and '/', starting and ending with a letter or digit");
-            }
-            else if (value is null || value.Length > 253 || value.Any(char.IsControl))
-            {
-                errors.Add($"{field}.{key}", "label values are at most 253 printable characters");
-            }
-            else
+            if (IsValid(key, value, $"{field}.{key}", errors))
             {
                 result[key] = value;
             }
         }
         return result;
+    }
+
+    /// <summary>Checks one label; records why under <paramref name="field"/> when it is not valid.</summary>
+    public static bool IsValid(string? key, string? value, string field, FieldErrors errors)
+    {
+        if (key is null || key.Length > 253 || !Key().IsMatch(key))
+        {
+            errors.Add(field, "label keys are lower-case letters, digits, '.', '-', '_' and '/', starting and ending with a letter or digit");
+            return false;
+        }
+        if (value is null || value.Length > 253 || value.Any(char.IsControl))
+        {
+            errors.Add(field, "label values are at most 253 printable characters");
+            return false;
+        }
+        return true;
     }
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$")]

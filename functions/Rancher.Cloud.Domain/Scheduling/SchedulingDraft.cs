@@ -26,13 +26,13 @@ public sealed record SchedulingDraft
                 errors.Add(at, "must be an object, not null");
                 continue;
             }
-            var before = errors.ToDictionary().Count;
-            Hosts.HostLabels.Check(new Dictionary<string, string> { [rule.Key ?? ""] = rule.Value ?? "" }, $"{at}.key", errors);
+            var valid = Hosts.HostLabels.IsValid(rule.Key, rule.Value ?? "", at, errors);
             if (rule.Op is not (null or "eq" or "ne"))
             {
                 errors.Add($"{at}.op", "must be 'eq' or 'ne'");
+                valid = false;
             }
-            if (errors.ToDictionary().Count == before)
+            if (valid)
             {
                 labels.Add(new HostLabelRule(rule.Key!, rule.Value ?? "", rule.Op != "ne", rule.Soft ?? false));
             }
