@@ -22,7 +22,55 @@ public sealed record PlannedContainer(
     IReadOnlyList<string> Command,
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<PlannedPort> Ports,
-    string SpecHash);
+    string SpecHash)
+{
+    /// <summary>The stack the service belongs to; relative bind paths live in its folder on the host.</summary>
+    public string? Stack { get; init; }
+
+    /// <summary>Replaces the image's entrypoint when set.</summary>
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<PlannedMount> Mounts { get; init; } = [];
+
+    public PlannedHealthCheck? HealthCheck { get; init; }
+
+    /// <summary>Docker restart policy: no, always, on-failure, unless-stopped.</summary>
+    public string Restart { get; init; } = "unless-stopped";
+
+    public string? User { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+
+    public string? StopSignal { get; init; }
+
+    /// <summary>CPU limit in thousandths of a core; 0 is none.</summary>
+    public int CpuLimitMillis { get; init; }
+
+    /// <summary>Memory limit in bytes; 0 is none.</summary>
+    public long MemoryLimitBytes { get; init; }
+}
+
+/// <summary>
+/// A mount: <c>volume</c> (a named Docker volume, anonymous when the source is empty),
+/// <c>bind</c> (an absolute host path, or a path relative to the stack's folder on the host),
+/// <c>tmpfs</c>, or <c>secret</c> (a file in the stack's folder, mounted read-only).
+/// </summary>
+public sealed record PlannedMount(string Type, string Source, string Target, bool ReadOnly);
+
+/// <summary>A health check the agent runs: <c>command</c> (compose's CMD / CMD-SHELL test), <c>http</c> or <c>tcp</c>.</summary>
+public sealed record PlannedHealthCheck(
+    string Type,
+    IReadOnlyList<string> Test,
+    int Port,
+    string Path,
+    int IntervalMs,
+    int TimeoutMs,
+    int Retries,
+    int StartPeriodMs);
 
 /// <summary>A host port published to a container port.</summary>
 public sealed record PlannedPort(int Published, int Target, string Protocol);

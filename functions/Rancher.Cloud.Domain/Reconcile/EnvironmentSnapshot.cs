@@ -9,7 +9,14 @@ public sealed record EnvironmentSnapshot(
     IReadOnlyList<Instance> Instances,
     IReadOnlyList<Host> Hosts,
     IReadOnlyDictionary<string, StoredPlan> Plans,
-    IReadOnlyDictionary<string, ServiceStatus> Statuses);
+    IReadOnlyDictionary<string, ServiceStatus> Statuses)
+{
+    /// <summary>Instances whose health checks fail, as their agents last reported.</summary>
+    public IReadOnlyList<UnhealthyInstance> Unhealthy { get; init; } = [];
+
+    /// <summary>Each service's recent health replacements.</summary>
+    public IReadOnlyDictionary<string, ReplacementHistory> Replacements { get; init; } = new Dictionary<string, ReplacementHistory>();
+}
 
 /// <summary>The version and content hash of the plan stored for a host.</summary>
 public sealed record StoredPlan(long Version, string ContentHash);

@@ -21,9 +21,39 @@ public static class HostPlanBuilder
         var spec = service.Spec;
         var ports = spec.Ports.Select(p => new PlannedPort(p.Published, p.Target, p.Protocol)).ToList();
         var environment = new SortedDictionary<string, string>(spec.Environment.ToDictionary(), StringComparer.Ordinal);
-        var hash = Hash(JsonSerializer.Serialize(new { spec.Image, spec.Command, environment, ports }));
-        return new PlannedContainer(instance.Id, service.Id, spec.Name, spec.Image, spec.Command, environment, ports, hash);
+        var labels = new SortedDictionary<string, string>(spec.Labels.ToDictionary(), StringComparer.Ordinal)
+        {
+            [Labels.StackService] = spec.QualifiedName,
+        };
+        var unhashed = new PlannedContainer("", service.Id, spec.Name, spec.Image, spec.Command, environment, ports, "")
+        {
+            Stack = spec.Stack,
+            Entrypoint = spec.Entrypoint,
+            Labels = labels,
+            Mounts = spec.Volumes.Select(v => Mount(spec, v)).ToList(),
+            HealthCheck = spec.HealthCheck is { } check ? HealthCheckOf(check) : null,
+            Restart = spec.Restart ?? "unless-stopped",
+            User = spec.User,
+            Hostname = spec.Hostname,
+            CapAdd = spec.CapAdd,
+            StopSignal = spec.StopSignal,
+            CpuLimitMillis = spec.Limits.CpuMillis,
+            MemoryLimitBytes = spec.Limits.MemoryBytes,
+        };
+        // Everything the container is made from, so any change recreates it.
+        return unhashed with { InstanceId = instance.Id, SpecHash = Hash(JsonSerializer.Serialize(unhashed)) };
     }
+
+    /// <summary>A stack's named volumes are the stack's own on each host (<c>stack_volume</c>, as compose names them).</summary>
+    private static PlannedMount Mount(ServiceSpec spec, VolumeMount volume) =>
+        new(volume.Type,
+            volume.Type == "volume" && volume.Source.Length > 0 && spec.Stack is { } stack ? $"{stack}_{volume.Source}" : volume.Source,
+            volume.Target,
+            volume.ReadOnly);
+
+    private static PlannedHealthCheck HealthCheckOf(HealthCheck check) =>
+        new(check.Type, check.Test, check.Port, check.Path,
+            (int)check.Interval.TotalMilliseconds, (int)check.Timeout.TotalMilliseconds, check.Retries, (int)check.StartPeriod.TotalMilliseconds);
 
     /// <summary>A stable hash of a plan's content, independent of its version.</summary>
     public static string ContentHash(IReadOnlyList<PlannedContainer> containers) =>

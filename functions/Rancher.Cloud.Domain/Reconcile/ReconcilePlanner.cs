@@ -43,6 +43,7 @@ public sealed class ReconcilePlanner
             .ToList();
         // Bounded like every change; the rest keep their slots until a later step moves them.
         var moving = displaced.Take(MaxInstanceChanges).ToList();
+        var replacements = ReplaceUnhealthy(snapshot, services, moving, now);
         var displacedIds = moving.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var instance in snapshot.Instances.Where(i => !displacedIds.Contains(i.Id) && viewById.ContainsKey(i.HostId)))
         {
@@ -69,8 +70,15 @@ public sealed class ReconcilePlanner
                 break;
             }
             var existing = instancesByService[service.Id].ToList();
-            var desiredScale = service.Deleting ? 0 : service.Scale;
+            var global = service.Spec.Scheduling.Global;
+            var desiredScale = service.Deleting ? 0 : global ? int.MaxValue : service.Scale;
             var surplus = existing.Where(i => i.Slot > desiredScale).OrderByDescending(i => i.Slot).ToList();
+            if (global && !service.Deleting)
+            {
+                // One per host: a second instance on a host (two reconcilers racing on old data) goes.
+                surplus = existing.GroupBy(i => i.HostId, StringComparer.Ordinal).SelectMany(g => g.OrderBy(i => i.Slot).Skip(1)).ToList();
+                existing = existing.Except(surplus).ToList();
+            }
             var changes = surplus.Count;
             foreach (var instance in surplus.Take(MaxInstanceChanges - added.Count - removed.Count))
             {
@@ -90,7 +98,11 @@ public sealed class ReconcilePlanner
                 continue;
             }
 
-            var status = PlaceMissing(service, existing, views, added, removed.Count, ref changes, out var pending);
+            var avoid = (replacements.GetValueOrDefault(service.Id) ?? snapshot.Replacements.GetValueOrDefault(service.Id))?.At(now).FailedHosts
+                .ToHashSet(StringComparer.Ordinal);
+            var status = global
+                ? PlaceGlobal(service, existing, views, added, removed.Count, ref changes, out var pending)
+                : PlaceMissing(service, existing, views, added, removed.Count, avoid, ref changes, out pending);
             var stored = snapshot.Statuses.GetValueOrDefault(service.Id) ?? ServiceStatus.Placed;
             if (!status.SameAs(stored))
             {
@@ -108,7 +120,80 @@ public sealed class ReconcilePlanner
 
         moreWork |= displaced.Count > MaxInstanceChanges;
         var plans = RevisePlans(snapshot, services, added, removed);
-        return new ReconcileStep(added, removed, purged, statuses, plans, moreWork);
+        return new ReconcileStep(added, removed, purged, statuses, plans, moreWork) { Replacements = replacements };
+    }
+
+    /// <summary>
+    /// Unhealthy instances are replaced one per service per step, no sooner than the service's
+    /// backoff allows; each replacement is remembered so the next placement avoids that host.
+    /// </summary>
+    private static Dictionary<string, ReplacementHistory> ReplaceUnhealthy(
+        EnvironmentSnapshot snapshot, Dictionary<string, Service> services, List<Instance> moving, DateTimeOffset now)
+    {
+        var changed = new Dictionary<string, ReplacementHistory>(StringComparer.Ordinal);
+        var instances = snapshot.Instances.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        var moved = moving.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var unhealthy in snapshot.Unhealthy.OrderBy(u => u.Since).ThenBy(u => u.InstanceId, StringComparer.Ordinal))
+        {
+            if (moving.Count >= MaxInstanceChanges)
+            {
+                break;
+            }
+            if (!instances.TryGetValue(unhealthy.InstanceId, out var instance) || moved.Contains(instance.Id)
+                || instance.HostId != unhealthy.HostId || changed.ContainsKey(instance.ServiceId)
+                || !services.TryGetValue(instance.ServiceId, out var service) || service.Deleting)
+            {
+                continue;
+            }
+            var history = (snapshot.Replacements.GetValueOrDefault(service.Id) ?? ReplacementHistory.None).At(now);
+            if (now < history.NextAllowed)
+            {
+                continue;
+            }
+            changed[service.Id] = history.After(instance.HostId, now);
+            moving.Add(instance);
+        }
+        return changed;
+    }
+
+    /// <summary>A global service: one instance on every host that passes its hard rules.</summary>
+    private ServiceStatus PlaceGlobal(
+        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount, ref int changes, out int pending)
+    {
+        pending = 0;
+        var slots = existing.Select(i => i.Slot).ToHashSet();
+        var covered = existing.Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
+        var rejections = new List<Rejection>();
+        var placed = 0;
+        var slot = 1;
+        foreach (var view in views.Where(v => !covered.Contains(v.Id)))
+        {
+            if (scheduler.Check(service, view) is { } rejection)
+            {
+                rejections.Add(rejection);
+                continue;
+            }
+            if (added.Count + removedCount >= MaxInstanceChanges)
+            {
+                pending++;
+                continue;
+            }
+            while (!slots.Add(slot))
+            {
+                slot++;
+            }
+            added.Add(new Instance(ids.NewId('i'), service.Id, slot, view.Id));
+            view.Add(service);
+            placed++;
+        }
+        changes += placed;
+        if (existing.Count + placed + pending > 0)
+        {
+            return ServiceStatus.Placed;
+        }
+        return new ServiceStatus(1, views.Count == 0
+            ? [new Rejection("", Constraints.NoHosts, "the environment has no hosts; register one with a registration token")]
+            : rejections);
     }
 
     /// <summary>
@@ -125,7 +210,8 @@ public sealed class ReconcilePlanner
     }
 
     private ServiceStatus PlaceMissing(
-        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount, ref int changes, out int pending)
+        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount,
+        IReadOnlySet<string>? avoid, ref int changes, out int pending)
     {
         var taken = existing.Select(i => i.Slot).ToHashSet();
         var unplaced = 0;
@@ -143,7 +229,7 @@ public sealed class ReconcilePlanner
                 pending++;
                 continue;
             }
-            var placement = scheduler.Place(service, views, slot);
+            var placement = scheduler.Place(service, views, slot, avoid);
             if (placement.Host is { } host)
             {
                 added.Add(new Instance(ids.NewId('i'), service.Id, slot, host.Id));

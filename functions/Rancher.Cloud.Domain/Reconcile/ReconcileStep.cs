@@ -15,8 +15,11 @@ public sealed record ReconcileStep(
     IReadOnlyList<PlanRevision> Plans,
     bool MoreWork)
 {
+    /// <summary>Services whose replacement history changed in this step.</summary>
+    public IReadOnlyDictionary<string, ReplacementHistory> Replacements { get; init; } = new Dictionary<string, ReplacementHistory>();
+
     public bool IsEmpty =>
-        Added.Count == 0 && Removed.Count == 0 && PurgedServices.Count == 0 && Statuses.Count == 0 && Plans.Count == 0;
+        Added.Count == 0 && Removed.Count == 0 && PurgedServices.Count == 0 && Statuses.Count == 0 && Plans.Count == 0 && Replacements.Count == 0;
 }
 
 /// <summary>A new plan for a host, with the hash the next step compares against.</summary>

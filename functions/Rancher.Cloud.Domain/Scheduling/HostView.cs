@@ -41,7 +41,7 @@ public sealed class HostView
 
     public int CountOf(string serviceId) => countByService.GetValueOrDefault(serviceId);
 
-    /// <summary>Instances of the service named <paramref name="serviceName"/> here (affinity rules name services).</summary>
+    /// <summary>Instances of the service named <paramref name="serviceName"/> (<c>stack/service</c> in a stack) here: affinity rules name services.</summary>
     public int CountOfName(string serviceName) => countByName.GetValueOrDefault(serviceName);
 
     /// <summary>The name of the service that publishes this port here, if any.</summary>
@@ -55,7 +55,8 @@ public sealed class HostView
     {
         InstanceCount += by;
         countByService[service.Id] = CountOf(service.Id) + by;
-        countByName[service.Spec.Name] = CountOfName(service.Spec.Name) + by;
+        var name = service.Spec.QualifiedName;
+        countByName[name] = CountOfName(name) + by;
         var reservation = service.Spec.Scheduling.Reservation;
         ReservedCpuMillis += by * reservation.CpuMillis;
         ReservedMemoryBytes += by * reservation.MemoryBytes;

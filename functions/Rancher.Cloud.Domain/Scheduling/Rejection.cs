@@ -13,4 +13,5 @@ public static class Constraints
     public const string Affinity = "affinity";
     public const string AntiAffinity = "anti-affinity";
     public const string Resources = "resources";
+    public const string RecentlyFailed = "recently-failed";
 }

@@ -32,7 +32,24 @@ public sealed class Scheduler
     /// <param name="service">The service to place an instance of.</param>
     /// <param name="hosts">The hosts, in a stable order.</param>
     /// <param name="slot">The instance's slot: varies where the search starts, so a big fleet is not scanned from the same host every time.</param>
-    public Placement Place(Service service, IReadOnlyList<HostView> hosts, int slot = 0)
+    /// <param name="avoid">Hosts to pass over while any other host fits (where this service's instances recently failed their health checks).</param>
+    public Placement Place(Service service, IReadOnlyList<HostView> hosts, int slot = 0, IReadOnlySet<string>? avoid = null)
+    {
+        if (avoid is { Count: > 0 })
+        {
+            var elsewhere = Search(service, hosts, slot, avoid);
+            if (elsewhere.Placed)
+            {
+                return elsewhere;
+            }
+        }
+        return Search(service, hosts, slot, null);
+    }
+
+    /// <summary>Why <paramref name="host"/> cannot take an instance of <paramref name="service"/>, or null when it can.</summary>
+    public Rejection? Check(Service service, HostView host) => Reject(service, host);
+
+    private Placement Search(Service service, IReadOnlyList<HostView> hosts, int slot, IReadOnlySet<string>? avoid)
     {
         if (hosts.Count == 0)
         {
@@ -46,6 +63,11 @@ public sealed class Scheduler
         for (var i = 0; i < hosts.Count && feasible < FeasibleSample; i++)
         {
             var host = hosts[(start + i) % hosts.Count];
+            if (avoid is not null && avoid.Contains(host.Id))
+            {
+                (rejections ??= []).Add(new Rejection(host.Id, Constraints.RecentlyFailed, "instances of this service recently failed their health checks here"));
+                continue;
+            }
             if (Reject(service, host) is { } rejection)
             {
                 (rejections ??= []).Add(rejection);

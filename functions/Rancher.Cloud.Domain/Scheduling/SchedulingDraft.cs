@@ -9,6 +9,7 @@ public sealed record SchedulingDraft
     public IReadOnlyList<HostLabelRuleDraft?>? HostLabels { get; init; }
     public IReadOnlyList<AffinityRuleDraft?>? Affinity { get; init; }
     public ReservationDraft? Reservations { get; init; }
+    public bool? Global { get; init; }
 
     /// <summary>Validates, naming every refused field under <paramref name="field"/>.</summary>
     public static SchedulingRules Check(SchedulingDraft? draft, string field, FieldErrors errors)
@@ -45,7 +46,7 @@ public sealed record SchedulingDraft
             {
                 errors.Add(at, "must be an object, not null");
             }
-            else if (ResourceName.Check(rule.Service, $"{at}.service", errors) is { } service)
+            else if (CheckServiceName(rule.Service, $"{at}.service", errors) is { } service)
             {
                 affinity.Add(new ServiceAffinityRule(service, rule.Anti ?? false, rule.Soft ?? false));
             }
@@ -63,7 +64,20 @@ public sealed record SchedulingDraft
             }
             reservation = new Reservation((int)Math.Round((wanted.Cpus ?? 0) * 1000), wanted.MemoryBytes ?? 0);
         }
-        return new SchedulingRules { HostLabels = labels, Affinity = affinity, Reservation = reservation };
+        return new SchedulingRules { HostLabels = labels, Affinity = affinity, Reservation = reservation, Global = draft.Global ?? false };
+    }
+
+    /// <summary>A service name, or <c>stack/service</c> for a service of a stack.</summary>
+    private static string? CheckServiceName(string? name, string field, FieldErrors errors)
+    {
+        var slash = name?.IndexOf('/', StringComparison.Ordinal) ?? -1;
+        if (slash < 0)
+        {
+            return ResourceName.Check(name, field, errors);
+        }
+        var stack = ResourceName.Check(name![..slash], field, errors);
+        var service = stack is null ? null : ResourceName.Check(name[(slash + 1)..], field, errors);
+        return service is null ? null : name;
     }
 }
 

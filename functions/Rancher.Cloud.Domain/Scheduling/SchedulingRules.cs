@@ -14,6 +14,9 @@ public sealed record SchedulingRules
     public IReadOnlyList<ServiceAffinityRule> Affinity { get; init; } = [];
 
     public Reservation Reservation { get; init; } = Reservation.None;
+
+    /// <summary>One instance on every host that passes the hard rules, instead of a scale.</summary>
+    public bool Global { get; init; }
 }
 
 /// <summary>The host's label <see cref="Key"/> must (or, with <see cref="Equal"/> false, must not) be <see cref="Value"/>.</summary>
@@ -25,7 +28,10 @@ public sealed record HostLabelRule(string Key, string Value, bool Equal = true, 
     public override string ToString() => $"{Key}{(Equal ? "=" : "!=")}{Value}";
 }
 
-/// <summary>Instances go where <see cref="Service"/> runs (affinity) or where it does not (<see cref="Anti"/>).</summary>
+/// <summary>
+/// Instances go where <see cref="Service"/> runs (affinity) or where it does not (<see cref="Anti"/>).
+/// The service is named as <c>stack/service</c>, or by its name alone outside a stack.
+/// </summary>
 public sealed record ServiceAffinityRule(string Service, bool Anti = false, bool Soft = false)
 {
     public bool MatchedBy(int instancesOfServiceOnHost) => Anti ? instancesOfServiceOnHost == 0 : instancesOfServiceOnHost > 0;

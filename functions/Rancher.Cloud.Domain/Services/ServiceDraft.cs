@@ -12,7 +12,38 @@ public sealed record ServiceDraft
     public IReadOnlyList<PortDraft?>? Ports { get; init; }
     public int? Scale { get; init; }
     public SchedulingDraft? Scheduling { get; init; }
+    public IReadOnlyList<string?>? Entrypoint { get; init; }
+    public IReadOnlyDictionary<string, string?>? Labels { get; init; }
+    public IReadOnlyList<VolumeDraft?>? Volumes { get; init; }
+    public HealthCheckDraft? HealthCheck { get; init; }
+
+    /// <summary><c>no</c>, <c>always</c>, <c>on-failure</c> or <c>unless-stopped</c> (the default).</summary>
+    public string? Restart { get; init; }
+    public string? User { get; init; }
+    public string? Hostname { get; init; }
+    public IReadOnlyList<string?>? CapAdd { get; init; }
+    public string? StopSignal { get; init; }
+    public LimitsDraft? Limits { get; init; }
 }
+
+/// <summary>A mount as a user asked for it: <c>type</c> is volume (default), bind, tmpfs or secret.</summary>
+public sealed record VolumeDraft(string? Type, string? Source, string? Target, bool? ReadOnly);
+
+/// <summary>A health check as asked; durations are compose strings (<c>10s</c>).</summary>
+public sealed record HealthCheckDraft
+{
+    public string? Type { get; init; }
+    public IReadOnlyList<string?>? Test { get; init; }
+    public int? Port { get; init; }
+    public string? Path { get; init; }
+    public string? Interval { get; init; }
+    public string? Timeout { get; init; }
+    public int? Retries { get; init; }
+    public string? StartPeriod { get; init; }
+}
+
+/// <summary>Hard limits per instance, as asked: cores (fractions allowed) and bytes.</summary>
+public sealed record LimitsDraft(double? Cpus, long? MemoryBytes);
 
 /// <summary>A published port as a user asked for it.</summary>
 public sealed record PortDraft

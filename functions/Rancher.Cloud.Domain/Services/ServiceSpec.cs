@@ -16,22 +16,102 @@ public sealed record ServiceSpec(
     /// <summary>Placement rules; none unless the service asks.</summary>
     public SchedulingRules Scheduling { get; init; } = SchedulingRules.None;
 
+    /// <summary>The stack the service belongs to; null for a service created on its own.</summary>
+    public string? Stack { get; init; }
+
+    /// <summary>The image's entrypoint is replaced when set.</summary>
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    public IReadOnlyList<VolumeMount> Volumes { get; init; } = [];
+
+    public HealthCheck? HealthCheck { get; init; }
+
+    /// <summary>Docker's restart policy for the container; null is <c>unless-stopped</c>.</summary>
+    public string? Restart { get; init; }
+
+    public string? User { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+
+    public string? StopSignal { get; init; }
+
+    public ResourceLimits Limits { get; init; } = ResourceLimits.None;
+
+    /// <summary>Compose-only details kept for export; null for a service created on its own.</summary>
+    public ComposeDetails? Compose { get; init; }
+
+    /// <summary>How affinity rules name this service: <c>stack/service</c>, or the name alone outside a stack.</summary>
+    public string QualifiedName => Stack is null ? Name : $"{Stack}/{Name}";
+
     /// <summary>Validates a draft, naming every refused field; nothing partial is returned.</summary>
     public static Outcome<(ServiceSpec Spec, int Scale)> From(ServiceDraft draft)
     {
         var errors = new FieldErrors();
         var name = ResourceName.Check(draft.Name, "name", errors);
         var image = ImageReference.Check(draft.Image, "image", errors);
-        var command = CheckCommand(draft.Command, errors);
+        var command = Arguments.Check(draft.Command, "command", errors);
         var environment = CheckEnvironment(draft.Environment, errors);
         var ports = PortMapping.CheckAll(draft.Ports, errors);
         var scale = CheckScale(draft.Scale ?? 1, "scale", errors);
         var scheduling = SchedulingDraft.Check(draft.Scheduling, "scheduling", errors);
+        var spec = new ServiceSpec(name!, image!, command, environment, ports)
+        {
+            Scheduling = scheduling,
+            Entrypoint = draft.Entrypoint is null ? null : Arguments.Check(draft.Entrypoint, "entrypoint", errors),
+            Labels = ContainerLabels.Check(draft.Labels, "labels", errors),
+            Volumes = VolumeMount.CheckAll(draft.Volumes, "volumes", errors),
+            HealthCheck = HealthCheck.Check(draft.HealthCheck, "healthCheck", errors),
+            Restart = CheckRestart(draft.Restart, errors),
+            User = Optional(draft.User, "user", 256, errors),
+            Hostname = Optional(draft.Hostname, "hostname", 63, errors),
+            CapAdd = Arguments.Check(draft.CapAdd, "capAdd", errors),
+            StopSignal = Optional(draft.StopSignal, "stopSignal", 16, errors),
+            Limits = CheckLimits(draft.Limits, errors),
+        };
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
-        return (new ServiceSpec(name!, image!, command, environment, ports) { Scheduling = scheduling }, scale);
+        return (spec, scale);
+    }
+
+    private static string? CheckRestart(string? restart, FieldErrors errors)
+    {
+        if (restart is not (null or "no" or "always" or "on-failure" or "unless-stopped"))
+        {
+            errors.Add("restart", "must be 'no', 'always', 'on-failure' or 'unless-stopped'");
+        }
+        return restart;
+    }
+
+    private static string? Optional(string? text, string field, int maxLength, FieldErrors errors)
+    {
+        if (text is not null && (text.Length is 0 || text.Length > maxLength || text.Any(char.IsControl) || text.Contains(' ', StringComparison.Ordinal)))
+        {
+            errors.Add(field, $"must be 1 to {maxLength} characters without spaces");
+        }
+        return text;
+    }
+
+    private static ResourceLimits CheckLimits(LimitsDraft? limits, FieldErrors errors)
+    {
+        if (limits is null)
+        {
+            return ResourceLimits.None;
+        }
+        if (limits.Cpus is < 0 or > 1024)
+        {
+            errors.Add("limits.cpus", "must be between 0 and 1024 cores");
+        }
+        if (limits.MemoryBytes is < 0 or (> 0 and < 6 * 1024 * 1024))
+        {
+            errors.Add("limits.memoryBytes", "must be at least 6 MiB (Docker's minimum)");
+        }
+        return new ResourceLimits((int)Math.Round((limits.Cpus ?? 0) * 1000), limits.MemoryBytes ?? 0);
     }
 
     public static int CheckScale(int scale, string field, FieldErrors errors)
@@ -41,31 +121,6 @@ public sealed record ServiceSpec(
             errors.Add(field, $"must be between 0 and {MaxScale}");
         }
         return scale;
-    }
-
-    private static List<string> CheckCommand(IReadOnlyList<string?>? command, FieldErrors errors)
-    {
-        var result = new List<string>();
-        if (command is null)
-        {
-            return result;
-        }
-        for (var i = 0; i < command.Count; i++)
-        {
-            if (command[i] is not { } arg)
-            {
-                errors.Add($"command[{i}]", "must be a string, not null");
-            }
-            else if (arg.Contains('\0', StringComparison.Ordinal))
-            {
-                errors.Add($"command[{i}]", "must not contain NUL characters");
-            }
-            else
-            {
-                result.Add(arg);
-            }
-        }
-        return result;
     }
 
     private static SortedDictionary<string, string> CheckEnvironment(

@@ -1,0 +1,85 @@
+using Rancher.Cloud.Domain.Errors;
+
+namespace Rancher.Cloud.Domain.Services;
+
+/// <summary>
+/// Storage mounted into each instance. <see cref="Type"/> is <c>volume</c> (a named volume on
+/// the host, or an anonymous one when <see cref="Source"/> is empty), <c>bind</c> (a host path;
+/// a relative one, <c>./conf</c>, lives in the stack's folder on each host), <c>tmpfs</c>, or
+/// <c>secret</c> (a file from the stack's folder, read-only at <see cref="Target"/>).
+/// </summary>
+public sealed record VolumeMount(string Type, string Source, string Target, bool ReadOnly = false)
+{
+    public static readonly string[] Types = ["volume", "bind", "tmpfs", "secret"];
+
+    public bool IsRelativeBind => Type is "bind" or "secret" && !Source.StartsWith('/');
+
+    public static IReadOnlyList<VolumeMount> CheckAll(IReadOnlyList<VolumeDraft?>? drafts, string field, FieldErrors errors)
+    {
+        var result = new List<VolumeMount>();
+        var targets = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (drafts?.Count ?? 0); i++)
+        {
+            var at = $"{field}[{i}]";
+            if (drafts![i] is not { } draft)
+            {
+                errors.Add(at, "must be an object, not null");
+                continue;
+            }
+            var type = draft.Type ?? "volume";
+            var source = draft.Source ?? "";
+            if (!Types.Contains(type))
+            {
+                errors.Add($"{at}.type", "must be 'volume', 'bind', 'tmpfs' or 'secret'");
+                continue;
+            }
+            if (draft.Target is not { Length: > 0 } target || !target.StartsWith('/') || target.Contains(':', StringComparison.Ordinal))
+            {
+                errors.Add($"{at}.target", "must be an absolute path in the container");
+                continue;
+            }
+            if (!targets.Add(target))
+            {
+                errors.Add($"{at}.target", $"'{target}' is mounted twice");
+                continue;
+            }
+            if (CheckSource(type, source) is { } reason)
+            {
+                errors.Add($"{at}.source", reason);
+                continue;
+            }
+            result.Add(new VolumeMount(type, source, target, draft.ReadOnly ?? type == "secret"));
+        }
+        return result;
+    }
+
+    private static string? CheckSource(string type, string source) => type switch
+    {
+        "volume" when source.Length > 0 && !IsVolumeName(source) =>
+            "volume names are letters, digits, '_', '.' and '-', starting with a letter or digit",
+        "bind" or "secret" when source.Length == 0 => "is required",
+        "bind" or "secret" when source.Contains('\0', StringComparison.Ordinal) || source.Contains(':', StringComparison.Ordinal) =>
+            "must not contain ':' or NUL",
+        "bind" or "secret" when !source.StartsWith('/') && EscapesFolder(source) =>
+            "a relative path must stay inside the stack's folder (no '..' above it)",
+        "tmpfs" when source.Length > 0 => "a tmpfs mount has no source",
+        _ => null,
+    };
+
+    private static bool IsVolumeName(string name) =>
+        char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    private static bool EscapesFolder(string relative)
+    {
+        var depth = 0;
+        foreach (var part in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            depth += part switch { ".." => -1, "." => 0, _ => 1 };
+            if (depth < 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,409 @@
+using System.Globalization;
+using Rancher.Cloud.Domain.Scheduling;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Stacks;
+
+/// <summary>
+/// Reads one compose service into a <see cref="ServiceDraft"/> (validated like any service),
+/// the compose-only <see cref="ComposeDetails"/>, and the line of every field, so validation
+/// errors can name the line they come from.
+/// </summary>
+public sealed class ComposeService
+{
+    private readonly List<PortDraft?> ports = [];
+    private readonly List<VolumeDraft?> volumes = [];
+    private readonly List<HostLabelRuleDraft?> hostLabels = [];
+    private readonly List<AffinityRuleDraft?> affinity = [];
+    private readonly Dictionary<string, string?> environment = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> labels = new(StringComparer.Ordinal);
+    private bool? global;
+    private ReservationDraft? reservations;
+
+    public ComposeService(string name, ComposeNode node)
+    {
+        Name = name;
+        Node = node;
+    }
+
+    public string Name { get; }
+
+    public ComposeNode Node { get; }
+
+    public ServiceDraft Draft { get; private set; } = new();
+
+    public ComposeDetails Details { get; private set; } = new();
+
+    /// <summary>Draft field paths (<c>ports[0]</c>, <c>environment.KEY</c>) to the line they were read from.</summary>
+    public Dictionary<string, int> Lines { get; } = new(StringComparer.Ordinal);
+
+    public static ComposeService Read(string stack, string name, ComposeNode node, StackDeclarations declared)
+    {
+        var service = new ComposeService(name, node);
+        service.ReadKeys(stack, declared);
+        return service;
+    }
+
+    private void ReadKeys(string stack, StackDeclarations declared)
+    {
+        Draft = Draft with { Name = Name };
+        Lines["name"] = Node.Line;
+        foreach (var (key, value) in Node.Entries())
+        {
+            Lines[FieldOf(key)] = value.Line;
+            switch (key)
+            {
+                case "image":
+                    Draft = Draft with { Image = value.Text() };
+                    break;
+                case "build":
+                    Details = Details with { Build = ReadBuild(value) };
+                    break;
+                case "command":
+                    Draft = Draft with { Command = value.Words() };
+                    break;
+                case "entrypoint":
+                    Draft = Draft with { Entrypoint = value.Words() };
+                    break;
+                case "environment":
+                    ReadEnvironment(value);
+                    break;
+                case "ports":
+                    ComposePorts.Read(value, ports, Lines);
+                    break;
+                case "expose":
+                    Details = Details with { Expose = value.Items().Select(i => i.Text()).OfType<string>().ToList() };
+                    break;
+                case "volumes":
+                    ComposeVolumes.Read(value, volumes, Lines, declared.Volumes);
+                    break;
+                case "secrets":
+                    ComposeVolumes.ReadSecrets(value, volumes, Lines, declared.Secrets);
+                    break;
+                case "labels":
+                    ReadLabels(value, stack);
+                    break;
+                case "healthcheck":
+                    Draft = Draft with { HealthCheck = ReadHealthCheck(value) };
+                    break;
+                case "restart":
+                    Draft = Draft with { Restart = value.Text() };
+                    break;
+                case "depends_on":
+                    Details = Details with { DependsOn = ReadDependencies(value) };
+                    break;
+                case "deploy":
+                    ReadDeploy(value);
+                    break;
+                case "scale":
+                    Draft = Draft with { Scale = value.Number(0, ServiceSpec.MaxScale) };
+                    break;
+                case "networks":
+                    Details = Details with { Networks = ReadNetworks(value, declared.Networks) };
+                    break;
+                case "user":
+                    Draft = Draft with { User = value.Text() };
+                    break;
+                case "hostname":
+                    Draft = Draft with { Hostname = value.Text() };
+                    break;
+                case "cap_add":
+                    Draft = Draft with { CapAdd = value.Items().Select(i => i.Text()).ToList() };
+                    break;
+                case "stop_signal":
+                    Draft = Draft with { StopSignal = value.Text() };
+                    break;
+                case "container_name":
+                    value.Ignore($"the platform names each instance's container '{Name}-<instance id>', since a service may run several");
+                    break;
+                case "platform":
+                    if (value.Text() is not ("linux/amd64" or "linux/x86_64"))
+                    {
+                        value.Error("hosts run linux/amd64; other platforms are not supported");
+                    }
+                    else
+                    {
+                        value.Ignore("every host is linux/amd64");
+                    }
+                    break;
+                case var extension when extension.StartsWith("x-", StringComparison.Ordinal):
+                    value.Ignore("extension fields are for the file's own anchors");
+                    break;
+                default:
+                    value.Error($"'{key}' is not supported for services");
+                    break;
+            }
+        }
+        if (Draft.Image is null)
+        {
+            if (Details.Build is null)
+            {
+                Node.Error("'image' is required");
+            }
+            else
+            {
+                // The name `docker compose -p <stack> build` gives the image: build and push it, or load it on the hosts.
+                Draft = Draft with { Image = $"{stack}-{Name}" };
+                Node.Context.Warnings.Add(
+                    $"{Node.Path}.build (line {Lines["build"]}): the platform does not build images; this service runs '{stack}-{Name}', the image 'docker compose -p {stack} build' makes: push it to a registry the hosts can pull from, or load it on them");
+            }
+        }
+        Draft = Draft with
+        {
+            Ports = ports,
+            Volumes = volumes,
+            Environment = environment,
+            Labels = labels,
+            Scheduling = new SchedulingDraft { HostLabels = hostLabels, Affinity = affinity, Reservations = reservations, Global = global },
+        };
+    }
+
+    /// <summary>The draft field a compose key fills, for naming lines in validation errors.</summary>
+    public static string FieldOf(string composeKey) => composeKey switch
+    {
+        "healthcheck" => "healthCheck",
+        "cap_add" => "capAdd",
+        "stop_signal" => "stopSignal",
+        "secrets" => "volumes",
+        _ => composeKey,
+    };
+
+    private static BuildSource? ReadBuild(ComposeNode value)
+    {
+        if (!value.IsMapping)
+        {
+            return value.Text() is { } context ? new BuildSource(context, null, null) : null;
+        }
+        var entries = value.Entries().ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        foreach (var (key, node) in entries.Where(e => e.Key is not ("context" or "dockerfile" or "target")))
+        {
+            node.Ignore("the platform does not build images");
+        }
+        return new BuildSource(
+            entries.GetValueOrDefault("context")?.Text() ?? ".",
+            entries.GetValueOrDefault("dockerfile")?.Text(),
+            entries.GetValueOrDefault("target")?.Text());
+    }
+
+    private void ReadEnvironment(ComposeNode value)
+    {
+        foreach (var (key, text, at) in value.Pairs())
+        {
+            Lines[$"environment.{key}"] = at.Line;
+            if (text is null)
+            {
+                // `- KEY` or `KEY:` takes the value from the user's shell; the stack's variables play that part.
+                var fromVariables = at.Context.Interpolate($"${{{key}}}", at);
+                environment[key] = fromVariables;
+                continue;
+            }
+            environment[key] = text;
+        }
+    }
+
+    private void ReadLabels(ComposeNode value, string stack)
+    {
+        foreach (var (key, text, at) in value.Pairs())
+        {
+            Lines[$"labels.{key}"] = at.Line;
+            labels[key] = text ?? "";
+            if (RancherSchedulingLabels.IsScheduling(key))
+            {
+                Lines["scheduling"] = at.Line;
+                RancherSchedulingLabels.Read(key, text ?? "", at, stack, Name, hostLabels, affinity, ref global);
+            }
+        }
+    }
+
+    private static HealthCheckDraft? ReadHealthCheck(ComposeNode value)
+    {
+        var draft = new HealthCheckDraft();
+        foreach (var (key, node) in value.Entries())
+        {
+            switch (key)
+            {
+                case "test":
+                    IReadOnlyList<string?>? test = node.IsSequence ? node.Items().Select(i => i.Text()).ToList() : node.Text() is { } shell ? ["CMD-SHELL", shell] : null;
+                    if (test is ["NONE", ..])
+                    {
+                        return null;
+                    }
+                    draft = draft with { Type = "command", Test = test };
+                    break;
+                case "interval":
+                    draft = draft with { Interval = node.Text() };
+                    break;
+                case "timeout":
+                    draft = draft with { Timeout = node.Text() };
+                    break;
+                case "start_period":
+                    draft = draft with { StartPeriod = node.Text() };
+                    break;
+                case "retries":
+                    draft = draft with { Retries = node.Number(1, 100) };
+                    break;
+                case "disable":
+                    if (node.Boolean() == true)
+                    {
+                        return null;
+                    }
+                    break;
+                case "start_interval":
+                    node.Ignore("checks run every 'interval' from the start");
+                    break;
+                default:
+                    node.Error($"'{key}' is not a healthcheck option (test, interval, timeout, retries, start_period, disable)");
+                    break;
+            }
+        }
+        return draft;
+    }
+
+    private static List<Dependency> ReadDependencies(ComposeNode value)
+    {
+        if (value.IsSequence)
+        {
+            return value.Items().Select(i => i.Text()).OfType<string>().Select(s => new Dependency(s, "service_started")).ToList();
+        }
+        var result = new List<Dependency>();
+        foreach (var (name, options) in value.Entries())
+        {
+            var condition = "service_started";
+            foreach (var (key, node) in options.IsNull ? [] : options.Entries())
+            {
+                switch (key)
+                {
+                    case "condition" when node.Text() is "service_started" or "service_healthy" or "service_completed_successfully":
+                        condition = node.Text()!;
+                        break;
+                    case "condition":
+                        node.Error("must be service_started, service_healthy or service_completed_successfully");
+                        break;
+                    case "restart" or "required":
+                        node.Ignore("instances of every service are kept running");
+                        break;
+                    default:
+                        node.Error($"'{key}' is not a depends_on option (condition)");
+                        break;
+                }
+            }
+            result.Add(new Dependency(name, condition));
+        }
+        return result;
+    }
+
+    private static List<string> ReadNetworks(ComposeNode value, ISet<string> declared)
+    {
+        var names = new List<string>();
+        var entries = value.IsSequence
+            ? value.Items().Select(i => (Name: i.Text(), Node: i, Options: (ComposeNode?)null))
+            : value.Entries().Select(e => (Name: (string?)e.Key, Node: e.Value, Options: (ComposeNode?)e.Value));
+        foreach (var (name, node, options) in entries)
+        {
+            if (name is null)
+            {
+                continue;
+            }
+            if (!declared.Contains(name) && name != "default")
+            {
+                node.Error($"network '{name}' is not declared under the top-level 'networks'");
+                continue;
+            }
+            foreach (var (key, option) in options is null || options.IsNull ? [] : options.Entries())
+            {
+                if (key is "ipv4_address" or "ipv6_address")
+                {
+                    option.Error("addresses are assigned by the environment's network; give the service a name to reach it by instead");
+                }
+                else
+                {
+                    option.Ignore("every network of the stack is the environment's one network");
+                }
+            }
+            names.Add(name);
+        }
+        return names;
+    }
+
+    private void ReadDeploy(ComposeNode value)
+    {
+        foreach (var (key, node) in value.Entries())
+        {
+            switch (key)
+            {
+                case "replicas":
+                    Lines["scale"] = node.Line;
+                    Draft = Draft with { Scale = node.Number(0, ServiceSpec.MaxScale) };
+                    break;
+                case "mode":
+                    Lines["scheduling"] = node.Line;
+                    switch (node.Text())
+                    {
+                        case "global":
+                            global = true;
+                            break;
+                        case "replicated":
+                            break;
+                        default:
+                            node.Error("must be 'replicated' or 'global'");
+                            break;
+                    }
+                    break;
+                case "resources":
+                    ReadResources(node);
+                    break;
+                default:
+                    node.Error($"'deploy.{key}' is not supported (replicas, mode, resources)");
+                    break;
+            }
+        }
+    }
+
+    private void ReadResources(ComposeNode value)
+    {
+        foreach (var (key, node) in value.Entries())
+        {
+            var cpus = (double?)null;
+            var memory = (long?)null;
+            foreach (var (resource, amount) in node.Entries())
+            {
+                switch (resource)
+                {
+                    case "cpus":
+                        cpus = Cpus(amount);
+                        break;
+                    case "memory":
+                        memory = ByteSize.Parse(amount);
+                        break;
+                    default:
+                        amount.Error($"'{resource}' is not supported (cpus, memory)");
+                        break;
+                }
+            }
+            switch (key)
+            {
+                case "limits":
+                    Lines["limits"] = node.Line;
+                    Draft = Draft with { Limits = new LimitsDraft(cpus, memory) };
+                    break;
+                case "reservations":
+                    Lines["scheduling"] = node.Line;
+                    reservations = new ReservationDraft(cpus, memory);
+                    break;
+                default:
+                    node.Error($"'{key}' is not supported (limits, reservations)");
+                    break;
+            }
+        }
+    }
+
+    private static double? Cpus(ComposeNode amount)
+    {
+        if (amount.Text() is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var cpus))
+        {
+            return cpus;
+        }
+        amount.Error("must be a number of cores, such as 0.5");
+        return null;
+    }
+}

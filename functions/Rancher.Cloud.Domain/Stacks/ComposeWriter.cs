@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Rancher.Cloud.Domain.Services;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Rancher.Cloud.Domain.Stacks;
+
+/// <summary>
+/// Writes a stack back as a compose file that imports to the same stack: one spelling per
+/// value (long forms only where short ones cannot say it), <c>$</c> escaped as <c>$$</c>.
+/// Ignored keys are not written back.
+/// </summary>
+public static partial class ComposeWriter
+{
+    public static string Write(StackDefinition stack)
+    {
+        var root = new YamlMappingNode();
+        var services = new YamlMappingNode();
+        foreach (var service in stack.Services)
+        {
+            services.Add(service.Spec.Name, Service(stack, service));
+        }
+        root.Add("services", services);
+        if (stack.Networks.Count > 0)
+        {
+            root.Add("networks", Declarations(stack.Networks));
+        }
+        if (stack.Volumes.Count > 0)
+        {
+            root.Add("volumes", Declarations(stack.Volumes));
+        }
+        if (stack.Secrets.Count > 0)
+        {
+            var secrets = new YamlMappingNode();
+            foreach (var (name, file) in stack.Secrets)
+            {
+                secrets.Add(name, new YamlMappingNode { { "file", Text(file) } });
+            }
+            root.Add("secrets", secrets);
+        }
+        var writer = new StringWriter(CultureInfo.InvariantCulture);
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        var text = writer.ToString();
+        return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text.TrimEnd('.', '\n', '\r') + "\n";
+    }
+
+    private static YamlMappingNode Service(StackDefinition stack, StackService service)
+    {
+        var spec = service.Spec;
+        var compose = spec.Compose ?? new ComposeDetails();
+        var node = new YamlMappingNode();
+        if (compose.Build is null || spec.Image != $"{stack.Name}-{spec.Name}")
+        {
+            node.Add("image", Text(spec.Image));
+        }
+        if (compose.Build is { } source)
+        {
+            var buildNode = new YamlMappingNode { { "context", Text(source.Context) } };
+            AddIf(buildNode, "dockerfile", source.Dockerfile);
+            AddIf(buildNode, "target", source.Target);
+            node.Add("build", buildNode);
+        }
+        if (spec.Entrypoint is { } entrypoint)
+        {
+            node.Add("entrypoint", Sequence(entrypoint));
+        }
+        if (spec.Command.Count > 0)
+        {
+            node.Add("command", Sequence(spec.Command));
+        }
+        if (spec.Environment.Count > 0)
+        {
+            node.Add("environment", Mapping(spec.Environment));
+        }
+        if (spec.Ports.Count > 0)
+        {
+            node.Add("ports", new YamlSequenceNode(spec.Ports.Select(p =>
+                (YamlNode)Quoted(string.Create(CultureInfo.InvariantCulture, $"{p.Published}:{p.Target}{(p.Protocol == "tcp" ? "" : "/" + p.Protocol)}")))));
+        }
+        if (compose.Expose.Count > 0)
+        {
+            node.Add("expose", new YamlSequenceNode(compose.Expose.Select(e => (YamlNode)Quoted(e))));
+        }
+        AddMounts(node, stack, spec.Volumes);
+        if (spec.Labels.Count > 0)
+        {
+            node.Add("labels", Mapping(spec.Labels));
+        }
+        if (spec.HealthCheck is { Type: "command" } check)
+        {
+            node.Add("healthcheck", new YamlMappingNode
+            {
+                { "test", Sequence(check.Test) },
+                { "interval", Durations.Format(check.Interval) },
+                { "timeout", Durations.Format(check.Timeout) },
+                { "retries", check.Retries.ToString(CultureInfo.InvariantCulture) },
+                { "start_period", Durations.Format(check.StartPeriod) },
+            });
+        }
+        AddIf(node, "restart", spec.Restart);
+        if (compose.DependsOn.Count > 0)
+        {
+            node.Add("depends_on", compose.DependsOn.All(d => d.Condition == "service_started")
+                ? Sequence(compose.DependsOn.Select(d => d.Service).ToList())
+                : new YamlMappingNode(compose.DependsOn.Select(d =>
+                    new KeyValuePair<YamlNode, YamlNode>(d.Service, new YamlMappingNode { { "condition", d.Condition } }))));
+        }
+        if (Deploy(service) is { } deploy)
+        {
+            node.Add("deploy", deploy);
+        }
+        if (compose.Networks.Count > 0)
+        {
+            node.Add("networks", Sequence(compose.Networks));
+        }
+        AddIf(node, "user", spec.User);
+        AddIf(node, "hostname", spec.Hostname);
+        if (spec.CapAdd.Count > 0)
+        {
+            node.Add("cap_add", Sequence(spec.CapAdd));
+        }
+        AddIf(node, "stop_signal", spec.StopSignal);
+        return node;
+    }
+
+    /// <summary>Volumes and secrets, in the order the service listed them (whichever key came first is written first).</summary>
+    private static void AddMounts(YamlMappingNode node, StackDefinition stack, IReadOnlyList<VolumeMount> mounts)
+    {
+        var volumes = mounts.Where(m => m.Type != "secret").Select(Volume).ToList();
+        var secrets = mounts.Where(m => m.Type == "secret").Select(m => Secret(stack, m)).ToList();
+        var secretsFirst = mounts.Count > 0 && mounts[0].Type == "secret";
+        foreach (var (key, items) in secretsFirst ? [("secrets", secrets), ("volumes", volumes)] : new[] { ("volumes", volumes), ("secrets", secrets) })
+        {
+            if (items.Count > 0)
+            {
+                node.Add(key, new YamlSequenceNode(items));
+            }
+        }
+    }
+
+    private static YamlNode Volume(VolumeMount mount)
+    {
+        var shortForm = mount.Type switch
+        {
+            "volume" when mount.Source.Length == 0 && !mount.ReadOnly => mount.Target,
+            "volume" => $"{mount.Source}:{mount.Target}",
+            "bind" when mount.Source.StartsWith('/') || mount.Source.StartsWith('.') => $"{mount.Source}:{mount.Target}",
+            _ => null,
+        };
+        if (shortForm is not null)
+        {
+            return Text(mount.ReadOnly ? shortForm + ":ro" : shortForm);
+        }
+        var node = new YamlMappingNode { { "type", mount.Type } };
+        AddIf(node, "source", mount.Source.Length > 0 ? mount.Source : null);
+        node.Add("target", Text(mount.Target));
+        if (mount.ReadOnly)
+        {
+            node.Add("read_only", "true");
+        }
+        return node;
+    }
+
+    private static YamlNode Secret(StackDefinition stack, VolumeMount mount)
+    {
+        var name = stack.Secrets.First(s => s.Value == mount.Source).Key;
+        return mount.Target == $"/run/secrets/{name}"
+            ? Text(name)
+            : new YamlMappingNode { { "source", Text(name) }, { "target", Text(mount.Target) } };
+    }
+
+    private static YamlMappingNode? Deploy(StackService service)
+    {
+        var spec = service.Spec;
+        var deploy = new YamlMappingNode();
+        if (spec.Scheduling.Global && !spec.Labels.ContainsKey(RancherSchedulingLabels.Global))
+        {
+            deploy.Add("mode", "global");
+        }
+        else if (!spec.Scheduling.Global && service.Scale != 1)
+        {
+            deploy.Add("replicas", service.Scale.ToString(CultureInfo.InvariantCulture));
+        }
+        var resources = new YamlMappingNode();
+        if (Resources(spec.Limits.CpuMillis, spec.Limits.MemoryBytes) is { } limits)
+        {
+            resources.Add("limits", limits);
+        }
+        var reservation = spec.Scheduling.Reservation;
+        if (Resources(reservation.CpuMillis, reservation.MemoryBytes) is { } reservations)
+        {
+            resources.Add("reservations", reservations);
+        }
+        if (resources.Children.Count > 0)
+        {
+            deploy.Add("resources", resources);
+        }
+        return deploy.Children.Count > 0 ? deploy : null;
+    }
+
+    private static YamlMappingNode? Resources(int cpuMillis, long memoryBytes)
+    {
+        var node = new YamlMappingNode();
+        if (cpuMillis > 0)
+        {
+            node.Add("cpus", Quoted((cpuMillis / 1000.0).ToString(CultureInfo.InvariantCulture)));
+        }
+        if (memoryBytes > 0)
+        {
+            node.Add("memory", ByteSize.Format(memoryBytes));
+        }
+        return node.Children.Count > 0 ? node : null;
+    }
+
+    private static YamlMappingNode Declarations(IEnumerable<string> names) =>
+        new(names.Select(n => new KeyValuePair<YamlNode, YamlNode>(n, new YamlMappingNode())));
+
+    private static YamlSequenceNode Sequence(IReadOnlyList<string> items) =>
+        new(items.Select(i => (YamlNode)Text(i))) { Style = items.Count <= 6 ? YamlDotNet.Core.Events.SequenceStyle.Flow : YamlDotNet.Core.Events.SequenceStyle.Block };
+
+    private static YamlMappingNode Mapping(IReadOnlyDictionary<string, string> values) =>
+        new(values.Select(v => new KeyValuePair<YamlNode, YamlNode>(v.Key, Text(v.Value))));
+
+    private static void AddIf(YamlMappingNode node, string key, string? value)
+    {
+        if (value is not null)
+        {
+            node.Add(key, Text(value));
+        }
+    }
+
+    /// <summary>A string scalar, quoted when a YAML reader would otherwise take it for a number, boolean or null.</summary>
+    private static YamlScalarNode Text(string value)
+    {
+        var escaped = Interpolation.Escape(value);
+        return NotPlainText().IsMatch(escaped) || escaped.Length == 0
+            ? new YamlScalarNode(escaped) { Style = ScalarStyle.DoubleQuoted }
+            : new YamlScalarNode(escaped);
+    }
+
+    private static YamlScalarNode Quoted(string value) => new(Interpolation.Escape(value)) { Style = ScalarStyle.DoubleQuoted };
+
+    [GeneratedRegex(@"^(true|false|yes|no|on|off|y|n|null|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan)$", RegexOptions.IgnoreCase)]
+    private static partial Regex NotPlainText();
+}
