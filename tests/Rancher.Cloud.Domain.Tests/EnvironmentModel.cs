@@ -18,12 +18,19 @@ internal sealed class EnvironmentModel
     public Dictionary<string, StoredPlan> Plans { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Contracts.HostPlan> PlanContents { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ServiceStatus> Statuses { get; } = new(StringComparer.Ordinal);
+    public List<UnhealthyInstance> Unhealthy { get; } = [];
+    public Dictionary<string, ReplacementHistory> Replacements { get; } = new(StringComparer.Ordinal);
+    public DateTimeOffset Now { get; set; } = Given.Now;
 
-    public EnvironmentSnapshot Snapshot() => new(Services.ToList(), Instances.ToList(), Hosts.ToList(), Plans.ToDictionary(), Statuses.ToDictionary());
+    public EnvironmentSnapshot Snapshot() => new(Services.ToList(), Instances.ToList(), Hosts.ToList(), Plans.ToDictionary(), Statuses.ToDictionary())
+    {
+        Unhealthy = Unhealthy.ToList(),
+        Replacements = Replacements.ToDictionary(),
+    };
 
     public ReconcileStep Step()
     {
-        var step = planner.NextStep(Snapshot(), Given.Now);
+        var step = planner.NextStep(Snapshot(), Now);
         Apply(step);
         return step;
     }
@@ -41,6 +48,16 @@ internal sealed class EnvironmentModel
         throw new InvalidOperationException($"not settled after {limit} steps");
     }
 
+    /// <summary>Time passes; every host that is not silenced heartbeats.</summary>
+    public void Tick(TimeSpan by)
+    {
+        Now += by;
+        for (var i = 0; i < Hosts.Count; i++)
+        {
+            Hosts[i] = Hosts[i] with { LastSeen = Now };
+        }
+    }
+
     public void SetScale(string serviceId, int scale) => Replace(serviceId, s => s with { Scale = scale });
 
     public void Delete(string serviceId) => Replace(serviceId, s => s with { Deleting = true });
@@ -55,6 +72,11 @@ internal sealed class EnvironmentModel
     {
         var removed = step.Removed.Select(r => r.Id).ToHashSet();
         Instances.RemoveAll(i => removed.Contains(i.Id));
+        Unhealthy.RemoveAll(u => removed.Contains(u.InstanceId));
+        foreach (var (id, history) in step.Replacements)
+        {
+            Replacements[id] = history;
+        }
         Instances.AddRange(step.Added);
         Services.RemoveAll(s => step.PurgedServices.Contains(s.Id));
         foreach (var (id, status) in step.Statuses)
