@@ -15,6 +15,7 @@ public sealed class AgentLoop(
     ControlPlaneClient controlPlane,
     HostFactsReader facts,
     ContainerReconciler reconciler,
+    HealthMonitor health,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<AgentLoop> log) : BackgroundService
@@ -55,7 +56,7 @@ public sealed class AgentLoop(
                 var wait = Min(settings.PollInterval, nextHeartbeat - clock.GetUtcNow());
                 if (signals is not null && wait > TimeSpan.Zero)
                 {
-                    await signals.WaitAsync(wait, stoppingToken);
+                    await WaitAsync(signals, wait, stoppingToken);
                 }
             }
         }
@@ -78,6 +79,24 @@ public sealed class AgentLoop(
         }
     }
 
+    /// <summary>Until a plan signal arrives, an instance's health changes, or <paramref name="wait"/> passes.</summary>
+    private async Task WaitAsync(ISignalSource source, TimeSpan wait, CancellationToken ct)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var signalled = source.WaitAsync(wait, either.Token);
+        var changed = health.Changed.WaitAsync(wait, either.Token);
+        await Task.WhenAny(signalled, changed);
+        await either.CancelAsync();
+        try
+        {
+            await Task.WhenAll(signalled, changed);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The other one ended first.
+        }
+    }
+
     /// <summary>One pass: heartbeat when due, fetch the plan, converge, report. False when it failed.</summary>
     private async Task<bool> CycleAsync(CancellationToken ct)
     {
@@ -96,6 +115,8 @@ public sealed class AgentLoop(
             if (plan is not null)
             {
                 var observed = await reconciler.ConvergeAsync(plan, ct);
+                health.Track(plan, observed);
+                observed = health.Annotate(observed);
                 applied = plan.Version;
                 await ReportAsync(new HostReport(plan.Version, observed), ct);
             }
@@ -141,7 +162,7 @@ public sealed class AgentLoop(
 
     private async Task ReportAsync(HostReport report, CancellationToken ct)
     {
-        var key = string.Join(';', report.Containers.Select(c => $"{c.InstanceId}:{c.ContainerId}:{c.State}:{c.Error}")) + $"@{report.PlanVersion}";
+        var key = string.Join(';', report.Containers.Select(c => $"{c.InstanceId}:{c.ContainerId}:{c.State}:{c.Error}:{c.Health}")) + $"@{report.PlanVersion}";
         if (key == lastReport && clock.GetUtcNow() - lastReportAt < ReportRefresh)
         {
             return;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Rancher.Cloud.Contracts;
 
 namespace Rancher.Cloud.Agent;
@@ -13,7 +14,7 @@ namespace Rancher.Cloud.Agent;
 /// Level-triggered: it looks at Docker every time and never trusts its own memory, so an
 /// agent restarted mid-way converges to the same state.
 /// </summary>
-public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerReconciler> log)
+public sealed class ContainerReconciler(IDockerClient docker, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
 {
     private const int Parallelism = 4;
 
@@ -53,7 +54,9 @@ public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerR
             }
             var keep = current.FirstOrDefault(c => SpecHashOf(c) == planned.SpecHash);
             var id = keep?.ID ?? await CreateAsync(hostId, planned, images, ct);
-            if (keep?.State != "running")
+            // A container that exited under restart 'no' (or cleanly under 'on-failure') stays stopped, as Docker would leave it.
+            var exitedByPolicy = keep?.State == "exited" && planned.Restart is "no" or "on-failure";
+            if (keep?.State != "running" && !exitedByPolicy)
             {
                 await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
             }
@@ -75,7 +78,7 @@ public sealed class ContainerReconciler(IDockerClient docker, ILogger<ContainerR
         }
         try
         {
-            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(hostId, planned), ct);
+            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(hostId, planned, options.Value.StateDir), ct);
             log.LogInformation("Created {Name} ({Id})", ContainerSpec.NameOf(planned), created.ID[..12]);
             return created.ID;
         }

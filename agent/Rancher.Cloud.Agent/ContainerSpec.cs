@@ -13,22 +13,30 @@ public static class ContainerSpec
     /// </summary>
     public static string NameOf(PlannedContainer planned) => $"{planned.ServiceName}-{planned.InstanceId}";
 
-    public static CreateContainerParameters ToCreate(string hostId, PlannedContainer planned)
+    /// <summary>Where a service's relative bind paths and secret files live on this host: its stack's folder.</summary>
+    public static string FolderOf(string stateDir, PlannedContainer planned) =>
+        planned.Stack is { } stack ? Path.Combine(stateDir, "stacks", stack) : Path.Combine(stateDir, "services", planned.ServiceName);
+
+    public static CreateContainerParameters ToCreate(string hostId, PlannedContainer planned, string stateDir)
     {
         var ports = planned.Ports.ToDictionary(p => PortKey(p), p => p, StringComparer.Ordinal);
+        var labels = new Dictionary<string, string>(planned.Labels, StringComparer.Ordinal)
+        {
+            [Labels.Instance] = planned.InstanceId,
+            [Labels.Service] = planned.ServiceId,
+            [Labels.Host] = hostId,
+            [Labels.SpecHash] = planned.SpecHash,
+        };
         var create = new CreateContainerParameters
         {
             Name = NameOf(planned),
             Image = planned.Image,
             Env = planned.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
-            Labels = new Dictionary<string, string>
-            {
-                [Labels.Instance] = planned.InstanceId,
-                [Labels.Service] = planned.ServiceId,
-                [Labels.Host] = hostId,
-                [Labels.SpecHash] = planned.SpecHash,
-            },
+            Labels = labels,
             ExposedPorts = ports.Keys.ToDictionary(k => k, _ => new EmptyStruct(), StringComparer.Ordinal),
+            User = planned.User ?? "",
+            Hostname = planned.Hostname ?? "",
+            StopSignal = planned.StopSignal ?? "",
             HostConfig = new HostConfig
             {
                 PortBindings = ports.ToDictionary(
@@ -36,15 +44,45 @@ public static class ContainerSpec
                     p => (IList<PortBinding>)[new PortBinding { HostPort = p.Value.Published.ToString(CultureInfo.InvariantCulture) }],
                     StringComparer.Ordinal),
                 // Docker restarts crashed containers at once; the agent handles everything else.
-                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyOf(planned.Restart) },
+                // Binds rather than bind mounts: Docker creates a missing source folder, as compose does.
+                Binds = planned.Mounts.Where(m => m.Type is "bind" or "secret").Select(m => Bind(stateDir, planned, m)).ToList(),
+                Mounts = planned.Mounts.Where(m => m.Type is "volume" or "tmpfs").Select(m => new Mount
+                {
+                    Type = m.Type,
+                    Source = m.Source.Length > 0 ? m.Source : null,
+                    Target = m.Target,
+                    ReadOnly = m.ReadOnly,
+                }).ToList(),
+                CapAdd = [.. planned.CapAdd],
+                NanoCPUs = planned.CpuLimitMillis * 1_000_000L,
+                Memory = planned.MemoryLimitBytes,
             },
         };
         if (planned.Command.Count > 0)
         {
             create.Cmd = [.. planned.Command]; // otherwise the image's own command
         }
+        if (planned.Entrypoint is { } entrypoint)
+        {
+            create.Entrypoint = [.. entrypoint];
+        }
         return create;
     }
+
+    private static string Bind(string stateDir, PlannedContainer planned, PlannedMount mount)
+    {
+        var source = mount.Source.StartsWith('/') ? mount.Source : Path.GetFullPath(Path.Combine(FolderOf(stateDir, planned), mount.Source));
+        return mount.ReadOnly ? $"{source}:{mount.Target}:ro" : $"{source}:{mount.Target}";
+    }
+
+    private static RestartPolicyKind RestartPolicyOf(string restart) => restart switch
+    {
+        "no" => RestartPolicyKind.No,
+        "always" => RestartPolicyKind.Always,
+        "on-failure" => RestartPolicyKind.OnFailure,
+        _ => RestartPolicyKind.UnlessStopped,
+    };
 
     private static string PortKey(PlannedPort port) => $"{port.Target}/{port.Protocol}";
 }

@@ -50,6 +50,8 @@ builder.Services.AddSingleton<IDockerClient>(sp =>
 builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url));
 builder.Services.AddSingleton(sp => new HostFactsReader(sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value));
 builder.Services.AddSingleton<ContainerReconciler>();
+builder.Services.AddSingleton<HealthMonitor>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddHostedService<AgentLoop>();
 
 try

@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EnvironmentsService>();
         services.AddSingleton<HostsService>();
         services.AddSingleton<ServicesService>();
+        services.AddSingleton<StacksService>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<AgentService>();
         services.AddSingleton<AgentDownloads>();

@@ -134,4 +134,19 @@ public sealed class PlannerProperties
             return counts.Max() - counts.Min() <= 1;
         });
     }
+
+    [Property(Arbitrary = [typeof(PlannerProperties)], MaxTest = 200)]
+    public bool A_global_service_runs_once_on_every_host_that_can_take_it(Shape shape)
+    {
+        var env = Build(shape);
+        // A global service publishing a port the others may already hold: it goes wherever that port is free.
+        var spec = Given.Spec("agent", 8001) with { Scheduling = new Scheduling.SchedulingRules { Global = true } };
+        env.Services.Add(new Services.Service("sg", spec, 0, Given.Now));
+        env.Settle();
+        var onHosts = env.Instances.Where(i => i.ServiceId == "sg").Select(i => i.HostId).ToList();
+        var portHolders = env.Instances.Where(i => i.ServiceId != "sg" && env.Services.Single(s => s.Id == i.ServiceId).Spec.Ports.Any(p => p.Published == 8001))
+            .Select(i => i.HostId).ToHashSet();
+        return onHosts.Distinct().Count() == onHosts.Count
+            && env.Hosts.All(h => onHosts.Contains(h.Id) != portHolders.Contains(h.Id));
+    }
 }

@@ -115,8 +115,10 @@ public sealed class NamespaceHost : IAsyncDisposable
         await Shell.RunAsync("nsenter", [$"--net={NetnsPath}", .. command]);
 
     /// <summary>Starts the real agent inside this host, on this host's dockerd.</summary>
-    public async Task<AgentProcess> StartAgentAsync(string url, string token, TimeSpan? pollInterval = null) =>
-        await AgentProcess.RegisterAsync(url, token, pollInterval, new AgentLaunch(["nsenter", $"--net={NetnsPath}"], ["--docker", DockerEndpoint, "--hostname", Name]));
+    public async Task<AgentProcess> StartAgentAsync(string url, string token, TimeSpan? pollInterval = null, IReadOnlyDictionary<string, string>? labels = null) =>
+        await AgentProcess.RegisterAsync(url, token, pollInterval, new AgentLaunch(
+            ["nsenter", $"--net={NetnsPath}"],
+            ["--docker", DockerEndpoint, "--hostname", Name, .. (labels ?? new Dictionary<string, string>()).SelectMany(l => new[] { "--label", $"{l.Key}={l.Value}" })]));
 
     private async Task LoadImageAsync(string image)
     {

@@ -50,13 +50,14 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
         using var owner = victim.Client(controlPlane);
         var envId = await owner.CreateEnvironmentAsync("prod");
         var serviceId = (string)(await owner.CreateServiceAsync(envId, new { name = "web", image = "busybox", scale = 1 }))["id"]!;
+        var stackId = (string)(await Api.OkAsync(await owner.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = "services:\n  db:\n    image: postgres\n" })))["id"]!;
         var readOnly = await victim.MemberWithKeyAsync(controlPlane, "read-only");
         var revoked = await victim.MemberWithKeyAsync(controlPlane, "member");
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"apiKeys/{revoked.KeyId}")).StatusCode);
-        var secrets = new[] { envId, serviceId, readOnly.MemberId, readOnly.KeyId, victim.Id };
+        var secrets = new[] { envId, serviceId, stackId, readOnly.MemberId, readOnly.KeyId, victim.Id };
         var values = new Dictionary<string, string>
         {
-            ["envId"] = envId, ["serviceId"] = serviceId, ["memberId"] = readOnly.MemberId, ["keyId"] = readOnly.KeyId, ["hostId"] = "hnothing",
+            ["envId"] = envId, ["serviceId"] = serviceId, ["memberId"] = readOnly.MemberId, ["keyId"] = readOnly.KeyId, ["hostId"] = "hnothing", ["stackId"] = stackId,
         };
 
         var routes = Routes();
@@ -107,6 +108,7 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
         // And nothing changed: the service, the member and the key are as they were.
         var service = await owner.ServiceAsync(envId, serviceId);
         Assert.Equal(1, (int)service["scale"]!);
+        Assert.Equal("db", (string?)(await owner.GetOkAsync($"environments/{envId}/stacks/{stackId}"))["services"]![0]!["name"]);
         Assert.Contains((await owner.GetOkAsync("members"))["items"]!.AsArray(), m => (string?)m!["id"] == readOnly.MemberId && (string?)m["role"] == "read-only");
         Assert.Null((await owner.GetOkAsync("apiKeys"))["items"]!.AsArray().Single(k => (string?)k!["id"] == readOnly.KeyId)!["revokedAt"]);
     }

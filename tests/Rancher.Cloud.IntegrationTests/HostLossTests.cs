@@ -23,60 +23,39 @@ public sealed class HostLossTests(MultiHostFixture fixture, ITestOutputHelper ou
         var controlPlane = fixture.ControlPlane;
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"loss-{Guid.NewGuid():N}"[..20]);
-        var hosts = new List<NamespaceHost>();
-        var agents = new List<AgentProcess>();
+        await using var group = await HostGroup.StartAsync(fixture, api, envId, 3);
+        var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage, ports = new[] { new { published = 8081, target = 80 } }, scale = 2 });
+        var id = (string)web["id"]!;
+        var before = await Services.RunningAsync(api, envId, id, 2);
+        var lostId = (string)before[0]!["hostId"]!;
+        var lost = group.HostOf(lostId);
+
+        await lost.StopDockerAsync();
+        var watch = Stopwatch.StartNew();
+        var last = "";
         try
         {
-            for (var i = 0; i < 3; i++)
+            await Wait.UntilAsync(async () =>
             {
-                var host = await fixture.Network.AddHostAsync();
-                hosts.Add(host);
-                agents.Add(await host.StartAgentAsync(controlPlane.PublicUrl, (string)(await api.CreateTokenAsync(envId))["token"]!));
-            }
-            var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage, ports = new[] { new { published = 8081, target = 80 } }, scale = 2 });
-            var id = (string)web["id"]!;
-            var before = await Services.RunningAsync(api, envId, id, 2);
-            var lostId = (string)before[0]!["hostId"]!;
-            var lost = hosts[agents.FindIndex(a => a.HostId == lostId)];
-
-            await lost.StopDockerAsync();
-            var watch = Stopwatch.StartNew();
-            var last = "";
-            try
-            {
-                await Wait.UntilAsync(async () =>
-                {
-                    var service = await api.ServiceAsync(envId, id);
-                    var hostStates = (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray().Select(h => $"{h!["id"]}:{h["state"]}");
-                    last = $"{service["instances"]!.ToJsonString()} placement={service["placement"]?.ToJsonString()} hosts={string.Join(',', hostStates)}";
-                    var instances = service["instances"]!.AsArray();
-                    return instances.Count == 2 && instances.All(i => (string?)i!["state"] == "running" && (string?)i["hostId"] != lostId);
-                }, TimeSpan.FromSeconds(90), "the lost host's instance to run elsewhere");
-            }
-            catch (TimeoutException e)
-            {
-                throw new TimeoutException($"{e.Message} Last seen: {last}; lost {lostId}", e);
-            }
-            output.WriteLine($"instance running elsewhere {watch.Elapsed.TotalSeconds:0.0} s after dockerd stopped");
-            Assert.True(watch.Elapsed <= TimeSpan.FromSeconds(60), $"took {watch.Elapsed.TotalSeconds:0.0} s");
-            Assert.Equal("disconnected", (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{lostId}"))["state"]);
-
-            await lost.StartDockerAsync();
-            await Wait.UntilAsync(async () => await ContainersOfAsync(lost, id) == 0, TimeSpan.FromSeconds(60), "the returning host's stale container to be removed");
-            await Wait.UntilAsync(async () => (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{lostId}"))["state"] == "active",
-                TimeSpan.FromSeconds(30), "the returning host to be active");
-            Assert.Equal(2, (await api.ServiceAsync(envId, id))["instances"]!.AsArray().Count);
+                var service = await api.ServiceAsync(envId, id);
+                var hostStates = (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray().Select(h => $"{h!["id"]}:{h["state"]}");
+                last = $"{service["instances"]!.ToJsonString()} placement={service["placement"]?.ToJsonString()} hosts={string.Join(',', hostStates)}";
+                var instances = service["instances"]!.AsArray();
+                return instances.Count == 2 && instances.All(i => (string?)i!["state"] == "running" && (string?)i["hostId"] != lostId);
+            }, TimeSpan.FromSeconds(90), "the lost host's instance to run elsewhere");
         }
-        finally
+        catch (TimeoutException e)
         {
-            foreach (var agent in agents)
-            {
-                await agent.DisposeAsync();
-            }
-            foreach (var host in hosts)
-            {
-                await host.DisposeAsync();
-            }
+            throw new TimeoutException($"{e.Message} Last seen: {last}; lost {lostId}", e);
         }
+        output.WriteLine($"instance running elsewhere {watch.Elapsed.TotalSeconds:0.0} s after dockerd stopped");
+        Assert.True(watch.Elapsed <= TimeSpan.FromSeconds(60), $"took {watch.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal("disconnected", (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{lostId}"))["state"]);
+
+        await lost.StartDockerAsync();
+        await Wait.UntilAsync(async () => await ContainersOfAsync(lost, id) == 0, TimeSpan.FromSeconds(60), "the returning host's stale container to be removed");
+        await Wait.UntilAsync(async () => (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{lostId}"))["state"] == "active",
+            TimeSpan.FromSeconds(30), "the returning host to be active");
+        Assert.Equal(2, (await api.ServiceAsync(envId, id))["instances"]!.AsArray().Count);
     }
 }

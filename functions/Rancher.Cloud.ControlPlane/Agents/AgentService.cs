@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Signals;
 using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Contracts;
@@ -12,7 +13,7 @@ namespace Rancher.Cloud.ControlPlane.Agents;
 /// What an agent does with its host credential: fetch its own plan, report what it observed,
 /// and heartbeat. A credential reaches only its own host's rows.
 /// </summary>
-public sealed class AgentService(Tables tables, IAgentSignals signals, TimeProvider clock)
+public sealed class AgentService(Tables tables, IAgentSignals signals, ReconcileQueue reconcile, TimeProvider clock)
 {
     /// <summary>The host's current plan, or null when it has none yet.</summary>
     public async Task<HostPlan?> PlanAsync(HostCaller host, CancellationToken ct)
@@ -44,6 +45,11 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, TimeProvi
         foreach (var chunk in rows.Chunk(100))
         {
             await tables.State.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct);
+        }
+        // An instance failing its health check is replaced by the next reconcile; ask for one now rather than at the next tick.
+        if (rows.Any(r => r.GetString("Health") == HealthStates.Unhealthy))
+        {
+            await reconcile.EnqueueAsync(new ReconcileRequest(host.TenantId, host.EnvironmentId), ct);
         }
         return true;
     }

@@ -24,10 +24,40 @@ public sealed record ServiceView(
 
     /// <summary>The placement rules the service was created with.</summary>
     public SchedulingRules Scheduling { get; init; } = SchedulingRules.None;
+
+    /// <summary>The stack it belongs to, if any.</summary>
+    public string? Stack { get; init; }
+
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<VolumeMount> Volumes { get; init; } = [];
+
+    public HealthCheck? HealthCheck { get; init; }
+
+    public string? Restart { get; init; }
+
+    public string? User { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+
+    public string? StopSignal { get; init; }
+
+    public ResourceLimits Limits { get; init; } = ResourceLimits.None;
 }
 
-/// <summary>One instance: where it is placed and what its agent last observed.</summary>
-public sealed record InstanceView(string Id, int Slot, string HostId, string State, string? ContainerId, string? Error);
+/// <summary>One instance: where it is placed, what its agent last observed, and its health check's verdict.</summary>
+public sealed record InstanceView(string Id, int Slot, string HostId, string State, string? ContainerId, string? Error)
+{
+    /// <summary>starting, healthy or unhealthy; null when the service has no health check.</summary>
+    public string? Health { get; init; }
+
+    /// <summary>What the failing check said.</summary>
+    public string? HealthOutput { get; init; }
+}
 
 /// <summary>Instances that could not be placed, and each host's reason.</summary>
 public sealed record PlacementView(int Unplaced, IReadOnlyList<Rejection> Reasons);

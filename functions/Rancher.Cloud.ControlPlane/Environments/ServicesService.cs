@@ -41,7 +41,7 @@ public sealed class ServicesService(
         {
             await tables.State.SubmitTransactionAsync(
             [
-                new(TableTransactionActionType.Add, new TableEntity(partition, StateRows.ServiceNamePrefix + spec.Name) { ["ServiceId"] = service.Id }),
+                new(TableTransactionActionType.Add, StateRows.NameRow(partition, service)),
                 new(TableTransactionActionType.Add, StateRows.ToRow(partition, service)),
             ], ct);
         }
@@ -80,6 +80,10 @@ public sealed class ServicesService(
         }
         if (patch.Scale is { } scale)
         {
+            if (StateRows.ToService(row).Spec.Scheduling.Global)
+            {
+                return Failure.Invalid("scale", "a global service runs one instance on every matching host; it has no scale");
+            }
             var errors = new FieldErrors();
             ServiceSpec.CheckScale(scale, "scale", errors);
             if (!errors.IsEmpty)
@@ -114,7 +118,7 @@ public sealed class ServicesService(
         await tables.State.SubmitTransactionAsync(
         [
             new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, row.RowKey) { ["Deleting"] = true }, row.ETag),
-            new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, StateRows.ServiceNamePrefix + row.GetString("Name")), ETag.All),
+            new(TableTransactionActionType.Delete, StateRows.NameRow(row.PartitionKey, StateRows.ToService(row)), ETag.All),
         ], ct);
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         return true;
@@ -187,18 +191,35 @@ public sealed class ServicesService(
         var instanceViews = instances.OrderBy(i => i.Slot).Select(i =>
         {
             var seen = observed.GetValueOrDefault(i.Id);
-            return new InstanceView(i.Id, i.Slot, i.HostId, seen?.GetString("State") ?? "scheduled", seen?.GetString("ContainerId"), seen?.GetString("Error"));
+            return new InstanceView(i.Id, i.Slot, i.HostId, seen?.GetString("State") ?? "scheduled", seen?.GetString("ContainerId"), seen?.GetString("Error"))
+            {
+                Health = seen?.GetString("Health"),
+                HealthOutput = seen?.GetString("HealthOutput"),
+            };
         }).ToList();
-        var unplaced = status?.Unplaced ?? 0;
-        var state = unplaced > 0 ? "degraded"
-            : instanceViews.Count == service.Scale && instanceViews.All(i => i.State == ContainerStates.Running) ? "active"
-            : "activating";
         var spec = service.Spec;
+        var unplaced = status?.Unplaced ?? 0;
+        // A global service's scale is however many hosts it runs on.
+        var scale = spec.Scheduling.Global ? instanceViews.Count : service.Scale;
+        var state = unplaced > 0 ? "degraded"
+            : instanceViews.Count == scale && instanceViews.All(i => i.State == ContainerStates.Running && (spec.HealthCheck is null || i.Health == HealthStates.Healthy)) ? "active"
+            : "activating";
         return new ServiceView(
-            service.Id, spec.Name, spec.Image, spec.Command, spec.Environment, spec.Ports, service.Scale, state, instanceViews,
+            service.Id, spec.Name, spec.Image, spec.Command, spec.Environment, spec.Ports, scale, state, instanceViews,
             unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt)
         {
             Scheduling = spec.Scheduling,
+            Stack = spec.Stack,
+            Entrypoint = spec.Entrypoint,
+            Labels = spec.Labels,
+            Volumes = spec.Volumes,
+            HealthCheck = spec.HealthCheck,
+            Restart = spec.Restart,
+            User = spec.User,
+            Hostname = spec.Hostname,
+            CapAdd = spec.CapAdd,
+            StopSignal = spec.StopSignal,
+            Limits = spec.Limits,
         };
     }
 

@@ -33,6 +33,8 @@ public sealed class EnvironmentState(Tables tables)
         var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
         var etags = new Dictionary<string, ETag>(StringComparer.Ordinal);
         var observed = new List<string>();
+        var unhealthy = new List<UnhealthyInstance>();
+        var replacements = new Dictionary<string, ReplacementHistory>(StringComparer.Ordinal);
         await foreach (var row in tables.State.QueryAsync<TableEntity>(r => r.PartitionKey == partition, cancellationToken: ct))
         {
             var key = row.RowKey;
@@ -64,6 +66,14 @@ public sealed class EnvironmentState(Tables tables)
             else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
             {
                 observed.Add(key[StateRows.ObservedPrefix.Length..]);
+                if (StateRows.ToUnhealthy(row) is { } sick)
+                {
+                    unhealthy.Add(sick);
+                }
+            }
+            else if (key.StartsWith(StateRows.ReplacementsPrefix, StringComparison.Ordinal))
+            {
+                replacements[key[StateRows.ReplacementsPrefix.Length..]] = StateRows.ToReplacementHistory(row);
             }
         }
         if (meta is null)
@@ -72,7 +82,7 @@ public sealed class EnvironmentState(Tables tables)
         }
         var live = instances.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var orphans = observed.Where(id => !live.Contains(id)).ToList();
-        var snapshot = new EnvironmentSnapshot(services, instances, hosts, plans, statuses);
+        var snapshot = new EnvironmentSnapshot(services, instances, hosts, plans, statuses) { Unhealthy = unhealthy, Replacements = replacements };
         return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, etags, orphans);
     }
 
@@ -111,9 +121,19 @@ public sealed class EnvironmentState(Tables tables)
         foreach (var serviceId in step.PurgedServices)
         {
             actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.ServicePrefix + serviceId), ETag.All));
-            if (loaded.RowETags.ContainsKey(StateRows.StatusPrefix + serviceId))
+            foreach (var prefix in new[] { StateRows.StatusPrefix, StateRows.ReplacementsPrefix })
             {
-                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.StatusPrefix + serviceId), ETag.All));
+                if (loaded.RowETags.ContainsKey(prefix + serviceId))
+                {
+                    actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, prefix + serviceId), ETag.All));
+                }
+            }
+        }
+        foreach (var (serviceId, history) in step.Replacements)
+        {
+            if (!step.PurgedServices.Contains(serviceId))
+            {
+                actions.Add(new(TableTransactionActionType.UpsertReplace, StateRows.ToRow(p, serviceId, history)));
             }
         }
         foreach (var (serviceId, status) in step.Statuses)

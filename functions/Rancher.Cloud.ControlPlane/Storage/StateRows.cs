@@ -21,6 +21,9 @@ public static class StateRows
     public const string ObservedPrefix = "obs~";
     public const string HostPrefix = "host~";
     public const string PlanPrefix = "plan~";
+    public const string ReplacementsPrefix = "heal~";
+    public const string StackPrefix = "stack~";
+    public const string StackNamePrefix = "stackname~";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -36,6 +39,13 @@ public static class StateRows
         ["CreatedAt"] = service.CreatedAt,
         ["Deleting"] = service.Deleting,
     };
+
+    /// <summary>The row that keeps service names unique: per environment, or per stack for a stack's services.</summary>
+    public static TableEntity NameRow(string partition, Service service) =>
+        new(partition, ServiceNamePrefix + (service.Spec.Stack is { } stack ? $"{stack}~{service.Spec.Name}" : service.Spec.Name))
+        {
+            ["ServiceId"] = service.Id,
+        };
 
     public static Service ToService(TableEntity row) => new(
         row.RowKey[ServicePrefix.Length..],
@@ -125,5 +135,21 @@ public static class StateRows
             ["Error"] = observed.Error,
             ["PlanVersion"] = planVersion,
             ["ObservedAt"] = now,
+            ["Health"] = observed.Health,
+            ["HealthOutput"] = observed.HealthOutput is { Length: > 1000 } output ? output[..1000] : observed.HealthOutput,
         };
+
+    /// <summary>An instance its agent reports unhealthy, or null.</summary>
+    public static UnhealthyInstance? ToUnhealthy(TableEntity row) =>
+        row.GetString("Health") == HealthStates.Unhealthy && row.GetString("HostId") is { } hostId
+            ? new UnhealthyInstance(row.RowKey[ObservedPrefix.Length..], hostId, row.GetDateTimeOffset("ObservedAt") ?? DateTimeOffset.MinValue)
+            : null;
+
+    public static TableEntity ToRow(string partition, string serviceId, ReplacementHistory history) => new(partition, ReplacementsPrefix + serviceId)
+    {
+        ["History"] = JsonSerializer.Serialize(history, Json),
+    };
+
+    public static ReplacementHistory ToReplacementHistory(TableEntity row) =>
+        JsonSerializer.Deserialize<ReplacementHistory>(row.GetString("History"), Json) ?? ReplacementHistory.None;
 }

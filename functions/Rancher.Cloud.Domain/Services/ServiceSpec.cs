@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Scheduling;
 
@@ -45,6 +46,7 @@ public sealed record ServiceSpec(
     public ComposeDetails? Compose { get; init; }
 
     /// <summary>How affinity rules name this service: <c>stack/service</c>, or the name alone outside a stack.</summary>
+    [JsonIgnore]
     public string QualifiedName => Stack is null ? Name : $"{Stack}/{Name}";
 
     /// <summary>Validates a draft, naming every refused field; nothing partial is returned.</summary>

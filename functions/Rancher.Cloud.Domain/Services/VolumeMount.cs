@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Rancher.Cloud.Domain.Errors;
 
 namespace Rancher.Cloud.Domain.Services;
@@ -12,6 +13,7 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
 {
     public static readonly string[] Types = ["volume", "bind", "tmpfs", "secret"];
 
+    [JsonIgnore]
     public bool IsRelativeBind => Type is "bind" or "secret" && !Source.StartsWith('/');
 
     public static IReadOnlyList<VolumeMount> CheckAll(IReadOnlyList<VolumeDraft?>? drafts, string field, FieldErrors errors)

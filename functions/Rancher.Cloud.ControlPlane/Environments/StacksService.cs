@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Reconciliation;
+using Rancher.Cloud.ControlPlane.Storage;
+using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Reconcile;
+using Rancher.Cloud.Domain.Services;
+using Rancher.Cloud.Domain.Stacks;
+
+namespace Rancher.Cloud.ControlPlane.Environments;
+
+/// <summary>
+/// Stacks: a compose file imported as a group of services, created, exported and deleted
+/// together. The stack and all its services are written in one transaction, so a stack is
+/// never half there.
+/// </summary>
+public sealed class StacksService(
+    Tables tables,
+    EnvironmentsService environments,
+    ServicesService services,
+    Reconciler reconciler,
+    IIdGenerator ids,
+    TimeProvider clock)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<Outcome<StackView>> CreateAsync(TenantCaller caller, string environmentId, StackDraft draft, CancellationToken ct)
+    {
+        if ((await environments.GetAsync(caller, environmentId, ct)).Failure is { } missing)
+        {
+            return missing;
+        }
+        var errors = new FieldErrors();
+        var name = ResourceName.Check(draft.Name, "name", errors);
+        if (name is null)
+        {
+            return Failure.Invalid(errors);
+        }
+        var read = ComposeReader.Read(name, draft.Compose, draft.Variables);
+        if (read.Failure is { } invalid)
+        {
+            return invalid;
+        }
+        var stack = read.Value!;
+        var id = ids.NewId('k');
+        var now = clock.GetUtcNow();
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Add, new TableEntity(partition, StateRows.StackNamePrefix + name) { ["StackId"] = id }),
+            new(TableTransactionActionType.Add, new TableEntity(partition, StateRows.StackPrefix + id)
+            {
+                ["Name"] = name,
+                ["CreatedAt"] = now,
+                ["Definition"] = JsonSerializer.Serialize(stack with { Services = [] }, Json),
+                ["ServiceNames"] = JsonSerializer.Serialize(stack.Services.Select(s => s.Spec.Name), Json),
+            }),
+        };
+        foreach (var service in stack.Services)
+        {
+            var row = new Service(ids.NewId('s'), service.Spec, service.Scale, now);
+            actions.Add(new(TableTransactionActionType.Add, StateRows.NameRow(partition, row)));
+            actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(partition, row)));
+        }
+        try
+        {
+            await tables.State.SubmitTransactionAsync(actions, ct);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            return Failure.Conflict($"A stack named '{name}' already exists in this environment.");
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return await GetAsync(caller, environmentId, id, ct);
+    }
+
+    public async Task<Outcome<Page<StackView>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct)
+    {
+        var all = await services.ListAsync(caller, environmentId, ct);
+        if (all.Failure is { } failure)
+        {
+            return failure;
+        }
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        var stacks = new List<StackView>();
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.StackPrefix), cancellationToken: ct))
+        {
+            stacks.Add(ToView(row, all.Value!.Items));
+        }
+        return new Page<StackView>(stacks.OrderBy(s => s.CreatedAt).ToList());
+    }
+
+    public async Task<Outcome<StackView>> GetAsync(TenantCaller caller, string environmentId, string stackId, CancellationToken ct)
+    {
+        var row = await StackRowAsync(caller, environmentId, stackId, ct);
+        if (row is null)
+        {
+            return Failure.NotFound("The stack");
+        }
+        var all = await services.ListAsync(caller, environmentId, ct);
+        return all.Failure is { } failure ? failure : ToView(row, all.Value!.Items);
+    }
+
+    /// <summary>The stack as a compose file, with its services as they are now (scale included).</summary>
+    public async Task<Outcome<string>> ExportAsync(TenantCaller caller, string environmentId, string stackId, CancellationToken ct)
+    {
+        var row = await StackRowAsync(caller, environmentId, stackId, ct);
+        if (row is null)
+        {
+            return Failure.NotFound("The stack");
+        }
+        var definition = JsonSerializer.Deserialize<StackDefinition>(row.GetString("Definition"), Json)!;
+        var order = JsonSerializer.Deserialize<List<string>>(row.GetString("ServiceNames"), Json)!;
+        var members = (await StackServicesAsync(row, ct)).ToDictionary(s => s.Spec.Name, StringComparer.Ordinal);
+        var current = order.Where(members.ContainsKey).Select(n => new StackService(members[n].Spec, members[n].Scale)).ToList();
+        return ComposeWriter.Write(definition with { Services = current });
+    }
+
+    public async Task<Outcome<bool>> DeleteAsync(TenantCaller caller, string environmentId, string stackId, CancellationToken ct)
+    {
+        var row = await StackRowAsync(caller, environmentId, stackId, ct);
+        if (row is null)
+        {
+            return Failure.NotFound("The stack");
+        }
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Delete, row, row.ETag),
+            new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, StateRows.StackNamePrefix + row.GetString("Name")), ETag.All),
+        };
+        foreach (var service in await StackServicesAsync(row, ct))
+        {
+            actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, StateRows.ServicePrefix + service.Id) { ["Deleting"] = true }, ETag.All));
+            actions.Add(new(TableTransactionActionType.Delete, StateRows.NameRow(row.PartitionKey, service), ETag.All));
+        }
+        try
+        {
+            await tables.State.SubmitTransactionAsync(actions, ct);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+        {
+            return Failure.Conflict("The stack changed while it was being deleted; read it again and retry.");
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return true;
+    }
+
+    private async Task<List<Service>> StackServicesAsync(TableEntity stackRow, CancellationToken ct)
+    {
+        var name = stackRow.GetString("Name");
+        var result = new List<Service>();
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(stackRow.PartitionKey, StateRows.ServicePrefix), cancellationToken: ct))
+        {
+            var service = StateRows.ToService(row);
+            if (!service.Deleting && service.Spec.Stack == name)
+            {
+                result.Add(service);
+            }
+        }
+        return result;
+    }
+
+    private async Task<TableEntity?> StackRowAsync(TenantCaller caller, string environmentId, string stackId, CancellationToken ct)
+    {
+        if ((await environments.GetAsync(caller, environmentId, ct)).Failure is not null || !RandomIds.IsWellFormed(stackId))
+        {
+            return null;
+        }
+        return await tables.State.FindAsync(Tables.EnvironmentKey(caller.TenantId, environmentId), StateRows.StackPrefix + stackId, ct);
+    }
+
+    private static StackView ToView(TableEntity row, IReadOnlyList<ServiceView> all)
+    {
+        var name = row.GetString("Name");
+        var definition = JsonSerializer.Deserialize<StackDefinition>(row.GetString("Definition"), Json)!;
+        var order = JsonSerializer.Deserialize<List<string>>(row.GetString("ServiceNames"), Json)!;
+        return new StackView(
+            row.RowKey[StateRows.StackPrefix.Length..],
+            name,
+            all.Where(s => s.Stack == name).OrderBy(s => order.IndexOf(s.Name)).ToList(),
+            definition.Ignored,
+            definition.Warnings,
+            row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue);
+    }
+}

@@ -1,0 +1,48 @@
+using Rancher.Cloud.Harness;
+
+namespace Rancher.Cloud.IntegrationTests.Infrastructure;
+
+/// <summary>Namespace hosts with their agents registered to one environment; disposing stops and removes them all.</summary>
+public sealed class HostGroup : IAsyncDisposable
+{
+    public List<NamespaceHost> Hosts { get; } = [];
+
+    public List<AgentProcess> Agents { get; } = [];
+
+    /// <summary>Starts <paramref name="count"/> hosts with agents registered to <paramref name="envId"/>; <paramref name="labels"/> gives the labels for the host at each index.</summary>
+    public static async Task<HostGroup> StartAsync(MultiHostFixture fixture, Api api, string envId, int count, Func<int, IReadOnlyDictionary<string, string>?>? labels = null)
+    {
+        var group = new HostGroup();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var host = await fixture.Network.AddHostAsync();
+                group.Hosts.Add(host);
+                var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+                group.Agents.Add(await host.StartAgentAsync(fixture.ControlPlane.PublicUrl, token, labels: labels?.Invoke(i)));
+            }
+            return group;
+        }
+        catch
+        {
+            await group.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The namespace host an agent registered as <paramref name="hostId"/> runs in.</summary>
+    public NamespaceHost HostOf(string hostId) => Hosts[Agents.FindIndex(a => a.HostId == hostId)];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var agent in Agents)
+        {
+            await agent.DisposeAsync();
+        }
+        foreach (var host in Hosts)
+        {
+            await host.DisposeAsync();
+        }
+    }
+}

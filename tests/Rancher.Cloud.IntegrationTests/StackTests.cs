@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>Compose stacks over the API, deployed by a real agent on the real Docker Engine.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class StackTests(SelfHostedControlPlane controlPlane)
+{
+    private const string Shop = """
+        services:
+          web:
+            image: rancher-cloud-test/web:1
+            ports: ["{PORT}:80"]
+            environment:
+              GREETING: hello $$USER
+            labels:
+              com.example.team: shop
+            volumes:
+              - data:/data
+              - ./conf:/conf:ro
+            healthcheck:
+              test: ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:80/"]
+              interval: 1s
+              retries: 2
+            depends_on: [worker]
+          worker:
+            image: rancher-cloud-test/web:1
+            command: sleep 3600
+            deploy:
+              replicas: 2
+        volumes:
+          data:
+        """;
+
+    [Fact]
+    public async Task A_compose_stack_deploys_reports_health_exports_and_deletes()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"stack-{Guid.NewGuid():N}"[..20]);
+        await using var agent = await controlPlane.StartAgentAsync(api, envId);
+
+        var port = Azurite.FreePort();
+        var created = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = Shop.Replace("{PORT}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal) }));
+        var stackId = (string)created["id"]!;
+        Assert.Equal(["web", "worker"], created["services"]!.AsArray().Select(s => (string)s!["name"]!));
+
+        var last = "";
+        JsonNode stack;
+        try
+        {
+            stack = await Wait.ForAsync(async () =>
+            {
+                var read = await api.GetOkAsync($"environments/{envId}/stacks/{stackId}");
+                last = read.ToJsonString();
+                return (string?)read["state"] == "active" ? read : null;
+            }, Services.Converge, "the stack to be active");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last seen {last}", e);
+        }
+        var web = stack["services"]!.AsArray().Single(s => (string?)s!["name"] == "web")!;
+        Assert.Equal("healthy", (string?)Assert.Single(web["instances"]!.AsArray())!["health"]);
+        Assert.Equal(2, stack["services"]!.AsArray().Single(s => (string?)s!["name"] == "worker")!["instances"]!.AsArray().Count);
+
+        var container = await LocalDocker.Client.Containers.InspectContainerAsync((string)web["instances"]![0]!["containerId"]!);
+        Assert.Equal("shop", container.Config!.Labels["com.example.team"]);
+        Assert.Equal("shop/web", container.Config.Labels[Labels.StackService]);
+        Assert.Contains("GREETING=hello $USER", container.Config.Env);
+        Assert.Contains(container.Mounts, m => m.Type == "volume" && m.Name == "shop_data" && m.Destination == "/data");
+        Assert.Contains(container.Mounts, m => m.Type == "bind" && m.Source == Path.Combine(agent.StateDir, "stacks", "shop", "conf") && !m.RW);
+
+        var exported = await (await api.GetAsync($"environments/{envId}/stacks/{stackId}/compose")).Content.ReadAsStringAsync();
+        Assert.Contains("replicas: 2", exported, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"environments/{envId}/stacks/{stackId}")).StatusCode);
+        await Wait.UntilAsync(async () => (await LocalDocker.OwnedByAsync(agent.HostId)).Count == 0, Services.Converge, "the stack's containers to go");
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"environments/{envId}/stacks/{stackId}")).StatusCode);
+
+        // What was exported imports again to the same stack.
+        var again = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = exported }));
+        var reExported = await (await api.GetAsync($"environments/{envId}/stacks/{(string)again["id"]!}/compose")).Content.ReadAsStringAsync();
+        Assert.Equal(exported, reExported);
+    }
+
+    [Fact]
+    public async Task A_bad_compose_file_is_refused_with_its_line_and_nothing_is_stored()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"badstack-{Guid.NewGuid():N}"[..20]);
+
+        using var response = await api.PostAsync($"environments/{envId}/stacks", new
+        {
+            name = "shop",
+            compose = "services:\n  web:\n    image: nginx\n    ports: [\"80:80\", \"99999:80\"]\n  db:\n    image: postgres\n    privileged: true\n",
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await Api.ProblemAsync(response))["errors"]!;
+        Assert.Equal("line 4: must be between 1 and 65535", (string?)errors["services.web.ports[1].published"]![0]);
+        Assert.Equal("line 7: 'privileged' is not supported for services", (string?)errors["services.db.privileged"]![0]);
+        Assert.Empty((await api.GetOkAsync($"environments/{envId}/stacks"))["items"]!.AsArray());
+        Assert.Empty((await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Every_sample_compose_file_imports_over_the_api_and_its_export_imports_unchanged_or_is_refused_by_line()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"samples-{Guid.NewGuid():N}"[..20]);
+        var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "compose-samples"), "*.yaml").Order().ToList();
+        Assert.Equal(20, files.Count);
+        var imported = 0;
+        foreach (var file in files)
+        {
+            var name = Path.GetFileNameWithoutExtension(file).ToLowerInvariant()[..Math.Min(30, Path.GetFileNameWithoutExtension(file).Length)].TrimEnd('-');
+            using var response = await api.PostAsync($"environments/{envId}/stacks", new { name, compose = await File.ReadAllTextAsync(file) });
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                var errors = (await Api.ProblemAsync(response))["errors"]!.AsObject();
+                Assert.All(errors, e => Assert.All(e.Value!.AsArray(), r => Assert.Matches("^line [0-9]+: ", (string?)r)));
+                continue;
+            }
+            var stack = await Api.OkAsync(response);
+            var path = $"environments/{envId}/stacks/{(string)stack["id"]!}";
+            var exported = await (await api.GetAsync($"{path}/compose")).Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync(path)).StatusCode);
+            var again = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name, compose = exported }));
+            Assert.Equal(exported, await (await api.GetAsync($"environments/{envId}/stacks/{(string)again["id"]!}/compose")).Content.ReadAsStringAsync());
+            Assert.Equal(
+                string.Join("\n", stack["services"]!.AsArray().Select(s => Comparable(s!))),
+                string.Join("\n", again["services"]!.AsArray().Select(s => Comparable(s!))));
+            imported++;
+        }
+        Assert.Equal(18, imported);
+    }
+
+    /// <summary>A service's definition without its ids, times and placement.</summary>
+    private static string Comparable(JsonNode service)
+    {
+        var copy = service.DeepClone().AsObject();
+        foreach (var key in new[] { "id", "createdAt", "instances", "state", "placement" })
+        {
+            copy.Remove(key);
+        }
+        return copy.ToJsonString();
+    }
+}
