@@ -29,7 +29,14 @@ public static class LocalDocker
     {
         foreach (var container in await OwnedByAsync(hostId))
         {
-            await Client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+            try
+            {
+                await Client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // The agent removed it between the listing and now.
+            }
         }
     }
 }
