@@ -6,7 +6,8 @@ namespace Rancher.Cloud.IntegrationTests;
 
 /// <summary>
 /// An instance failing its health check is replaced, and not on the host where it failed:
-/// three real hosts, a check that passes only where the host provides a file.
+/// three real hosts, a check that passes only where the host provides a file. A global service
+/// in the same stack runs once on every host.
 /// </summary>
 [Collection(MultiHostCollection.Name)]
 public sealed class HealthReplacementTests(MultiHostFixture fixture, ITestOutputHelper output)
@@ -24,6 +25,11 @@ public sealed class HealthReplacementTests(MultiHostFixture fixture, ITestOutput
               retries: 2
             labels:
               io.rancher.scheduler.affinity:host_label_soft: flaky=yes
+          monitor:
+            image: rancher-cloud-test/web:1
+            command: sleep 3600
+            deploy:
+              mode: global
         """;
 
     [Fact]
@@ -44,6 +50,9 @@ public sealed class HealthReplacementTests(MultiHostFixture fixture, ITestOutput
         var flaky = group.Agents[0].HostId;
         var stack = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "hc", compose = Compose }));
         var serviceId = (string)stack["services"]![0]!["id"]!;
+        // The global service runs once on each of the three hosts.
+        var monitor = await Services.RunningAsync(api, envId, (string)stack["services"]![1]!["id"]!, 3);
+        Assert.Equal(3, monitor.Select(i => (string?)i!["hostId"]).Distinct().Count());
         Assert.Equal(flaky, (string?)stack["services"]![0]!["instances"]![0]!["hostId"]);
 
         var last = "";
@@ -64,7 +73,7 @@ public sealed class HealthReplacementTests(MultiHostFixture fixture, ITestOutput
         }
         output.WriteLine($"replaced on {replaced["hostId"]}");
 
-        await Wait.UntilAsync(async () => (await group.Hosts[0].Docker.Containers.ListContainersAsync(new() { All = true })).Count == 0,
-            TimeSpan.FromSeconds(30), "the failing host's container to be removed");
+        await Wait.UntilAsync(async () => (await group.Hosts[0].Docker.Containers.ListContainersAsync(new() { All = true })).Count == 1,
+            TimeSpan.FromSeconds(30), "the failing host's api container to be removed (its monitor stays)");
     }
 }
