@@ -37,6 +37,11 @@ public static class LocalDocker
             {
                 // The agent removed it between the listing and now.
             }
+            catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                // The agent (killed just now) had started removing it: Docker finishes on its own.
+                await Wait.UntilAsync(async () => !(await OwnedByAsync(hostId)).Any(c => c.ID == container.ID), TimeSpan.FromSeconds(30), "a removal in progress to finish");
+            }
         }
     }
 }
