@@ -4,6 +4,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Rancher.Cloud.Agent.Networking;
 using Rancher.Cloud.Contracts;
 
 namespace Rancher.Cloud.Agent;
@@ -14,7 +15,7 @@ namespace Rancher.Cloud.Agent;
 /// Level-triggered: it looks at Docker every time and never trusts its own memory, so an
 /// agent restarted mid-way converges to the same state.
 /// </summary>
-public sealed class ContainerReconciler(IDockerClient docker, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
+public sealed class ContainerReconciler(IDockerClient docker, EnvironmentBridge bridge, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
 {
     private const int Parallelism = 4;
 
@@ -28,6 +29,21 @@ public sealed class ContainerReconciler(IDockerClient docker, IOptions<AgentOpti
             await RemoveAsync(orphan, "no longer planned", ct);
         }
 
+        if (plan.Network is { } network)
+        {
+            try
+            {
+                await bridge.EnsureAsync(plan.HostId, network, ct);
+            }
+            catch (DockerApiException e)
+            {
+                // Nothing can start without its network: say why for every instance.
+                var reason = $"environment network {network.Subnet}: {DockerError(e)}";
+                log.LogWarning("{Reason}", reason);
+                return plan.Containers.Select(c => new ObservedContainer(c.InstanceId, null, ContainerStates.Error, reason)).ToList();
+            }
+        }
+
         var observed = new ObservedContainer[plan.Containers.Count];
         var byInstance = existing.ToLookup(InstanceOf, StringComparer.Ordinal);
         var images = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
@@ -38,13 +54,13 @@ public sealed class ContainerReconciler(IDockerClient docker, IOptions<AgentOpti
             async (i, token) =>
             {
                 var container = plan.Containers[i];
-                observed[i] = await ConvergeOneAsync(plan.HostId, container, byInstance[container.InstanceId].ToList(), images, token);
+                observed[i] = await ConvergeOneAsync(plan, container, byInstance[container.InstanceId].ToList(), images, token);
             });
         return observed;
     }
 
     private async Task<ObservedContainer> ConvergeOneAsync(
-        string hostId, PlannedContainer planned, List<ContainerListResponse> current, ConcurrentDictionary<string, bool> images, CancellationToken ct)
+        HostPlan plan, PlannedContainer planned, List<ContainerListResponse> current, ConcurrentDictionary<string, bool> images, CancellationToken ct)
     {
         try
         {
@@ -53,7 +69,7 @@ public sealed class ContainerReconciler(IDockerClient docker, IOptions<AgentOpti
                 await RemoveAsync(stale, "its spec changed", ct);
             }
             var keep = current.FirstOrDefault(c => SpecHashOf(c) == planned.SpecHash);
-            var id = keep?.ID ?? await CreateAsync(hostId, planned, images, ct);
+            var id = keep?.ID ?? await CreateAsync(plan, planned, images, ct);
             // A container that exited under restart 'no' (or cleanly under 'on-failure') stays stopped, as Docker would leave it.
             var exitedByPolicy = keep?.State == "exited" && planned.Restart is "no" or "on-failure";
             if (keep?.State != "running" && !exitedByPolicy)
@@ -69,7 +85,7 @@ public sealed class ContainerReconciler(IDockerClient docker, IOptions<AgentOpti
         }
     }
 
-    private async Task<string> CreateAsync(string hostId, PlannedContainer planned, ConcurrentDictionary<string, bool> images, CancellationToken ct)
+    private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, bool> images, CancellationToken ct)
     {
         if (!images.ContainsKey(planned.Image))
         {
@@ -78,7 +94,7 @@ public sealed class ContainerReconciler(IDockerClient docker, IOptions<AgentOpti
         }
         try
         {
-            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(hostId, planned, options.Value.StateDir), ct);
+            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(plan.HostId, planned, options.Value.StateDir, plan.Network), ct);
             log.LogInformation("Created {Name} ({Id})", ContainerSpec.NameOf(planned), created.ID[..12]);
             return created.ID;
         }

@@ -17,7 +17,7 @@ public static class ContainerSpec
     public static string FolderOf(string stateDir, PlannedContainer planned) =>
         planned.Stack is { } stack ? Path.Combine(stateDir, "stacks", stack) : Path.Combine(stateDir, "services", planned.ServiceName);
 
-    public static CreateContainerParameters ToCreate(string hostId, PlannedContainer planned, string stateDir)
+    public static CreateContainerParameters ToCreate(string hostId, PlannedContainer planned, string stateDir, PlannedNetwork? network = null)
     {
         var ports = planned.Ports.ToDictionary(p => PortKey(p), p => p, StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(planned.Labels, StringComparer.Ordinal)
@@ -66,6 +66,18 @@ public static class ContainerSpec
         if (planned.Entrypoint is { } entrypoint)
         {
             create.Entrypoint = [.. entrypoint];
+        }
+        if (network is not null && planned.Address is { } address)
+        {
+            // On the environment network at the address the control plane gave the instance.
+            create.HostConfig.NetworkMode = network.Name;
+            create.NetworkingConfig = new NetworkingConfig
+            {
+                EndpointsConfig = new Dictionary<string, EndpointSettings>
+                {
+                    [network.Name] = new() { IPAMConfig = new EndpointIPAMConfig { IPv4Address = address } },
+                },
+            };
         }
         return create;
     }

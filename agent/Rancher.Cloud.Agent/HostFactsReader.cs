@@ -38,7 +38,8 @@ public sealed class HostFactsReader(IDockerClient docker, AgentOptions options)
             .Where(n => n.NetworkInterfaceType != NetworkInterfaceType.Loopback
                         && !n.Name.StartsWith("docker", StringComparison.Ordinal)
                         && !n.Name.StartsWith("veth", StringComparison.Ordinal)
-                        && !n.Name.StartsWith("br-", StringComparison.Ordinal))
+                        && !n.Name.StartsWith("br-", StringComparison.Ordinal)
+                        && !n.Name.StartsWith(Networking.Overlay.InterfacePrefix, StringComparison.Ordinal))
             .Select(n => n.GetPhysicalAddress().ToString())
             .Where(mac => mac.Length > 0)
             .Order(StringComparer.Ordinal);

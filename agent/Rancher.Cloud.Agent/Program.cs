@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rancher.Cloud.Agent;
+using Rancher.Cloud.Agent.Networking;
 
 // rancher-cloud-agent --url <control plane> --token <registration token> [--state-dir DIR] [--docker unix:///var/run/docker.sock]
 var switches = new Dictionary<string, string>
@@ -49,6 +50,7 @@ builder.Services.AddSingleton<IDockerClient>(sp =>
     new DockerClientBuilder().WithEndpoint(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Docker)).Build());
 builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url));
 builder.Services.AddSingleton(sp => new HostFactsReader(sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value));
+builder.Services.AddSingleton<EnvironmentBridge>();
 builder.Services.AddSingleton<ContainerReconciler>();
 builder.Services.AddSingleton<HealthMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());

@@ -11,6 +11,19 @@ public sealed record HostPlan(
 {
     /// <summary>Wire schema of this record; agents ignore fields they do not know.</summary>
     public int Schema { get; init; } = 1;
+
+    /// <summary>The host's share of the environment network; null for a host registered before it had one.</summary>
+    public PlannedNetwork? Network { get; init; }
+}
+
+/// <summary>
+/// The environment network as one host carries it: a Docker bridge network named
+/// <see cref="Name"/> on the host's <see cref="Subnet"/>, whose gateway (<c>.1</c>) also answers DNS.
+/// </summary>
+public sealed record PlannedNetwork(string Name, string EnvironmentCidr, string Subnet, string Gateway, int Mtu)
+{
+    /// <summary>WireGuard over IPv4 adds 60 bytes to each packet: 1500 on the underlay leaves 1440.</summary>
+    public const int DefaultMtu = 1420;
 }
 
 /// <summary>One container the host must run, tied to its instance by id.</summary>
@@ -52,6 +65,9 @@ public sealed record PlannedContainer(
 
     /// <summary>Memory limit in bytes; 0 is none.</summary>
     public long MemoryLimitBytes { get; init; }
+
+    /// <summary>The instance's address on the environment network (from the host's /24).</summary>
+    public string? Address { get; init; }
 }
 
 /// <summary>

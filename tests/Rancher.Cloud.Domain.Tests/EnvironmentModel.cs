@@ -21,11 +21,14 @@ internal sealed class EnvironmentModel
     public List<UnhealthyInstance> Unhealthy { get; } = [];
     public Dictionary<string, ReplacementHistory> Replacements { get; } = new(StringComparer.Ordinal);
     public DateTimeOffset Now { get; set; } = Given.Now;
+    public string? Cidr { get; set; } = "10.42.0.0/16";
 
     public EnvironmentSnapshot Snapshot() => new(Services.ToList(), Instances.ToList(), Hosts.ToList(), Plans.ToDictionary(), Statuses.ToDictionary())
     {
         Unhealthy = Unhealthy.ToList(),
         Replacements = Replacements.ToDictionary(),
+        EnvironmentId = "e1",
+        Cidr = Cidr,
     };
 
     public ReconcileStep Step()

@@ -27,6 +27,20 @@ public static class LocalDocker
 
     public static async Task RemoveOwnedByAsync(string hostId)
     {
+        await RemoveContainersAsync(hostId);
+        // Then the environment networks the agent made for that host.
+        var networks = await Client.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{Labels.Host}={hostId}"] = true } },
+        });
+        foreach (var network in networks)
+        {
+            await Client.Networks.DeleteNetworkAsync(network.ID);
+        }
+    }
+
+    private static async Task RemoveContainersAsync(string hostId)
+    {
         foreach (var container in await OwnedByAsync(hostId))
         {
             try

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Net;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Harness;
@@ -125,7 +126,15 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
 
         agent.Restart();
 
-        var instances = await Services.RunningAsync(api, envId, id, 4);
+        JsonArray instances;
+        try
+        {
+            instances = await Services.RunningAsync(api, envId, id, 4);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nAgent log:\n{agent.Log}", e);
+        }
         await Services.ContainersAsync(agent.HostId, id, 4);
         var containers = await LocalDocker.OfServiceAsync(agent.HostId, id);
         Assert.DoesNotContain(containers, c => c.ID == orphan.ID);

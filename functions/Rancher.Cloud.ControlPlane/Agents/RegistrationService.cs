@@ -6,6 +6,7 @@ using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Networking;
 using Rancher.Cloud.Domain.Reconcile;
 
 namespace Rancher.Cloud.ControlPlane.Agents;
@@ -42,16 +43,55 @@ public sealed class RegistrationService(
         {
             return Failure.Conflict("This host was removed from the environment; install the agent afresh (without its old state) to register it as a new host.");
         }
+        var subnet = earlier?.Subnet ?? await ClaimSubnetAsync(partition, host.HostId, ct);
+        if (subnet.Failure is { } full)
+        {
+            return full;
+        }
         await signals.PrepareAsync(host, ct);
         // A retried registration (same registration id) gets the same host and a fresh
         // credential; the credential of the attempt whose answer was lost stops working.
         var credential = await credentials.IssueAsync(host, request.Facts.Fingerprint, ct);
         // A retry keeps what the operator decided about the host and when it first registered.
-        var registered = new Host(host.HostId, request.Facts, earlier?.RegisteredAt ?? now, now, earlier?.Mode ?? HostMode.Active);
+        var registered = new Host(host.HostId, request.Facts, earlier?.RegisteredAt ?? now, now, earlier?.Mode ?? HostMode.Active)
+        {
+            Subnet = subnet.Value,
+        };
         await tables.State.UpsertEntityAsync(StateRows.ToRow(partition, registered), TableUpdateMode.Replace, ct);
         // The first plan exists before the agent asks for it, and waiting services get placed.
         await reconciler.ReconcileAsync(host.TenantId, host.EnvironmentId, ct);
         return new RegistrationResponse(host.HostId, host.EnvironmentId, credential, signals.ChannelFor(host));
+    }
+
+    /// <summary>
+    /// Claims the lowest free /24 of the environment network for a new host. The claim is a row
+    /// of its own, so two hosts registering at once never get the same one.
+    /// </summary>
+    private async Task<Outcome<string?>> ClaimSubnetAsync(string partition, string hostId, CancellationToken ct)
+    {
+        var meta = await tables.State.FindAsync(partition, StateRows.Meta, ct);
+        if (!Ipv4Cidr.TryParse(meta?.GetString("Cidr"), out var cidr))
+        {
+            return (string?)null; // an environment from before networks: its hosts run without one
+        }
+        var taken = new List<Ipv4Cidr>();
+        await foreach (var claim in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.SubnetPrefix), cancellationToken: ct))
+        {
+            taken.Add(Ipv4Cidr.Parse(claim.RowKey[StateRows.SubnetPrefix.Length..].Replace('_', '/')));
+        }
+        while (EnvironmentNetwork.NextHostSubnet(cidr, taken) is { } next)
+        {
+            try
+            {
+                await tables.State.AddEntityAsync(StateRows.SubnetClaim(partition, next.ToString(), hostId), ct);
+                return next.ToString();
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                taken.Add(next); // another host registering at the same moment took it
+            }
+        }
+        return Failure.Conflict($"The environment network {cidr} has no free /24 for another host; remove hosts, or use an environment with a larger network.");
     }
 
     private async Task<Host?> ExistingHostAsync(string partition, string hostId, CancellationToken ct) =>

@@ -1,10 +1,16 @@
 namespace Rancher.Cloud.ControlPlane.Environments;
 
 /// <summary>Request body of POST /environments.</summary>
-public sealed record CreateEnvironmentRequest(string? Name);
+/// <param name="Name">The environment's name, a DNS label.</param>
+/// <param name="Cidr">The environment network (default 10.42.0.0/16); each host takes a /24 of it.</param>
+public sealed record CreateEnvironmentRequest(string? Name, string? Cidr = null);
 
 /// <summary>An environment as the API shows it.</summary>
-public sealed record EnvironmentView(string Id, string Name, DateTimeOffset CreatedAt);
+public sealed record EnvironmentView(string Id, string Name, DateTimeOffset CreatedAt)
+{
+    /// <summary>The environment network; each host has a /24 of it.</summary>
+    public string? Cidr { get; init; }
+}
 
 /// <summary>A registration token as shown once, at creation, with the agent install one-liner.</summary>
 public sealed record RegistrationTokenCreated(string Id, string Token, string Command, string EnvironmentId, DateTimeOffset CreatedAt);
@@ -28,6 +34,9 @@ public sealed record HostDetails(
 {
     /// <summary>Inactive and emptied by an evacuation.</summary>
     public bool Evacuated { get; init; }
+
+    /// <summary>The host's /24 of the environment network.</summary>
+    public string? Subnet { get; init; }
 }
 
 /// <summary>A page of results.</summary>

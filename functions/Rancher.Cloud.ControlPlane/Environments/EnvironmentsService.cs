@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Networking;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Services;
 
@@ -16,6 +17,15 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
     {
         var errors = new FieldErrors();
         var name = ResourceName.Check(request.Name, "name", errors);
+        var others = new List<(string, Ipv4Cidr)>();
+        await foreach (var row in tables.Environments.QueryAsync<TableEntity>(r => r.PartitionKey == caller.TenantId, cancellationToken: ct))
+        {
+            if (Ipv4Cidr.TryParse(row.GetString("Cidr"), out var taken))
+            {
+                others.Add((row.GetString("Name"), taken));
+            }
+        }
+        var cidr = EnvironmentNetwork.Check(request.Cidr, others, "cidr", errors);
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
@@ -26,13 +36,14 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
         await tables.State.AddEntityAsync(new TableEntity(Tables.EnvironmentKey(caller.TenantId, id), StateRows.Meta)
         {
             ["Revision"] = 0L,
+            ["Cidr"] = cidr.ToString(),
         }, ct);
         try
         {
             await tables.Environments.SubmitTransactionAsync(
             [
                 new(TableTransactionActionType.Add, new TableEntity(caller.TenantId, NamePrefix + name) { ["EnvironmentId"] = id }),
-                new(TableTransactionActionType.Add, new TableEntity(caller.TenantId, id) { ["Name"] = name, ["CreatedAt"] = now }),
+                new(TableTransactionActionType.Add, new TableEntity(caller.TenantId, id) { ["Name"] = name, ["CreatedAt"] = now, ["Cidr"] = cidr.ToString() }),
             ], ct);
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
@@ -40,7 +51,7 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
             await tables.State.DeleteEntityAsync(Tables.EnvironmentKey(caller.TenantId, id), StateRows.Meta, cancellationToken: ct);
             return Failure.Conflict($"An environment named '{name}' already exists.");
         }
-        return new EnvironmentView(id, name!, now);
+        return new EnvironmentView(id, name!, now) { Cidr = cidr.ToString() };
     }
 
     public async Task<Outcome<EnvironmentView>> GetAsync(TenantCaller caller, string environmentId, CancellationToken ct)
@@ -77,5 +88,5 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
     }
 
     private static EnvironmentView ToView(TableEntity row) =>
-        new(row.RowKey, row.GetString("Name"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue);
+        new(row.RowKey, row.GetString("Name"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) { Cidr = row.GetString("Cidr") };
 }

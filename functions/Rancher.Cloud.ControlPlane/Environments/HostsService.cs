@@ -67,11 +67,17 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
         try
         {
             // Touching the meta row fails any reconcile step computed before this change (its ETag moves).
-            await tables.State.SubmitTransactionAsync(
+            List<TableTransactionAction> actions =
             [
                 new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, row.RowKey) { ["Mode"] = mode.ToString() }, row.ETag),
                 new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, StateRows.Meta) { ["HostsChangedAt"] = clock.GetUtcNow() }),
-            ], ct);
+            ];
+            if (mode == HostMode.Removed && StateRows.ToHost(row).Subnet is { } subnet)
+            {
+                // A removed host gives its /24 back for the next host to register.
+                actions.Add(new(TableTransactionActionType.Delete, StateRows.SubnetClaim(partition, subnet, hostId), Azure.ETag.All));
+            }
+            await tables.State.SubmitTransactionAsync(actions, ct);
         }
         catch (TableTransactionFailedException e) when (e.Status == 412)
         {
@@ -93,6 +99,7 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
             f.Labels ?? new Dictionary<string, string>())
         {
             Evacuated = host.Mode == HostMode.Evacuated,
+            Subnet = host.Subnet,
         };
     }
 }

@@ -57,6 +57,9 @@ public sealed record InstanceView(string Id, int Slot, string HostId, string Sta
 
     /// <summary>What the failing check said.</summary>
     public string? HealthOutput { get; init; }
+
+    /// <summary>Its address on the environment network.</summary>
+    public string? Address { get; init; }
 }
 
 /// <summary>Instances that could not be placed, and each host's reason.</summary>

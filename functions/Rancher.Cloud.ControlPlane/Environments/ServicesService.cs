@@ -195,6 +195,7 @@ public sealed class ServicesService(
             {
                 Health = seen?.GetString("Health"),
                 HealthOutput = seen?.GetString("HealthOutput"),
+                Address = i.Address,
             };
         }).ToList();
         var spec = service.Spec;

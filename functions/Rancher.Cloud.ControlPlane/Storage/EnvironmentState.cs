@@ -82,7 +82,13 @@ public sealed class EnvironmentState(Tables tables)
         }
         var live = instances.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var orphans = observed.Where(id => !live.Contains(id)).ToList();
-        var snapshot = new EnvironmentSnapshot(services, instances, hosts, plans, statuses) { Unhealthy = unhealthy, Replacements = replacements };
+        var snapshot = new EnvironmentSnapshot(services, instances, hosts, plans, statuses)
+        {
+            Unhealthy = unhealthy,
+            Replacements = replacements,
+            EnvironmentId = environmentId,
+            Cidr = meta.GetString("Cidr"),
+        };
         return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, etags, orphans);
     }
 

@@ -24,6 +24,7 @@ public static class StateRows
     public const string ReplacementsPrefix = "heal~";
     public const string StackPrefix = "stack~";
     public const string StackNamePrefix = "stackname~";
+    public const string SubnetPrefix = "subnet~";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -62,10 +63,14 @@ public static class StateRows
         ["ServiceId"] = instance.ServiceId,
         ["Slot"] = instance.Slot,
         ["HostId"] = instance.HostId,
+        ["Address"] = instance.Address,
     };
 
     public static Instance ToInstance(TableEntity row) => new(
-        row.GetString("InstanceId"), row.GetString("ServiceId"), row.GetInt32("Slot") ?? 0, row.GetString("HostId"));
+        row.GetString("InstanceId"), row.GetString("ServiceId"), row.GetInt32("Slot") ?? 0, row.GetString("HostId"))
+    {
+        Address = row.GetString("Address"),
+    };
 
     public static TableEntity ToRow(string partition, string serviceId, ServiceStatus status) => new(partition, StatusPrefix + serviceId)
     {
@@ -81,6 +86,7 @@ public static class StateRows
         ["RegisteredAt"] = host.RegisteredAt,
         ["LastSeen"] = host.LastSeen,
         ["Mode"] = host.Mode.ToString(),
+        ["Subnet"] = host.Subnet,
     };
 
     public static Host ToHost(TableEntity row) => new(
@@ -88,7 +94,14 @@ public static class StateRows
         JsonSerializer.Deserialize<HostFacts>(row.GetString("Facts"), Json)!,
         row.GetDateTimeOffset("RegisteredAt") ?? DateTimeOffset.MinValue,
         row.GetDateTimeOffset("LastSeen") ?? DateTimeOffset.MinValue,
-        Enum.TryParse<HostMode>(row.GetString("Mode"), out var mode) ? mode : HostMode.Active);
+        Enum.TryParse<HostMode>(row.GetString("Mode"), out var mode) ? mode : HostMode.Active)
+    {
+        Subnet = row.GetString("Subnet"),
+    };
+
+    /// <summary>The row that claims a host /24 of the environment network, so two registrations never share one.</summary>
+    public static TableEntity SubnetClaim(string partition, string subnet, string hostId) =>
+        new(partition, SubnetPrefix + subnet.Replace('/', '_')) { ["HostId"] = hostId };
 
     public static TableEntity HeartbeatRow(string partition, string hostId, HostFacts facts, DateTimeOffset now, long appliedPlan) =>
         new(partition, HostPrefix + hostId)

@@ -10,6 +10,9 @@ public sealed record Host(string Id, HostFacts Facts, DateTimeOffset RegisteredA
 {
     /// <summary>Whether its instances must move elsewhere (evacuated or removed).</summary>
     public bool Displaces => Mode is HostMode.Evacuated or HostMode.Removed;
+
+    /// <summary>The host's /24 of the environment network, given at registration; its instances take addresses from it.</summary>
+    public string? Subnet { get; init; }
 }
 
 /// <summary>What the operator asked of a host; liveness comes on top (<see cref="HostLiveness"/>).</summary>

@@ -14,6 +14,11 @@ public sealed record EnvironmentSnapshot(
     /// <summary>Instances whose health checks fail, as their agents last reported.</summary>
     public IReadOnlyList<UnhealthyInstance> Unhealthy { get; init; } = [];
 
+    /// <summary>The environment's id and network CIDR, which host plans carry.</summary>
+    public string EnvironmentId { get; init; } = "";
+
+    public string? Cidr { get; init; }
+
     /// <summary>Each service's recent health replacements.</summary>
     public IReadOnlyDictionary<string, ReplacementHistory> Replacements { get; init; } = new Dictionary<string, ReplacementHistory>();
 }

@@ -41,6 +41,8 @@ public static class HostPlanBuilder
             MemoryLimitBytes = spec.Limits.MemoryBytes,
         };
         // Everything the container is made from, so any change recreates it.
+        // The address too: a container moved to another address is a new container.
+        unhashed = unhashed with { Address = instance.Address };
         return unhashed with { InstanceId = instance.Id, SpecHash = Hash(JsonSerializer.Serialize(unhashed)) };
     }
 
@@ -55,9 +57,20 @@ public static class HostPlanBuilder
         new(check.Type, check.Test, check.Port, check.Path,
             (int)check.Interval.TotalMilliseconds, (int)check.Timeout.TotalMilliseconds, check.Retries, (int)check.StartPeriod.TotalMilliseconds);
 
+    /// <summary>The host's part of the environment network, when the host has a /24 of it.</summary>
+    public static PlannedNetwork? Network(string environmentId, Hosts.Host host, string? environmentCidr)
+    {
+        if (host.Subnet is not { } subnet || environmentCidr is null)
+        {
+            return null;
+        }
+        var cidr = Networking.Ipv4Cidr.Parse(subnet);
+        return new PlannedNetwork($"rancher-{environmentId}", environmentCidr, subnet, Networking.Ipv4Cidr.Format(cidr.At(1)), PlannedNetwork.DefaultMtu);
+    }
+
     /// <summary>A stable hash of a plan's content, independent of its version.</summary>
-    public static string ContentHash(IReadOnlyList<PlannedContainer> containers) =>
-        Hash(JsonSerializer.Serialize(containers));
+    public static string ContentHash(IReadOnlyList<PlannedContainer> containers, PlannedNetwork? network = null) =>
+        Hash(JsonSerializer.Serialize(containers) + (network is null ? "" : JsonSerializer.Serialize(network)));
 
     private static string Hash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

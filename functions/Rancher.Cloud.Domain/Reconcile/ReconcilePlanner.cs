@@ -1,5 +1,6 @@
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Networking;
 using Rancher.Cloud.Domain.Scheduling;
 using Rancher.Cloud.Domain.Services;
 
@@ -53,6 +54,9 @@ public sealed class ReconcilePlanner
             }
         }
 
+        var addresses = snapshot.Instances.Where(i => !displacedIds.Contains(i.Id) && i.Address is not null)
+            .GroupBy(i => i.HostId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(i => Ipv4Cidr.Parse(i.Address! + "/32").Network).ToHashSet(), StringComparer.Ordinal);
         var added = new List<Instance>();
         var removed = new List<Instance>();
         var purged = new List<string>();
@@ -101,8 +105,8 @@ public sealed class ReconcilePlanner
             var avoid = (replacements.GetValueOrDefault(service.Id) ?? snapshot.Replacements.GetValueOrDefault(service.Id))?.At(now).FailedHosts
                 .ToHashSet(StringComparer.Ordinal);
             var status = global
-                ? PlaceGlobal(service, existing, views, added, removed.Count, ref changes, out var pending)
-                : PlaceMissing(service, existing, views, added, removed.Count, avoid, ref changes, out pending);
+                ? PlaceGlobal(service, existing, views, added, removed.Count, addresses, ref changes, out var pending)
+                : PlaceMissing(service, existing, views, added, removed.Count, avoid, addresses, ref changes, out pending);
             var stored = snapshot.Statuses.GetValueOrDefault(service.Id) ?? ServiceStatus.Placed;
             if (!status.SameAs(stored))
             {
@@ -156,9 +160,27 @@ public sealed class ReconcilePlanner
         return changed;
     }
 
+    /// <summary>A new instance on <paramref name="host"/>, with the lowest free address of the host's /24 when it has one.</summary>
+    private Instance NewInstance(Service service, int slot, HostView host, Dictionary<string, HashSet<uint>> addresses)
+    {
+        var instance = new Instance(ids.NewId('i'), service.Id, slot, host.Id);
+        if (host.Host.Subnet is not { } subnet)
+        {
+            return instance;
+        }
+        var taken = addresses.TryGetValue(host.Id, out var set) ? set : addresses[host.Id] = [];
+        var address = EnvironmentNetwork.NextInstanceAddress(Ipv4Cidr.Parse(subnet), taken);
+        if (address is { } free)
+        {
+            taken.Add(free);
+        }
+        return instance with { Address = address is { } a ? Ipv4Cidr.Format(a) : null };
+    }
+
     /// <summary>A global service: one instance on every host that passes its hard rules.</summary>
     private ServiceStatus PlaceGlobal(
-        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount, ref int changes, out int pending)
+        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount,
+        Dictionary<string, HashSet<uint>> addresses, ref int changes, out int pending)
     {
         pending = 0;
         var slots = existing.Select(i => i.Slot).ToHashSet();
@@ -182,7 +204,7 @@ public sealed class ReconcilePlanner
             {
                 slot++;
             }
-            added.Add(new Instance(ids.NewId('i'), service.Id, slot, view.Id));
+            added.Add(NewInstance(service, slot, view, addresses));
             view.Add(service);
             placed++;
         }
@@ -211,7 +233,7 @@ public sealed class ReconcilePlanner
 
     private ServiceStatus PlaceMissing(
         Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount,
-        IReadOnlySet<string>? avoid, ref int changes, out int pending)
+        IReadOnlySet<string>? avoid, Dictionary<string, HashSet<uint>> addresses, ref int changes, out int pending)
     {
         var taken = existing.Select(i => i.Slot).ToHashSet();
         var unplaced = 0;
@@ -232,7 +254,7 @@ public sealed class ReconcilePlanner
             var placement = scheduler.Place(service, views, slot, avoid);
             if (placement.Host is { } host)
             {
-                added.Add(new Instance(ids.NewId('i'), service.Id, slot, host.Id));
+                added.Add(NewInstance(service, slot, host, addresses));
                 changes++;
             }
             else
@@ -258,12 +280,13 @@ public sealed class ReconcilePlanner
         foreach (var host in snapshot.Hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
         {
             var containers = HostPlanBuilder.Containers(after[host.Id], services);
-            var hash = HostPlanBuilder.ContentHash(containers);
+            var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr);
+            var hash = HostPlanBuilder.ContentHash(containers, network);
             var stored = snapshot.Plans.GetValueOrDefault(host.Id);
             if (stored is null || stored.ContentHash != hash)
             {
                 var version = (stored?.Version ?? 0) + 1;
-                revisions.Add(new PlanRevision(new HostPlan(host.Id, version, containers), hash));
+                revisions.Add(new PlanRevision(new HostPlan(host.Id, version, containers) { Network = network }, hash));
             }
         }
         return revisions;

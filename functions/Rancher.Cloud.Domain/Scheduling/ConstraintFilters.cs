@@ -60,3 +60,12 @@ public sealed class ReservationsMustFit : IHostFilter
             : null;
     }
 }
+
+/// <summary>A host's /24 holds 253 instance addresses.</summary>
+public sealed class HostNetworkMustHaveRoom : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host) =>
+        host.Host.Subnet is not null && host.InstanceCount >= Networking.EnvironmentNetwork.InstancesPerHost
+            ? new Rejection(host.Id, Constraints.Addresses, $"its network {host.Host.Subnet} has no free address ({Networking.EnvironmentNetwork.InstancesPerHost} instances)")
+            : null;
+}

@@ -14,4 +14,5 @@ public static class Constraints
     public const string AntiAffinity = "anti-affinity";
     public const string Resources = "resources";
     public const string RecentlyFailed = "recently-failed";
+    public const string Addresses = "addresses";
 }

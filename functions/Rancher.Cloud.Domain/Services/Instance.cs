@@ -5,4 +5,8 @@ namespace Rancher.Cloud.Domain.Services;
 /// its scale; at most one instance exists per slot, which is what keeps two reconcilers from
 /// creating duplicates.
 /// </summary>
-public sealed record Instance(string Id, string ServiceId, int Slot, string HostId);
+public sealed record Instance(string Id, string ServiceId, int Slot, string HostId)
+{
+    /// <summary>Its address on the environment network, from its host's /24; kept for the instance's life.</summary>
+    public string? Address { get; init; }
+}

@@ -10,14 +10,25 @@ internal static class Services
     public static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
     /// <summary>Waits until the service shows exactly <paramref name="count"/> instances, all running with a container.</summary>
-    public static async Task<JsonArray> RunningAsync(Api api, string envId, string serviceId, int count) =>
-        await Wait.ForAsync(async () =>
+    public static async Task<JsonArray> RunningAsync(Api api, string envId, string serviceId, int count)
+    {
+        var last = "";
+        try
         {
-            var instances = (await api.ServiceAsync(envId, serviceId))["instances"]!.AsArray();
-            return instances.Count == count && instances.All(i => (string?)i!["state"] == "running" && i["containerId"] is not null)
-                ? instances
-                : null;
-        }, Converge, $"{count} running instances of service {serviceId}");
+            return await Wait.ForAsync(async () =>
+            {
+                var instances = (await api.ServiceAsync(envId, serviceId))["instances"]!.AsArray();
+                last = instances.ToJsonString();
+                return instances.Count == count && instances.All(i => (string?)i!["state"] == "running" && i["containerId"] is not null)
+                    ? instances
+                    : null;
+            }, Converge, $"{count} running instances of service {serviceId}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} Last seen: {last}", e);
+        }
+    }
 
     public static async Task ContainersAsync(string hostId, string serviceId, int count) =>
         await Wait.UntilAsync(async () =>

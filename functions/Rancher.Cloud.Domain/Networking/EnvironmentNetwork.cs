@@ -1,0 +1,86 @@
+using Rancher.Cloud.Domain.Errors;
+
+namespace Rancher.Cloud.Domain.Networking;
+
+/// <summary>
+/// An environment's overlay address plan: its CIDR, one /24 per host, one address per instance
+/// from its host's /24 (<c>.1</c> is the host's bridge gateway and DNS responder; <c>.2</c>–<c>.254</c> go
+/// to instances). Pure: callers pass what is taken.
+/// </summary>
+public static class EnvironmentNetwork
+{
+    public const string DefaultCidr = "10.42.0.0/16";
+
+    /// <summary>Addresses per host /24 that instances can use.</summary>
+    public const int InstancesPerHost = 253;
+
+    /// <summary>
+    /// Validates an environment's CIDR: IPv4, between /8 and /24, not overlapping <paramref name="others"/>.
+    /// None asked: 10.42.0.0/16, or the next free /16 after it (10.43.0.0/16, …), so a tenant's
+    /// environments never overlap.
+    /// </summary>
+    public static Ipv4Cidr? Check(string? cidr, IReadOnlyCollection<(string Name, Ipv4Cidr Cidr)> others, string field, FieldErrors errors)
+    {
+        if (cidr is null)
+        {
+            for (var second = 42; second <= 255; second++)
+            {
+                var candidate = new Ipv4Cidr((10u << 24) | ((uint)second << 16), 16);
+                if (!others.Any(o => o.Cidr.Overlaps(candidate)))
+                {
+                    return candidate;
+                }
+            }
+            errors.Add(field, "no free /16 is left in 10.0.0.0/8 for a default; give one");
+            return null;
+        }
+        if (!Ipv4Cidr.TryParse(cidr, out var parsed))
+        {
+            errors.Add(field, "must be an IPv4 network with its host bits zero, such as 10.42.0.0/16");
+            return null;
+        }
+        if (parsed.Prefix is < 8 or > 24)
+        {
+            errors.Add(field, "must be between /8 and /24: each host takes a /24 of it");
+            return null;
+        }
+        foreach (var (name, other) in others)
+        {
+            if (parsed.Overlaps(other))
+            {
+                errors.Add(field, $"overlaps environment '{name}' ({other}); hosts of both could not reach each other's containers");
+                return null;
+            }
+        }
+        return parsed;
+    }
+
+    /// <summary>The lowest free /24 for a new host, or null when the environment's network is full.</summary>
+    public static Ipv4Cidr? NextHostSubnet(Ipv4Cidr environment, IEnumerable<Ipv4Cidr> taken)
+    {
+        var used = taken.Select(t => t.Network).ToHashSet();
+        for (var i = 0; i < environment.Subnet24Count; i++)
+        {
+            var subnet = environment.Subnet24(i);
+            if (!used.Contains(subnet.Network))
+            {
+                return subnet;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The lowest free instance address in a host's /24, or null when all 253 are taken.</summary>
+    public static uint? NextInstanceAddress(Ipv4Cidr hostSubnet, IReadOnlySet<uint> taken)
+    {
+        for (var offset = 2; offset <= 254; offset++)
+        {
+            var address = hostSubnet.At(offset);
+            if (!taken.Contains(address))
+            {
+                return address;
+            }
+        }
+        return null;
+    }
+}

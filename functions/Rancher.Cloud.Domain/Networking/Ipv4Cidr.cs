@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rancher.Cloud.Domain.Networking;
+
+/// <summary>An IPv4 network: a base address (host bits zero) and a prefix length.</summary>
+public readonly record struct Ipv4Cidr(uint Network, int Prefix)
+{
+    public uint Mask => Prefix == 0 ? 0 : uint.MaxValue << (32 - Prefix);
+
+    public uint Size => Prefix == 0 ? uint.MaxValue : 1u << (32 - Prefix);
+
+    public bool Contains(uint address) => (address & Mask) == Network;
+
+    public bool Overlaps(Ipv4Cidr other) => Contains(other.Network) || other.Contains(Network);
+
+    /// <summary>The <paramref name="index"/>th /24 inside this network.</summary>
+    public Ipv4Cidr Subnet24(int index) => new(Network + ((uint)index << 8), 24);
+
+    /// <summary>How many /24s fit in this network.</summary>
+    public int Subnet24Count => Prefix > 24 ? 0 : 1 << (24 - Prefix);
+
+    /// <summary>The address <paramref name="offset"/> past the network address (1 is the gateway).</summary>
+    public uint At(int offset) => Network + (uint)offset;
+
+    public static bool TryParse(string? text, out Ipv4Cidr cidr)
+    {
+        cidr = default;
+        var slash = text?.IndexOf('/', StringComparison.Ordinal) ?? -1;
+        if (slash < 0
+            || !IPAddress.TryParse(text![..slash], out var address) || address.AddressFamily != AddressFamily.InterNetwork
+            || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)
+        {
+            return false;
+        }
+        var value = ToUInt(address);
+        cidr = new Ipv4Cidr(value, prefix);
+        return (value & cidr.Mask) == value;
+    }
+
+    public static Ipv4Cidr Parse(string text) =>
+        TryParse(text, out var cidr) ? cidr : throw new FormatException($"'{text}' is not an IPv4 network such as 10.42.0.0/16");
+
+    public static uint ToUInt(IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        return ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
+    }
+
+    public static string Format(uint address) => string.Create(CultureInfo.InvariantCulture,
+        $"{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255}");
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Format(Network)}/{Prefix}");
+}

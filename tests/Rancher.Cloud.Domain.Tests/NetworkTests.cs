@@ -1,0 +1,97 @@
+using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Networking;
+using Rancher.Cloud.Domain.Scheduling;
+
+namespace Rancher.Cloud.Domain.Tests;
+
+/// <summary>The environment network: CIDRs, a /24 per host, an address per instance.</summary>
+public sealed class NetworkTests
+{
+    [Theory]
+    [InlineData("10.42.0.0/16", true)]
+    [InlineData("192.168.0.0/24", true)]
+    [InlineData("10.42.0.1/16", false)]
+    [InlineData("10.42.0.0", false)]
+    [InlineData("10.42.0.0/33", false)]
+    [InlineData("fd00::/64", false)]
+    [InlineData("ten/8", false)]
+    public void Cidrs_parse_only_as_ipv4_networks(string text, bool valid) =>
+        Assert.Equal(valid, Ipv4Cidr.TryParse(text, out _));
+
+    [Fact]
+    public void An_environment_network_must_fit_hosts_and_not_overlap_another()
+    {
+        var errors = new FieldErrors();
+        Assert.Null(EnvironmentNetwork.Check("10.0.0.0/25", [], "cidr", errors));
+        Assert.Null(EnvironmentNetwork.Check("10.42.128.0/17", [("prod", Ipv4Cidr.Parse("10.42.0.0/16"))], "cidr", errors));
+        var reasons = errors.ToDictionary()["cidr"];
+        Assert.Contains("between /8 and /24", reasons[0], StringComparison.Ordinal);
+        Assert.Contains("overlaps environment 'prod' (10.42.0.0/16)", reasons[1], StringComparison.Ordinal);
+        Assert.Equal(Ipv4Cidr.Parse("10.42.0.0/16"), EnvironmentNetwork.Check(null, [("dev", Ipv4Cidr.Parse("10.43.0.0/16"))], "cidr", new FieldErrors()));
+        Assert.Equal(Ipv4Cidr.Parse("10.44.0.0/16"), EnvironmentNetwork.Check(null, [("a", Ipv4Cidr.Parse("10.42.0.0/16")), ("b", Ipv4Cidr.Parse("10.43.7.0/24"))], "cidr", new FieldErrors()));
+    }
+
+    [Fact]
+    public void Hosts_take_the_lowest_free_slash_24_until_none_is_left()
+    {
+        var env = Ipv4Cidr.Parse("10.42.0.0/23");
+        Assert.Equal("10.42.0.0/24", EnvironmentNetwork.NextHostSubnet(env, [])!.Value.ToString());
+        Assert.Equal("10.42.1.0/24", EnvironmentNetwork.NextHostSubnet(env, [Ipv4Cidr.Parse("10.42.0.0/24")])!.Value.ToString());
+        Assert.Null(EnvironmentNetwork.NextHostSubnet(env, [Ipv4Cidr.Parse("10.42.0.0/24"), Ipv4Cidr.Parse("10.42.1.0/24")]));
+    }
+
+    [Fact]
+    public void Instances_get_distinct_addresses_from_their_hosts_subnet_that_stay_while_they_live()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.AddRange([Given.Host("h1") with { Subnet = "10.42.0.0/24" }, Given.Host("h2") with { Subnet = "10.42.1.0/24" }]);
+        env.Services.Add(Given.Service("s1", 4));
+        env.Settle();
+
+        foreach (var instance in env.Instances)
+        {
+            var subnet = Ipv4Cidr.Parse(env.Hosts.Single(h => h.Id == instance.HostId).Subnet!);
+            Assert.True(subnet.Contains(Ipv4Cidr.Parse(instance.Address + "/32").Network));
+        }
+        Assert.Equal(4, env.Instances.Select(i => i.Address).Distinct().Count());
+        Assert.Equal(["10.42.0.2", "10.42.0.3", "10.42.1.2", "10.42.1.3"], env.Instances.Select(i => i.Address!).Order(StringComparer.Ordinal));
+        var before = env.Instances.ToDictionary(i => i.Id, i => i.Address);
+
+        env.Services.Add(Given.Service("s2", 2));
+        env.Settle();
+
+        Assert.All(before, b => Assert.Equal(b.Value, env.Instances.Single(i => i.Id == b.Key).Address));
+        Assert.Equal(6, env.Instances.Select(i => i.Address).Distinct().Count());
+        Assert.Contains(env.PlanContents["h1"].Containers, c => c.Address == "10.42.0.2");
+        Assert.Equal("10.42.0.1", env.PlanContents["h1"].Network?.Gateway);
+    }
+
+    [Fact]
+    public void A_removed_instances_address_is_given_again()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.Add(Given.Host("h1") with { Subnet = "10.42.0.0/24" });
+        env.Services.Add(Given.Service("s1", 2));
+        env.Settle();
+        env.SetScale("s1", 1);
+        env.Settle();
+        env.SetScale("s1", 2);
+        env.Settle();
+
+        Assert.Equal(["10.42.0.2", "10.42.0.3"], env.Instances.Select(i => i.Address!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_full_host_network_refuses_more_instances_and_says_why()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.Add(Given.Host("h1") with { Subnet = "10.42.0.0/24" });
+        env.Services.Add(Given.Service("s1", 254) with { Spec = Given.Spec("s1") });
+        env.Settle();
+
+        Assert.Equal(EnvironmentNetwork.InstancesPerHost, env.Instances.Count);
+        var status = env.Statuses["s1"];
+        Assert.Equal(1, status.Unplaced);
+        Assert.Equal(Constraints.Addresses, Assert.Single(status.Reasons).Constraint);
+    }
+}
