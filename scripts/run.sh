@@ -9,7 +9,7 @@ URL="http://127.0.0.1:8080"
 mkdir -p "$STATE"
 
 ensure_dotnet
-ensure_packages curl jq
+ensure_packages curl jq iproute2 iptables wireguard-tools wireguard-go
 ensure_dockerd "$STATE/dockerd.log"
 ensure_azurite
 port_free 8080 || fail "port 8080 is in use: stop what listens there and retry"

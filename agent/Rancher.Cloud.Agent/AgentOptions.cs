@@ -27,6 +27,12 @@ public sealed class AgentOptions
     /// <summary>How often the plan is fetched when no signal arrives.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The address other hosts reach this host's tunnel at; the address of the default route's interface when empty.</summary>
+    public string? AdvertiseAddress { get; set; }
+
+    /// <summary>The UDP port of this host's WireGuard tunnel.</summary>
+    public int WireGuardPort { get; set; } = 51820;
+
     /// <summary>How often the agent heartbeats; three missed ones mark the host disconnected.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -15,7 +15,7 @@ namespace Rancher.Cloud.Agent;
 /// Level-triggered: it looks at Docker every time and never trusts its own memory, so an
 /// agent restarted mid-way converges to the same state.
 /// </summary>
-public sealed class ContainerReconciler(IDockerClient docker, EnvironmentBridge bridge, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
+public sealed class ContainerReconciler(IDockerClient docker, EnvironmentBridge bridge, Tunnel tunnel, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
 {
     private const int Parallelism = 4;
 
@@ -41,6 +41,19 @@ public sealed class ContainerReconciler(IDockerClient docker, EnvironmentBridge 
                 var reason = $"environment network {network.Subnet}: {DockerError(e)}";
                 log.LogWarning("{Reason}", reason);
                 return plan.Containers.Select(c => new ObservedContainer(c.InstanceId, null, ContainerStates.Error, reason)).ToList();
+            }
+        }
+
+        if (plan.Network is { } overlay)
+        {
+            try
+            {
+                await tunnel.EnsureAsync(plan.HostId, overlay, ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                // Containers still run on this host; only cross-host traffic waits for the tunnel.
+                log.LogWarning("Tunnel not ready: {Error}", e.Message);
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Net.NetworkInformation;
+using Rancher.Cloud.Agent.Networking;
 using System.Security.Cryptography;
 using System.Text;
 using Docker.DotNet;
@@ -7,7 +8,7 @@ using Rancher.Cloud.Contracts;
 namespace Rancher.Cloud.Agent;
 
 /// <summary>Reads the facts a host reports (hostname, Docker version, CPUs, memory) from its Docker Engine.</summary>
-public sealed class HostFactsReader(IDockerClient docker, AgentOptions options)
+public sealed class HostFactsReader(IDockerClient docker, AgentOptions options, TunnelKeys tunnel)
 {
     public async Task<HostFacts> ReadAsync(CancellationToken ct)
     {
@@ -22,6 +23,8 @@ public sealed class HostFactsReader(IDockerClient docker, AgentOptions options)
         {
             Labels = options.Labels,
             Fingerprint = Fingerprint(info.ID),
+            WireGuardPublicKey = await tunnel.PublicKeyAsync(ct),
+            Endpoint = await tunnel.EndpointAsync(ct),
         };
     }
 

@@ -17,6 +17,8 @@ var switches = new Dictionary<string, string>
     ["--hostname"] = "Agent:Hostname",
     ["--poll-interval"] = "Agent:PollInterval",
     ["--heartbeat-interval"] = "Agent:HeartbeatInterval",
+    ["--advertise-address"] = "Agent:AdvertiseAddress",
+    ["--wireguard-port"] = "Agent:WireGuardPort",
 };
 // --label may repeat, which configuration cannot hold; it is read here and the rest goes on.
 var labels = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -49,8 +51,11 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IDockerClient>(sp =>
     new DockerClientBuilder().WithEndpoint(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Docker)).Build());
 builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url));
-builder.Services.AddSingleton(sp => new HostFactsReader(sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value));
+builder.Services.AddSingleton(sp => new HostFactsReader(
+    sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<TunnelKeys>()));
 builder.Services.AddSingleton<EnvironmentBridge>();
+builder.Services.AddSingleton<TunnelKeys>();
+builder.Services.AddSingleton<Tunnel>();
 builder.Services.AddSingleton<ContainerReconciler>();
 builder.Services.AddSingleton<HealthMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());

@@ -22,6 +22,9 @@ public sealed record HostPlan(
 /// </summary>
 public sealed record PlannedNetwork(string Name, string EnvironmentCidr, string Subnet, string Gateway, int Mtu)
 {
+    /// <summary>The environment's other hosts: the tunnel sends each its /24.</summary>
+    public IReadOnlyList<PlannedPeer> Peers { get; init; } = [];
+
     /// <summary>WireGuard over IPv4 adds 60 bytes to each packet: 1500 on the underlay leaves 1440.</summary>
     public const int DefaultMtu = 1420;
 }
@@ -90,3 +93,6 @@ public sealed record PlannedHealthCheck(
 
 /// <summary>A host port published to a container port.</summary>
 public sealed record PlannedPort(int Published, int Target, string Protocol);
+
+/// <summary>Another host of the environment, as this host's tunnel sees it.</summary>
+public sealed record PlannedPeer(string HostId, string PublicKey, string Endpoint, string Subnet);

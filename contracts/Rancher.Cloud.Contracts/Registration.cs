@@ -27,6 +27,12 @@ public sealed record HostFacts(
     /// another machine shows up with a different fingerprint and is refused.
     /// </summary>
     public string? Fingerprint { get; init; }
+
+    /// <summary>The host's WireGuard public key; its private key never leaves the host.</summary>
+    public string? WireGuardPublicKey { get; init; }
+
+    /// <summary>Where other hosts reach its tunnel: <c>address:port</c> (<c>--advertise-address</c> to override).</summary>
+    public string? Endpoint { get; init; }
 }
 
 /// <summary>

@@ -20,7 +20,7 @@ public sealed class HostNetwork : IAsyncDisposable
     {
         Id = id;
         Bridge = $"{Prefix}b{id}";
-        Subnet = $"10.99.{id}";
+        Subnet = $"172.30.{id}"; // away from 10.0.0.0/8, where environment networks live
     }
 
     public int Id { get; }
@@ -84,6 +84,15 @@ public sealed class HostNetwork : IAsyncDisposable
                 if (name.StartsWith(Prefix, StringComparison.Ordinal))
                 {
                     await NamespaceHost.TearDownAsync(name);
+                }
+            }
+            // wireguard-go of hosts whose namespace is gone (their interface is nowhere): nothing else stops them.
+            var (_, tunnels) = await Shell.RunUntilExitAsync(TimeSpan.FromSeconds(5), "pgrep", "-a", "wireguard-go");
+            foreach (var process in tunnels.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')))
+            {
+                if (process.Length == 3 && process[2].StartsWith("rcw", StringComparison.Ordinal) && !await Shell.TryAsync("ip", "link", "show", process[2]))
+                {
+                    await Shell.TryAsync("kill", process[0]);
                 }
             }
             foreach (var line in (await Shell.RunAsync("ip", "-o", "link", "show", "type", "bridge")).Split('\n', StringSplitOptions.RemoveEmptyEntries))

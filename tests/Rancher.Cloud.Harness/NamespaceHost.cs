@@ -156,6 +156,18 @@ public sealed class NamespaceHost : IAsyncDisposable
     /// <summary>Kills whatever runs for a host, unmounts what it left mounted, and deletes its namespace and folders.</summary>
     internal static async Task TearDownAsync(string name)
     {
+        // Userspace WireGuard (wireguard-go) lives on in its own process until its interface goes.
+        if (File.Exists($"/run/netns/{name}"))
+        {
+            var (_, links) = await Shell.RunUntilExitAsync(TimeSpan.FromSeconds(5), "ip", "-n", name, "-o", "link");
+            foreach (var link in links.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':', 3)).Where(p => p.Length > 1).Select(p => p[1].Trim()))
+            {
+                if (link.StartsWith("rcw", StringComparison.Ordinal))
+                {
+                    await Shell.TryAsync("ip", "-n", name, "link", "del", link);
+                }
+            }
+        }
         await Shell.TryAsync("pkill", "-9", "-f", $"{RunDir(name)}/");
         foreach (var mount in File.ReadAllLines("/proc/mounts").Select(l => l.Split(' ')[1])
                      .Where(m => m.StartsWith(RunDir(name), StringComparison.Ordinal) || m.StartsWith(DataDir(name), StringComparison.Ordinal))

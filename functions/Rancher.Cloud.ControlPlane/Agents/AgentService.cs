@@ -6,6 +6,7 @@ using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Networking;
 
 namespace Rancher.Cloud.ControlPlane.Agents;
 
@@ -63,6 +64,7 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
         var labels = new FieldErrors();
         HostLabels.Check(heartbeat.Facts.Labels, "facts.labels", labels);
+        TunnelFacts.Check(heartbeat.Facts, "facts", labels);
         if (!labels.IsEmpty)
         {
             return Failure.Invalid(labels);

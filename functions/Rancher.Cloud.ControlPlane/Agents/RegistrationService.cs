@@ -148,6 +148,7 @@ public sealed class RegistrationService(
             errors.Add("facts.memoryBytes", "must not be negative");
         }
         HostLabels.Check(facts.Labels, "facts.labels", errors);
+        TunnelFacts.Check(facts, "facts", errors);
         return errors;
     }
 }

@@ -58,14 +58,24 @@ public static class HostPlanBuilder
             (int)check.Interval.TotalMilliseconds, (int)check.Timeout.TotalMilliseconds, check.Retries, (int)check.StartPeriod.TotalMilliseconds);
 
     /// <summary>The host's part of the environment network, when the host has a /24 of it.</summary>
-    public static PlannedNetwork? Network(string environmentId, Hosts.Host host, string? environmentCidr)
+    /// <remarks>Peers are the other hosts with a /24 and a tunnel key, until they are removed.</remarks>
+    public static PlannedNetwork? Network(string environmentId, Hosts.Host host, string? environmentCidr, IReadOnlyList<Hosts.Host> hosts)
     {
         if (host.Subnet is not { } subnet || environmentCidr is null)
         {
             return null;
         }
         var cidr = Networking.Ipv4Cidr.Parse(subnet);
-        return new PlannedNetwork($"rancher-{environmentId}", environmentCidr, subnet, Networking.Ipv4Cidr.Format(cidr.At(1)), PlannedNetwork.DefaultMtu);
+        var peers = hosts
+            .Where(h => h.Id != host.Id && h.Mode != Hosts.HostMode.Removed && h.Subnet is not null
+                        && h.Facts.WireGuardPublicKey is not null && h.Facts.Endpoint is not null)
+            .OrderBy(h => h.Id, StringComparer.Ordinal)
+            .Select(h => new PlannedPeer(h.Id, h.Facts.WireGuardPublicKey!, h.Facts.Endpoint!, h.Subnet!))
+            .ToList();
+        return new PlannedNetwork($"rancher-{environmentId}", environmentCidr, subnet, Networking.Ipv4Cidr.Format(cidr.At(1)), PlannedNetwork.DefaultMtu)
+        {
+            Peers = peers,
+        };
     }
 
     /// <summary>A stable hash of a plan's content, independent of its version.</summary>

@@ -124,6 +124,15 @@ public sealed class ReconcilePlanner
 
         moreWork |= displaced.Count > MaxInstanceChanges;
         var plans = RevisePlans(snapshot, services, added, removed);
+        // A host joining changes every other host's peers: the plans that fit this step's
+        // transaction go now (those whose containers changed first), the rest in the next.
+        var room = Math.Max(1, 99 - 1 - (2 * (added.Count + removed.Count)) - statuses.Count - (2 * purged.Count) - replacements.Count);
+        if (plans.Count > room)
+        {
+            var touched = added.Concat(removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
+            plans = plans.OrderBy(p => touched.Contains(p.Plan.HostId) ? 0 : 1).Take(room).ToList();
+            moreWork = true;
+        }
         return new ReconcileStep(added, removed, purged, statuses, plans, moreWork) { Replacements = replacements };
     }
 
@@ -280,7 +289,7 @@ public sealed class ReconcilePlanner
         foreach (var host in snapshot.Hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
         {
             var containers = HostPlanBuilder.Containers(after[host.Id], services);
-            var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr);
+            var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr, snapshot.Hosts);
             var hash = HostPlanBuilder.ContentHash(containers, network);
             var stored = snapshot.Plans.GetValueOrDefault(host.Id);
             if (stored is null || stored.ContentHash != hash)

@@ -31,6 +31,9 @@ public sealed class HostGroup : IAsyncDisposable
         }
     }
 
+    /// <summary>Every agent's log, for a failing test's message.</summary>
+    public string Logs => string.Join("\n", Agents.Select((a, i) => $"--- agent {i} ({a.HostId})\n{a.Log}"));
+
     /// <summary>The namespace host an agent registered as <paramref name="hostId"/> runs in.</summary>
     public NamespaceHost HostOf(string hostId) => Hosts[Agents.FindIndex(a => a.HostId == hostId)];
 

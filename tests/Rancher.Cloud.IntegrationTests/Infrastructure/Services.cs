@@ -17,8 +17,9 @@ internal static class Services
         {
             return await Wait.ForAsync(async () =>
             {
-                var instances = (await api.ServiceAsync(envId, serviceId))["instances"]!.AsArray();
-                last = instances.ToJsonString();
+                var service = await api.ServiceAsync(envId, serviceId);
+                var instances = service["instances"]!.AsArray();
+                last = $"{instances.ToJsonString()} placement={service["placement"]?.ToJsonString()}";
                 return instances.Count == count && instances.All(i => (string?)i!["state"] == "running" && i["containerId"] is not null)
                     ? instances
                     : null;

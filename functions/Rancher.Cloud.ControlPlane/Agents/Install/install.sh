@@ -9,6 +9,7 @@ set -eu
 
 URL="" TOKEN="" NAME="rancher-cloud-agent" EXTRA="" UNINSTALL=""
 fail() { echo "rancher-cloud install: $*" >&2; exit 1; }
+say() { echo "rancher-cloud install: $*" >&2; }
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 while [ $# -gt 0 ]; do
@@ -56,6 +57,15 @@ case "$(uname -m)" in
 esac
 command -v curl >/dev/null 2>&1 || fail "curl is required"
 command -v tar >/dev/null 2>&1 || fail "tar is required"
+# The overlay: WireGuard's tools, and its userspace implementation for kernels without the module.
+if ! command -v wg >/dev/null 2>&1 || ! command -v wireguard-go >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wireguard-tools wireguard-go >/dev/null \
+      || say "could not install wireguard-tools/wireguard-go: containers will run, but not reach other hosts"
+  else
+    say "wireguard-tools (wg) and wireguard-go are missing: containers will run, but not reach other hosts"
+  fi
+fi
 if [ -z "$TOKEN" ] && [ ! -s "$STATE/identity.json" ]; then
   fail "--token is required: this host has not registered yet"
 fi

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>
+/// The encrypted overlay on three real hosts: a container on host A reaches a service on host B
+/// at its environment address; the underlay carries only WireGuard between them; removing host C
+/// takes it out of A's and B's peers without breaking A↔B.
+/// </summary>
+[Collection(MultiHostCollection.Name)]
+public sealed partial class OverlayTests(MultiHostFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Containers_reach_each_other_across_hosts_only_through_the_tunnel()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"overlay-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, api, envId, 3,
+            i => new Dictionary<string, string> { ["role"] = $"{(char)('a' + i)}" });
+        var (a, b, c) = (group.Hosts[0], group.Hosts[1], group.Hosts[2]);
+
+        var web = await api.CreateServiceAsync(envId, new
+        {
+            name = "web", image = LocalDocker.TestImage,
+            scheduling = new { hostLabels = new[] { new { key = "role", value = "b" } } },
+        });
+        var client = await api.CreateServiceAsync(envId, new
+        {
+            name = "client", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" },
+            scheduling = new { hostLabels = new[] { new { key = "role", value = "a" } } },
+        });
+        var webAddress = (string)(await Services.RunningAsync(api, envId, (string)web["id"]!, 1))[0]!["address"]!;
+        var clientContainer = (string)(await Services.RunningAsync(api, envId, (string)client["id"]!, 1))[0]!["containerId"]!;
+        try
+        {
+            await Wait.UntilAsync(async () => await PeersAsync(group, 0) == 2, TimeSpan.FromSeconds(30), "host A to have both other hosts as peers");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{group.Logs}", e);
+        }
+
+        // Watch the underlay between A and B while A's container fetches from B's.
+        var capture = await TcpdumpAsync(fixture.Network.Bridge, $"host {a.Address} and host {b.Address}");
+        string page;
+        try
+        {
+            page = await Wait.ForAsync(async () =>
+            {
+                var (code, text) = await FetchAsync(a, clientContainer, webAddress);
+                return code == 0 ? text : null;
+            }, TimeSpan.FromSeconds(30), $"the client on host A to fetch from {webAddress} on host B");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{await DiagnosticsAsync(group)}\ncapture:\n{string.Join('\n', (await capture.StopAsync()).Take(30))}", e);
+        }
+        Assert.Contains("rancher-cloud-test web", page, StringComparison.Ordinal);
+        var seen = await capture.StopAsync();
+        output.WriteLine(string.Join('\n', seen.Take(10)));
+
+        var packets = seen.Where(l => Packet().IsMatch(l)).ToList();
+        Assert.NotEmpty(packets);
+        Assert.All(packets, p => Assert.Matches($@"IP {Regex.Escape(a.Address)}\.51820 > {Regex.Escape(b.Address)}\.51820: UDP|IP {Regex.Escape(b.Address)}\.51820 > {Regex.Escape(a.Address)}\.51820: UDP", p));
+        Assert.DoesNotContain(seen, l => l.Contains("rancher-cloud-test", StringComparison.Ordinal) || l.Contains("HTTP/1", StringComparison.Ordinal));
+
+        // Host C leaves: A and B drop it as a peer, and A still reaches B.
+        Assert.True((await api.DeleteAsync($"environments/{envId}/hosts/{group.Agents[2].HostId}")).IsSuccessStatusCode);
+        await Wait.UntilAsync(async () => await PeersAsync(group, 0) == 1 && await PeersAsync(group, 1) == 1,
+            TimeSpan.FromSeconds(30), "hosts A and B to drop host C");
+        var (again, _) = await FetchAsync(a, clientContainer, webAddress);
+        Assert.Equal(0, again);
+        _ = c;
+    }
+
+    /// <summary>An HTTP GET from inside a container with busybox nc (the image's static wget cannot resolve services on every host).</summary>
+    private static Task<(long, string)> FetchAsync(NamespaceHost host, string container, string address) =>
+        DockerExec.RunAsync(host.Docker, container, "sh", "-c", $"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {address} 80");
+
+    private static async Task<string> DiagnosticsAsync(HostGroup group)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < 2; i++)
+        {
+            var host = group.Hosts[i];
+            var wg = Agent.Networking.Tunnel.InterfaceName(group.Agents[i].HostId);
+            foreach (var command in new[] { new[] { "ip", "-4", "addr" }, ["ip", "route"], ["wg", "show", wg], ["iptables", "-S"], ["iptables", "-t", "nat", "-S"] })
+            {
+                var (_, result) = await Shell.RunUntilExitAsync(TimeSpan.FromSeconds(5), "nsenter", [$"--net={host.NetnsPath}", .. command]);
+                text.AppendLine($"--- host {i}: {string.Join(' ', command)}\n{result}");
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The peers of host <paramref name="index"/>'s tunnel, as <c>wg</c> shows them inside its namespace.</summary>
+    private static async Task<int> PeersAsync(HostGroup group, int index) =>
+        (await group.Hosts[index].RunAsync("wg", "show", Agent.Networking.Tunnel.InterfaceName(group.Agents[index].HostId), "peers"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private static async Task<Capture> TcpdumpAsync(string device, string filter)
+    {
+        var start = new ProcessStartInfo("tcpdump") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-i", device, "-nn", "-l", "-A", filter })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        var capture = new Capture(Process.Start(start)!);
+        await Wait.UntilAsync(() => Task.FromResult(capture.Listening), TimeSpan.FromSeconds(10), "tcpdump to listen");
+        return capture;
+    }
+
+    /// <summary>A running tcpdump; its text output, packet headers and payloads.</summary>
+    private sealed class Capture
+    {
+        private readonly Process process;
+        private readonly List<string> lines = [];
+
+        public Capture(Process process)
+        {
+            this.process = process;
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (lines) { lines.Add(e.Data); } } };
+            process.ErrorDataReceived += (_, e) => Listening |= e.Data?.Contains("listening on", StringComparison.Ordinal) == true;
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public bool Listening { get; private set; }
+
+        public async Task<IReadOnlyList<string>> StopAsync()
+        {
+            await Task.Delay(500); // let the last packets print
+            process.Kill();
+            await process.WaitForExitAsync();
+            lock (lines)
+            {
+                return lines.ToList();
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^\d\d:\d\d:\d\d\.\d+ IP ")]
+    private static partial Regex Packet();
+}
