@@ -15,7 +15,8 @@ namespace Rancher.Cloud.Agent;
 /// Level-triggered: it looks at Docker every time and never trusts its own memory, so an
 /// agent restarted mid-way converges to the same state.
 /// </summary>
-public sealed class ContainerReconciler(IDockerClient docker, EnvironmentBridge bridge, Tunnel tunnel, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
+public sealed class ContainerReconciler(
+    IDockerClient docker, EnvironmentBridge bridge, Tunnel tunnel, DnsResponder dns, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
 {
     private const int Parallelism = 4;
 
@@ -48,7 +49,15 @@ public sealed class ContainerReconciler(IDockerClient docker, EnvironmentBridge 
         {
             try
             {
+                if (plan.Dns is { } names)
+                {
+                    await dns.ApplyAsync(overlay, names, ct);
+                }
                 await tunnel.EnsureAsync(plan.HostId, overlay, ct);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                log.LogWarning("DNS responder not ready: {Error}", e.Message);
             }
             catch (InvalidOperationException e)
             {
@@ -107,7 +116,7 @@ public sealed class ContainerReconciler(IDockerClient docker, EnvironmentBridge 
         }
         try
         {
-            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(plan.HostId, planned, options.Value.StateDir, plan.Network), ct);
+            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(plan.HostId, planned, options.Value.StateDir, plan.Network, plan.Dns), ct);
             log.LogInformation("Created {Name} ({Id})", ContainerSpec.NameOf(planned), created.ID[..12]);
             return created.ID;
         }

@@ -17,7 +17,8 @@ public static class ContainerSpec
     public static string FolderOf(string stateDir, PlannedContainer planned) =>
         planned.Stack is { } stack ? Path.Combine(stateDir, "stacks", stack) : Path.Combine(stateDir, "services", planned.ServiceName);
 
-    public static CreateContainerParameters ToCreate(string hostId, PlannedContainer planned, string stateDir, PlannedNetwork? network = null)
+    public static CreateContainerParameters ToCreate(
+        string hostId, PlannedContainer planned, string stateDir, PlannedNetwork? network = null, PlannedDns? dns = null)
     {
         var ports = planned.Ports.ToDictionary(p => PortKey(p), p => p, StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(planned.Labels, StringComparer.Ordinal)
@@ -78,6 +79,14 @@ public static class ContainerSpec
                     [network.Name] = new() { IPAMConfig = new EndpointIPAMConfig { IPv4Address = address } },
                 },
             };
+            if (dns is not null)
+            {
+                // Names resolve within the stack first, then the environment; "web.shop" has one dot, so
+                // ndots:2 tries the search domains before asking upstream.
+                create.HostConfig.DNS = [network.Gateway];
+                create.HostConfig.DNSSearch = [$"{planned.Stack ?? PlannedDns.DefaultStack}.{dns.Domain}", dns.Domain];
+                create.HostConfig.DNSOptions = ["ndots:2"];
+            }
         }
         return create;
     }

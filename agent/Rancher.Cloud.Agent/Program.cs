@@ -56,6 +56,7 @@ builder.Services.AddSingleton(sp => new HostFactsReader(
 builder.Services.AddSingleton<EnvironmentBridge>();
 builder.Services.AddSingleton<TunnelKeys>();
 builder.Services.AddSingleton<Tunnel>();
+builder.Services.AddSingleton<DnsResponder>();
 builder.Services.AddSingleton<ContainerReconciler>();
 builder.Services.AddSingleton<HealthMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());

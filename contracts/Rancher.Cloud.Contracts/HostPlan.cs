@@ -14,7 +14,24 @@ public sealed record HostPlan(
 
     /// <summary>The host's share of the environment network; null for a host registered before it had one.</summary>
     public PlannedNetwork? Network { get; init; }
+
+    /// <summary>The environment's service discovery names, answered by the agent's DNS responder.</summary>
+    public PlannedDns? Dns { get; init; }
 }
+
+/// <summary>
+/// Names under <see cref="Domain"/> (<c>&lt;environment&gt;.rancher.internal</c>) and the addresses of
+/// the healthy, running instances behind each. Containers of stack <c>S</c> search
+/// <c>S.&lt;Domain&gt;</c> and then <see cref="Domain"/>, so <c>service</c>, <c>service.stack</c> and the full name all resolve.
+/// </summary>
+public sealed record PlannedDns(string Domain, IReadOnlyList<PlannedDnsRecord> Records)
+{
+    /// <summary>The stack of services created on their own.</summary>
+    public const string DefaultStack = "default";
+}
+
+/// <summary>One name and its addresses (A records).</summary>
+public sealed record PlannedDnsRecord(string Name, IReadOnlyList<string> Addresses);
 
 /// <summary>
 /// The environment network as one host carries it: a Docker bridge network named

@@ -21,6 +21,7 @@ internal sealed class EnvironmentModel
     public List<UnhealthyInstance> Unhealthy { get; } = [];
     public Dictionary<string, ReplacementHistory> Replacements { get; } = new(StringComparer.Ordinal);
     public DateTimeOffset Now { get; set; } = Given.Now;
+    public Dictionary<string, Networking.ObservedState> Observed { get; } = new(StringComparer.Ordinal);
     public string? Cidr { get; set; } = "10.42.0.0/16";
 
     public EnvironmentSnapshot Snapshot() => new(Services.ToList(), Instances.ToList(), Hosts.ToList(), Plans.ToDictionary(), Statuses.ToDictionary())
@@ -29,6 +30,7 @@ internal sealed class EnvironmentModel
         Replacements = Replacements.ToDictionary(),
         EnvironmentId = "e1",
         Cidr = Cidr,
+        Observed = Observed.ToDictionary(),
     };
 
     public ReconcileStep Step()

@@ -47,9 +47,13 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         {
             await tables.State.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct);
         }
-        // An instance failing its health check is replaced by the next reconcile; ask for one now rather than at the next tick.
-        if (rows.Any(r => r.GetString("Health") == HealthStates.Unhealthy))
+        // What the host runs changed (an instance started, stopped, turned healthy or unhealthy): the
+        // next reconcile replaces failing instances and refreshes DNS; ask for it now, not at the next tick.
+        var digest = ReportDigest(rows);
+        var hostRow = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.HostPrefix + host.HostId, ["ReportDigest"], ct);
+        if (hostRow.HasValue && hostRow.Value!.GetString("ReportDigest") != digest)
         {
+            await tables.State.UpdateEntityAsync(new TableEntity(partition, StateRows.HostPrefix + host.HostId) { ["ReportDigest"] = digest }, Azure.ETag.All, TableUpdateMode.Merge, ct);
             await reconcile.EnqueueAsync(new ReconcileRequest(host.TenantId, host.EnvironmentId), ct);
         }
         return true;
@@ -82,6 +86,10 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         var address = new HostAddress(host.TenantId, host.EnvironmentId, host.HostId);
         return new HeartbeatResponse(version.HasValue ? version.Value!.GetInt64("Version") ?? 0 : 0, signals.ChannelFor(address));
     }
+
+    private static string ReportDigest(IEnumerable<TableEntity> rows) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join(';', rows.Select(r => $"{r.RowKey}:{r.GetString("State")}:{r.GetString("Health")}").Order(StringComparer.Ordinal)))))[..16];
 
     private async Task<TableEntity?> PlanRowAsync(HostCaller host, CancellationToken ct) =>
         await tables.State.FindAsync(Tables.EnvironmentKey(host.TenantId, host.EnvironmentId), StateRows.PlanPrefix + host.HostId, ct);

@@ -37,6 +37,7 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
         {
             ["Revision"] = 0L,
             ["Cidr"] = cidr.ToString(),
+            ["Name"] = name,
         }, ct);
         try
         {

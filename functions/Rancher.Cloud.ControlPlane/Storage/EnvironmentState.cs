@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Networking;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Services;
 
@@ -34,6 +35,7 @@ public sealed class EnvironmentState(Tables tables)
         var etags = new Dictionary<string, ETag>(StringComparer.Ordinal);
         var observed = new List<string>();
         var unhealthy = new List<UnhealthyInstance>();
+        var seen = new Dictionary<string, ObservedState>(StringComparer.Ordinal);
         var replacements = new Dictionary<string, ReplacementHistory>(StringComparer.Ordinal);
         await foreach (var row in tables.State.QueryAsync<TableEntity>(r => r.PartitionKey == partition, cancellationToken: ct))
         {
@@ -66,6 +68,7 @@ public sealed class EnvironmentState(Tables tables)
             else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
             {
                 observed.Add(key[StateRows.ObservedPrefix.Length..]);
+                seen[key[StateRows.ObservedPrefix.Length..]] = new ObservedState(row.GetString("State") ?? "", row.GetString("Health"));
                 if (StateRows.ToUnhealthy(row) is { } sick)
                 {
                     unhealthy.Add(sick);
@@ -88,6 +91,8 @@ public sealed class EnvironmentState(Tables tables)
             Replacements = replacements,
             EnvironmentId = environmentId,
             Cidr = meta.GetString("Cidr"),
+            Name = meta.GetString("Name"),
+            Observed = seen,
         };
         return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, etags, orphans);
     }

@@ -19,6 +19,12 @@ public sealed record EnvironmentSnapshot(
 
     public string? Cidr { get; init; }
 
+    /// <summary>The environment's name: its DNS names end in <c>&lt;name&gt;.rancher.internal</c>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>What agents last reported of each instance, by instance id.</summary>
+    public IReadOnlyDictionary<string, Networking.ObservedState> Observed { get; init; } = new Dictionary<string, Networking.ObservedState>();
+
     /// <summary>Each service's recent health replacements.</summary>
     public IReadOnlyDictionary<string, ReplacementHistory> Replacements { get; init; } = new Dictionary<string, ReplacementHistory>();
 }

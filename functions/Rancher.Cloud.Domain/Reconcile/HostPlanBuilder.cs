@@ -79,8 +79,8 @@ public static class HostPlanBuilder
     }
 
     /// <summary>A stable hash of a plan's content, independent of its version.</summary>
-    public static string ContentHash(IReadOnlyList<PlannedContainer> containers, PlannedNetwork? network = null) =>
-        Hash(JsonSerializer.Serialize(containers) + (network is null ? "" : JsonSerializer.Serialize(network)));
+    public static string ContentHash(IReadOnlyList<PlannedContainer> containers, PlannedNetwork? network = null, PlannedDns? dns = null) =>
+        Hash(JsonSerializer.Serialize(containers) + (network is null ? "" : JsonSerializer.Serialize(network)) + (dns is null ? "" : JsonSerializer.Serialize(dns)));
 
     private static string Hash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

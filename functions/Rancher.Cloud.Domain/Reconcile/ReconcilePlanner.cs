@@ -286,16 +286,18 @@ public sealed class ReconcilePlanner
             .Where(i => services.ContainsKey(i.ServiceId))
             .ToLookup(i => i.HostId, StringComparer.Ordinal);
         var revisions = new List<PlanRevision>();
+        var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, services, after.SelectMany(g => g), snapshot.Observed);
         foreach (var host in snapshot.Hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
         {
             var containers = HostPlanBuilder.Containers(after[host.Id], services);
             var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr, snapshot.Hosts);
-            var hash = HostPlanBuilder.ContentHash(containers, network);
+            var hostDns = network is null ? null : dns;
+            var hash = HostPlanBuilder.ContentHash(containers, network, hostDns);
             var stored = snapshot.Plans.GetValueOrDefault(host.Id);
             if (stored is null || stored.ContentHash != hash)
             {
                 var version = (stored?.Version ?? 0) + 1;
-                revisions.Add(new PlanRevision(new HostPlan(host.Id, version, containers) { Network = network }, hash));
+                revisions.Add(new PlanRevision(new HostPlan(host.Id, version, containers) { Network = network, Dns = hostDns }, hash));
             }
         }
         return revisions;

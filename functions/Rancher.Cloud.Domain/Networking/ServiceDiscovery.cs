@@ -1,0 +1,43 @@
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Networking;
+
+/// <summary>What an agent last saw of an instance: its container's state and its health check's verdict.</summary>
+public sealed record ObservedState(string State, string? Health);
+
+/// <summary>
+/// The environment's DNS names, as Rancher 1.6 had them: <c>service.stack.&lt;env&gt;.rancher.internal</c>
+/// for a service (every healthy running instance), and <c>stack-service-N.&lt;env&gt;.rancher.internal</c>
+/// for each instance's container. Only instances that run, and pass their health check when they
+/// have one, are answered.
+/// </summary>
+public static class ServiceDiscovery
+{
+    public const string Suffix = "rancher.internal";
+
+    public static string DomainOf(string environmentName) => $"{environmentName}.{Suffix}";
+
+    public static PlannedDns Records(
+        string environmentName,
+        IReadOnlyDictionary<string, Service> services,
+        IEnumerable<Instance> instances,
+        IReadOnlyDictionary<string, ObservedState> observed)
+    {
+        var domain = DomainOf(environmentName);
+        var records = new List<PlannedDnsRecord>();
+        var answering = instances
+            .Where(i => i.Address is not null && services.TryGetValue(i.ServiceId, out var s) && !s.Deleting
+                        && observed.TryGetValue(i.Id, out var seen) && seen.State == ContainerStates.Running
+                        && (s.Spec.HealthCheck is null || seen.Health == HealthStates.Healthy))
+            .ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        foreach (var service in services.Values.Where(s => !s.Deleting).OrderBy(s => s.Spec.QualifiedName, StringComparer.Ordinal))
+        {
+            var stack = service.Spec.Stack ?? PlannedDns.DefaultStack;
+            var up = answering[service.Id].OrderBy(i => i.Slot).ToList();
+            records.Add(new PlannedDnsRecord($"{service.Spec.Name}.{stack}.{domain}", up.Select(i => i.Address!).ToList()));
+            records.AddRange(up.Select(i => new PlannedDnsRecord($"{stack}-{service.Spec.Name}-{i.Slot}.{domain}", [i.Address!])));
+        }
+        return new PlannedDns(domain, records);
+    }
+}
