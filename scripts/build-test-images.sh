@@ -20,5 +20,25 @@ build_web() {
     --change 'EXPOSE 80' - rancher-cloud-test/web:1 >/dev/null
 }
 
+# iperf3 and the libraries it links, plus busybox for a shell: the overlay benchmark's image.
+build_iperf3() {
+  local root; root=$(mktemp -d)
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root/bin" "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for tool in sh sleep; do ln -s busybox "$root/bin/$tool"; done
+  cp /usr/bin/iperf3 "$root/bin/iperf3"
+  for lib in $(ldd /usr/bin/iperf3 | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  tar -C "$root" -c . | docker import --change 'CMD ["/bin/iperf3","-s"]' - rancher-cloud-test/iperf3:1 >/dev/null
+}
+
 build_web
 say "built rancher-cloud-test/web:1"
+if [ "${1:-}" = "--bench" ]; then
+  ensure_packages iperf3
+  build_iperf3
+  say "built rancher-cloud-test/iperf3:1"
+fi

@@ -5,6 +5,8 @@ using Rancher.Cloud.Benchmarks;
 //   … agents [--agents 1000] [--environments 10] [--seconds 60]
 //   … footprint [--minutes 10] [--count 20]
 //   … scheduler [--instances 100000] [--hosts 10000]
+//   … overlay [--seconds 5] [--rounds 3]
+//   … dns [--seconds 10]
 // (or scripts/bench.sh deploy, which first makes sure Docker, Azurite and the test image are there)
 var command = args.FirstOrDefault() ?? "deploy";
 int Option(string name, int fallback)
@@ -27,7 +29,16 @@ switch (command)
     case "scheduler":
         SchedulerBenchmark.Run(Option("--instances", 100_000), Option("--hosts", 10_000));
         return 0;
+    case "overlay":
+        await OverlayBenchmark.RunAsync(Option("--seconds", 5), Option("--rounds", 3));
+        return 0;
+    case "dns":
+        await DnsBenchmark.RunAsync(Option("--seconds", 10));
+        return 0;
+    case "dns-probe":
+        await DnsBenchmark.ProbeAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+        return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint, scheduler");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint, scheduler, overlay, dns");
         return 64;
 }

@@ -120,7 +120,8 @@ public sealed class NamespaceHost : IAsyncDisposable
             ["nsenter", $"--net={NetnsPath}"],
             ["--docker", DockerEndpoint, "--hostname", Name, .. (labels ?? new Dictionary<string, string>()).SelectMany(l => new[] { "--label", $"{l.Key}={l.Value}" })]));
 
-    private async Task LoadImageAsync(string image)
+    /// <summary>Copies a locally built image from the machine's Docker Engine into this host's.</summary>
+    public async Task LoadImageAsync(string image)
     {
         await using var saved = await LocalDocker.Client.Images.SaveImageAsync(image);
         await Docker.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, saved, new Progress<JSONMessage>());
