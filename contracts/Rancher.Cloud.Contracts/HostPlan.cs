@@ -30,8 +30,11 @@ public sealed record PlannedDns(string Domain, IReadOnlyList<PlannedDnsRecord> R
     public const string DefaultStack = "default";
 }
 
-/// <summary>One name and its addresses (A records).</summary>
-public sealed record PlannedDnsRecord(string Name, IReadOnlyList<string> Addresses);
+/// <summary>One name and its addresses (A records), or the name it stands for (a CNAME).</summary>
+public sealed record PlannedDnsRecord(string Name, IReadOnlyList<string> Addresses)
+{
+    public string? Cname { get; init; }
+}
 
 /// <summary>
 /// The environment network as one host carries it: a Docker bridge network named

@@ -7,8 +7,8 @@ namespace Rancher.Cloud.IntegrationTests;
 
 /// <summary>
 /// DNS service discovery on real hosts: a container on host A finds a service on host B by its
-/// short, stack and full names, fetches from it by name, sees a scale change, and never gets an
-/// unhealthy instance's address.
+/// short, stack and full names, its container name and an alias, an external service's address,
+/// fetches from it by name, sees a scale change, and never gets an unhealthy instance's address.
 /// </summary>
 [Collection(MultiHostCollection.Name)]
 public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputHelper output)
@@ -24,6 +24,12 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
             command: sleep 3600
             labels:
               io.rancher.scheduler.affinity:host_label: role=a
+          front:
+            image: rancher/dns-service
+            links: [web]
+          legacy:
+            image: rancher/external-service
+            external_ips: ["192.0.2.10"]
           sick:
             image: rancher-cloud-test/web:1
             healthcheck:
@@ -46,7 +52,7 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
         var client = (string)(await Services.RunningAsync(api, envId, IdOf("client"), 1))[0]!["containerId"]!;
         var a = group.Hosts[0];
 
-        foreach (var name in new[] { "web", "web.shop", $"web.shop.{envName}.rancher.internal", "shop-web-1" })
+        foreach (var (name, expected) in new[] { "web", "web.shop", $"web.shop.{envName}.rancher.internal", "shop-web-1", "front" }.Select(n => (n, webAddress)).Append(("legacy", "192.0.2.10")))
         {
             var last = "";
             try
@@ -55,8 +61,8 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
                 {
                     var (_, text) = await DockerExec.RunAsync(a.Docker, client, "nslookup", name);
                     last = text;
-                    return text.Contains(webAddress, StringComparison.Ordinal) ? text : null; // busybox nslookup exits 1 when any search domain misses
-                }, TimeSpan.FromSeconds(20), $"'{name}' to resolve to {webAddress} in a container on host A");
+                    return text.Contains(expected, StringComparison.Ordinal) ? text : null; // busybox nslookup exits 1 when any search domain misses
+                }, TimeSpan.FromSeconds(20), $"'{name}' to resolve to {expected} in a container on host A");
                 output.WriteLine(answer);
             }
             catch (TimeoutException e)

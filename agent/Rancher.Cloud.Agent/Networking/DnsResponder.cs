@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Net;
+using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Microsoft.Extensions.Logging;
 using Rancher.Cloud.Contracts;
@@ -17,7 +18,7 @@ public sealed class DnsResponder(ILogger<DnsResponder> log) : IAsyncDisposable
 {
     private const int Ttl = 5;
     private readonly SemaphoreSlim gate = new(1, 1);
-    private volatile Zone zone = new("", FrozenDictionary<string, IPAddress[]>.Empty);
+    private volatile Zone zone = new("", FrozenDictionary<string, Answer>.Empty);
     private DnsServer? server;
     private IPAddress? bound;
     private DnsClient? upstream;
@@ -27,7 +28,7 @@ public sealed class DnsResponder(ILogger<DnsResponder> log) : IAsyncDisposable
     {
         zone = new Zone(
             dns.Domain.ToLowerInvariant(),
-            dns.Records.ToFrozenDictionary(r => r.Name.ToLowerInvariant(), r => r.Addresses.Select(IPAddress.Parse).ToArray(), StringComparer.Ordinal));
+            dns.Records.ToFrozenDictionary(r => r.Name.ToLowerInvariant(), r => new Answer(r.Addresses.Select(IPAddress.Parse).ToArray(), r.Cname), StringComparer.Ordinal));
         var gateway = IPAddress.Parse(network.Gateway);
         if (gateway.Equals(bound))
         {
@@ -67,11 +68,16 @@ public sealed class DnsResponder(ILogger<DnsResponder> log) : IAsyncDisposable
         if (relative || (current.Domain.Length > 0 && (name == current.Domain || name.EndsWith("." + current.Domain, StringComparison.Ordinal))))
         {
             response.IsAuthoritiveAnswer = true;
-            if (current.Records.TryGetValue(relative ? $"{name}.{current.Domain}" : name, out var addresses))
+            if (current.Records.TryGetValue(relative ? $"{name}.{current.Domain}" : name, out var answer))
             {
-                if (question.RecordType is RecordType.A or RecordType.Any)
+                if (answer.Cname is { } target)
                 {
-                    response.AnswerRecords.AddRange(addresses.Select(a => new ARecord(question.Name, Ttl, a)));
+                    // The resolver follows the CNAME itself (an external service's host name).
+                    response.AnswerRecords.Add(new CNameRecord(question.Name, Ttl, DomainName.Parse(target)));
+                }
+                else if (question.RecordType is RecordType.A or RecordType.Any)
+                {
+                    response.AnswerRecords.AddRange(answer.Addresses.Select(a => new ARecord(question.Name, Ttl, a)));
                 }
                 response.ReturnCode = ReturnCode.NoError;
             }
@@ -124,5 +130,7 @@ public sealed class DnsResponder(ILogger<DnsResponder> log) : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private sealed record Zone(string Domain, FrozenDictionary<string, IPAddress[]> Records);
+    private sealed record Zone(string Domain, FrozenDictionary<string, Answer> Records);
+
+    private sealed record Answer(IPAddress[] Addresses, string? Cname);
 }

@@ -47,6 +47,12 @@ public sealed record ServiceView(
     public string? StopSignal { get; init; }
 
     public ResourceLimits Limits { get; init; } = ResourceLimits.None;
+
+    /// <summary>For an alias: the services its name answers with.</summary>
+    public IReadOnlyList<string>? Alias { get; init; }
+
+    /// <summary>For an external service: the addresses or host name its name answers with.</summary>
+    public ExternalTarget? External { get; init; }
 }
 
 /// <summary>One instance: where it is placed, what its agent last observed, and its health check's verdict.</summary>

@@ -221,6 +221,8 @@ public sealed class ServicesService(
             CapAdd = spec.CapAdd,
             StopSignal = spec.StopSignal,
             Limits = spec.Limits,
+            Alias = spec.Alias,
+            External = spec.External,
         };
     }
 

@@ -9,8 +9,9 @@ public sealed record ObservedState(string State, string? Health);
 /// <summary>
 /// The environment's DNS names, as Rancher 1.6 had them: <c>service.stack.&lt;env&gt;.rancher.internal</c>
 /// for a service (every healthy running instance), and <c>stack-service-N.&lt;env&gt;.rancher.internal</c>
-/// for each instance's container. Only instances that run, and pass their health check when they
-/// have one, are answered.
+/// for each instance's container; an alias answers with its target services' instances, and an
+/// external service with its fixed addresses or a CNAME. Only instances that run, and pass their
+/// health check when they have one, are answered.
 /// </summary>
 public static class ServiceDiscovery
 {
@@ -31,12 +32,34 @@ public static class ServiceDiscovery
                         && observed.TryGetValue(i.Id, out var seen) && seen.State == ContainerStates.Running
                         && (s.Spec.HealthCheck is null || seen.Health == HealthStates.Healthy))
             .ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        var byName = services.Values.Where(s => !s.Deleting).ToDictionary(s => s.Spec.QualifiedName, StringComparer.Ordinal);
         foreach (var service in services.Values.Where(s => !s.Deleting).OrderBy(s => s.Spec.QualifiedName, StringComparer.Ordinal))
         {
-            var stack = service.Spec.Stack ?? PlannedDns.DefaultStack;
+            var spec = service.Spec;
+            var stack = spec.Stack ?? PlannedDns.DefaultStack;
+            var name = $"{spec.Name}.{stack}.{domain}";
+            if (spec.External is { } external)
+            {
+                records.Add(external.Hostname is { } target
+                    ? new PlannedDnsRecord(name, []) { Cname = target }
+                    : new PlannedDnsRecord(name, external.Addresses));
+                continue;
+            }
+            if (spec.Alias is { } targets)
+            {
+                // An alias names services of its own stack by name, or any as stack/service.
+                var addresses = targets
+                    .Select(t => byName.GetValueOrDefault(t.Contains('/', StringComparison.Ordinal) || spec.Stack is null ? t : $"{spec.Stack}/{t}"))
+                    .OfType<Service>()
+                    .SelectMany(t => answering[t.Id].OrderBy(i => i.Slot).Select(i => i.Address!))
+                    .Distinct()
+                    .ToList();
+                records.Add(new PlannedDnsRecord(name, addresses));
+                continue;
+            }
             var up = answering[service.Id].OrderBy(i => i.Slot).ToList();
-            records.Add(new PlannedDnsRecord($"{service.Spec.Name}.{stack}.{domain}", up.Select(i => i.Address!).ToList()));
-            records.AddRange(up.Select(i => new PlannedDnsRecord($"{stack}-{service.Spec.Name}-{i.Slot}.{domain}", [i.Address!])));
+            records.Add(new PlannedDnsRecord(name, up.Select(i => i.Address!).ToList()));
+            records.AddRange(up.Select(i => new PlannedDnsRecord($"{stack}-{spec.Name}-{i.Slot}.{domain}", [i.Address!])));
         }
         return new PlannedDns(domain, records);
     }

@@ -68,7 +68,7 @@ public sealed record SchedulingDraft
     }
 
     /// <summary>A service name, or <c>stack/service</c> for a service of a stack.</summary>
-    private static string? CheckServiceName(string? name, string field, FieldErrors errors)
+    public static string? CheckServiceName(string? name, string field, FieldErrors errors)
     {
         var slash = name?.IndexOf('/', StringComparison.Ordinal) ?? -1;
         if (slash < 0)

@@ -24,3 +24,11 @@ public sealed record BuildSource(string Context, string? Dockerfile, string? Tar
 
 /// <summary>compose's <c>depends_on</c> entry.</summary>
 public sealed record Dependency(string Service, string Condition);
+
+/// <summary>Where an external service's name points: fixed addresses, or another host name (CNAME).</summary>
+public sealed record ExternalTarget(IReadOnlyList<string> Addresses, string? Hostname)
+{
+    /// <summary>The image names Rancher 1.6 gave these kinds of service in compose files.</summary>
+    public const string ExternalImage = "rancher/external-service";
+    public const string AliasImage = "rancher/dns-service";
+}

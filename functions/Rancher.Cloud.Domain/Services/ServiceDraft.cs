@@ -24,7 +24,16 @@ public sealed record ServiceDraft
     public IReadOnlyList<string?>? CapAdd { get; init; }
     public string? StopSignal { get; init; }
     public LimitsDraft? Limits { get; init; }
+
+    /// <summary>An alias: a DNS name answering with these services' instances (Rancher's dns-service).</summary>
+    public IReadOnlyList<string?>? Alias { get; init; }
+
+    /// <summary>An external service: a DNS name for addresses or a host name outside the platform.</summary>
+    public ExternalDraft? External { get; init; }
 }
+
+/// <summary>Fixed IPv4 addresses, or a host name answered as a CNAME.</summary>
+public sealed record ExternalDraft(IReadOnlyList<string?>? Addresses, string? Hostname);
 
 /// <summary>A mount as a user asked for it: <c>type</c> is volume (default), bind, tmpfs or secret.</summary>
 public sealed record VolumeDraft(string? Type, string? Source, string? Target, bool? ReadOnly);

@@ -42,6 +42,16 @@ public sealed record ServiceSpec(
 
     public ResourceLimits Limits { get; init; } = ResourceLimits.None;
 
+    /// <summary>An alias answers DNS with these services' instances (names as in affinity rules); it runs nothing.</summary>
+    public IReadOnlyList<string>? Alias { get; init; }
+
+    /// <summary>An external service answers DNS with addresses or a host name outside the platform; it runs nothing.</summary>
+    public ExternalTarget? External { get; init; }
+
+    /// <summary>A name only (alias or external): no containers.</summary>
+    [JsonIgnore]
+    public bool RunsNothing => Alias is not null || External is not null;
+
     /// <summary>Compose-only details kept for export; null for a service created on its own.</summary>
     public ComposeDetails? Compose { get; init; }
 
@@ -54,11 +64,15 @@ public sealed record ServiceSpec(
     {
         var errors = new FieldErrors();
         var name = ResourceName.Check(draft.Name, "name", errors);
-        var image = ImageReference.Check(draft.Image, "image", errors);
+        var pointer = draft.Alias is not null || draft.External is not null;
+        // An alias or external service runs nothing: its image only names its kind, as in Rancher 1.6.
+        var image = pointer
+            ? draft.Image ?? (draft.Alias is not null ? ExternalTarget.AliasImage : ExternalTarget.ExternalImage)
+            : ImageReference.Check(draft.Image, "image", errors);
         var command = Arguments.Check(draft.Command, "command", errors);
         var environment = CheckEnvironment(draft.Environment, errors);
         var ports = PortMapping.CheckAll(draft.Ports, errors);
-        var scale = CheckScale(draft.Scale ?? 1, "scale", errors);
+        var scale = pointer ? 0 : CheckScale(draft.Scale ?? 1, "scale", errors);
         var scheduling = SchedulingDraft.Check(draft.Scheduling, "scheduling", errors);
         var spec = new ServiceSpec(name!, image!, command, environment, ports)
         {
@@ -73,12 +87,73 @@ public sealed record ServiceSpec(
             CapAdd = Arguments.Check(draft.CapAdd, "capAdd", errors),
             StopSignal = Optional(draft.StopSignal, "stopSignal", 16, errors),
             Limits = CheckLimits(draft.Limits, errors),
+            Alias = CheckAlias(draft.Alias, errors),
+            External = CheckExternal(draft.External, errors),
         };
+        if (draft.Alias is not null && draft.External is not null)
+        {
+            errors.Add("alias", "a service is an alias or an external service, not both");
+        }
+        if (pointer && (spec.Ports.Count > 0 || spec.Scheduling.Global))
+        {
+            errors.Add(spec.Ports.Count > 0 ? "ports" : "scheduling.global", "an alias or external service runs no containers");
+        }
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
         return (spec, scale);
+    }
+
+    private static List<string>? CheckAlias(IReadOnlyList<string?>? alias, FieldErrors errors)
+    {
+        if (alias is null)
+        {
+            return null;
+        }
+        if (alias.Count == 0)
+        {
+            errors.Add("alias", "must name at least one service");
+        }
+        var result = new List<string>();
+        for (var i = 0; i < alias.Count; i++)
+        {
+            if (SchedulingDraft.CheckServiceName(alias[i], $"alias[{i}]", errors) is { } target)
+            {
+                result.Add(target);
+            }
+        }
+        return result;
+    }
+
+    private static ExternalTarget? CheckExternal(ExternalDraft? external, FieldErrors errors)
+    {
+        if (external is null)
+        {
+            return null;
+        }
+        var addresses = new List<string>();
+        for (var i = 0; i < (external.Addresses?.Count ?? 0); i++)
+        {
+            if (System.Net.IPAddress.TryParse(external.Addresses![i], out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                addresses.Add(address.ToString());
+            }
+            else
+            {
+                errors.Add($"external.addresses[{i}]", "must be an IPv4 address");
+            }
+        }
+        var hostname = external.Hostname;
+        if (hostname is not null && (hostname.Length is 0 or > 253 || !hostname.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-')))
+        {
+            errors.Add("external.hostname", "must be a DNS name");
+        }
+        if ((addresses.Count == 0) == (hostname is null))
+        {
+            errors.Add("external", "give either addresses or a hostname");
+        }
+        return new ExternalTarget(addresses, hostname);
     }
 
     private static string? CheckRestart(string? restart, FieldErrors errors)

@@ -19,6 +19,8 @@ public sealed class ComposeService
     private readonly Dictionary<string, string?> labels = new(StringComparer.Ordinal);
     private bool? global;
     private ReservationDraft? reservations;
+    private ComposeNode? links;
+    private ComposeNode? externalIps;
 
     public ComposeService(string name, ComposeNode node)
     {
@@ -113,6 +115,12 @@ public sealed class ComposeService
                 case "stop_signal":
                     Draft = Draft with { StopSignal = value.Text() };
                     break;
+                case "links":
+                    links = value;
+                    break;
+                case "external_ips":
+                    externalIps = value;
+                    break;
                 case "container_name":
                     value.Ignore($"the platform names each instance's container '{Name}-<instance id>', since a service may run several");
                     break;
@@ -134,6 +142,7 @@ public sealed class ComposeService
                     break;
             }
         }
+        ReadRancherKinds();
         if (Draft.Image is null)
         {
             if (Details.Build is null)
@@ -158,6 +167,32 @@ public sealed class ComposeService
         };
     }
 
+    /// <summary>
+    /// Rancher 1.6's service kinds that run nothing: <c>image: rancher/dns-service</c> with <c>links</c>
+    /// is an alias; <c>image: rancher/external-service</c> with <c>external_ips</c> or <c>hostname</c> is an
+    /// external service. Elsewhere, links are refused: services reach each other by name.
+    /// </summary>
+    private void ReadRancherKinds()
+    {
+        switch (Draft.Image)
+        {
+            case ExternalTarget.AliasImage:
+                Draft = Draft with { Alias = links?.Items().Select(i => i.Text()?.Split(':')[0]).ToList() ?? [] };
+                links = null;
+                break;
+            case ExternalTarget.ExternalImage:
+                Draft = Draft with
+                {
+                    External = new ExternalDraft(externalIps?.Items().Select(i => i.Text()).ToList(), Draft.Hostname),
+                    Hostname = null,
+                };
+                externalIps = null;
+                break;
+        }
+        links?.Error("services reach each other by name on the environment network; 'links' is only for an alias (image: rancher/dns-service)");
+        externalIps?.Error("'external_ips' is only for an external service (image: rancher/external-service)");
+    }
+
     /// <summary>The draft field a compose key fills, for naming lines in validation errors.</summary>
     public static string FieldOf(string composeKey) => composeKey switch
     {
@@ -165,6 +200,8 @@ public sealed class ComposeService
         "cap_add" => "capAdd",
         "stop_signal" => "stopSignal",
         "secrets" => "volumes",
+        "links" => "alias",
+        "external_ips" => "external",
         _ => composeKey,
     };
 

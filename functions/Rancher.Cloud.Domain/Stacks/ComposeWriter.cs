@@ -50,6 +50,25 @@ public static partial class ComposeWriter
         var spec = service.Spec;
         var compose = spec.Compose ?? new ComposeDetails();
         var node = new YamlMappingNode();
+        if (spec.Alias is { } alias)
+        {
+            node.Add("image", Text(spec.Image));
+            node.Add("links", Sequence(alias));
+            return node;
+        }
+        if (spec.External is { } external)
+        {
+            node.Add("image", Text(spec.Image));
+            if (external.Hostname is { } target)
+            {
+                node.Add("hostname", Text(target));
+            }
+            else
+            {
+                node.Add("external_ips", Sequence(external.Addresses));
+            }
+            return node;
+        }
         if (compose.Build is null || spec.Image != $"{stack.Name}-{spec.Name}")
         {
             node.Add("image", Text(spec.Image));
