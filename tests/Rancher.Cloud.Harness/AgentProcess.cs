@@ -121,6 +121,8 @@ public sealed class AgentProcess : IAsyncDisposable
         if (HostId.Length > 0 && launch == AgentLaunch.Local)
         {
             await LocalDocker.RemoveOwnedByAsync(HostId);
+            // Its tunnel outlives it by design; a test's agent is gone for good.
+            await Shell.TryAsync("ip", "link", "del", Agent.Networking.Tunnel.InterfaceName(HostId));
         }
         Directory.Delete(StateDir, recursive: true);
     }

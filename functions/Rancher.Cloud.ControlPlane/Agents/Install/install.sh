@@ -45,6 +45,10 @@ stop_existing() {
 
 if [ -n "$UNINSTALL" ]; then
   stop_existing
+  # The overlay's tunnel outlives the agent on purpose (traffic keeps flowing across restarts); not past an uninstall.
+  for link in $(ip -o link 2>/dev/null | awk -F': ' '{print $2}' | grep '^rcw' || true); do
+    ip link del "$link" 2>/dev/null || true
+  done
   rm -rf "$DIR" "$STATE" "$UNIT" "$LOG"
   echo "rancher-cloud install: $NAME removed"
   exit 0
