@@ -17,6 +17,7 @@ namespace Rancher.Cloud.Agent;
 public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILogger<HealthMonitor> log) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(1);
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false });
 
     private readonly ConcurrentDictionary<string, Tracked> tracked = new(StringComparer.Ordinal);
@@ -57,9 +58,10 @@ public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILog
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // A host with nothing to check wakes once a second, not four times.
+            await Task.Delay(tracked.IsEmpty ? IdleTick : Tick, clock, stoppingToken);
             var now = clock.GetUtcNow();
             foreach (var (instance, state) in tracked)
             {
