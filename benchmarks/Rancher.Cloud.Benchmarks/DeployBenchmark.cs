@@ -25,6 +25,7 @@ public static class DeployBenchmark
 
     public static async Task RunAsync(int count, int rounds)
     {
+        await LocalDocker.RemoveUnusedPlatformNetworksAsync(); // left by a killed run, they would overlap this run's
         await using var azurite = await Azurite.StartAsync();
         var url = $"http://127.0.0.1:{Azurite.FreePort()}";
         const string adminKey = "benchmark-admin-key";

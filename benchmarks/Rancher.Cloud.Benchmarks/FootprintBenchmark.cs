@@ -25,6 +25,7 @@ public static class FootprintBenchmark
         var installed = Directory.CreateTempSubdirectory("rancher-cloud-footprint-").FullName;
         await Shell.RunAsync("tar", "-xzf", package, "-C", installed);
 
+        await LocalDocker.RemoveUnusedPlatformNetworksAsync(); // left by a killed run, they would overlap this run's
         await using var controlPlane = await ControlPlaneProcess.StartAsync();
         using var api = new HttpClient { BaseAddress = new Uri(controlPlane.Url + "/api/v1/") };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ControlPlaneProcess.AdminKey);

@@ -118,7 +118,7 @@ public sealed class AgentProcess : IAsyncDisposable
     {
         Kill();
         process?.Dispose();
-        if (HostId.Length > 0 && launch == AgentLaunch.Local)
+        if (HostId.Length > 0 && launch.IsOnThisMachine)
         {
             await LocalDocker.RemoveOwnedByAsync(HostId);
             // Its tunnel outlives it by design; a test's agent is gone for good.
@@ -136,4 +136,7 @@ public sealed record AgentLaunch(IReadOnlyList<string> Prefix, IReadOnlyList<str
 
     /// <summary>On this machine's own network and Docker Engine.</summary>
     public static AgentLaunch Local { get; } = new([], []);
+
+    /// <summary>Whether the agent works on this machine's own network and Docker Engine (published or not).</summary>
+    public bool IsOnThisMachine => Prefix.Count == 0 && !Arguments.Contains("--docker");
 }

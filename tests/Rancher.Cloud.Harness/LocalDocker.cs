@@ -25,6 +25,33 @@ public static class LocalDocker
     public static async Task<List<ContainerListResponse>> OfServiceAsync(string hostId, string serviceId) =>
         (await OwnedByAsync(hostId)).Where(c => c.Labels[Labels.Service] == serviceId).ToList();
 
+    /// <summary>
+    /// Environment networks no container uses, left by agents of runs that were killed: they would
+    /// overlap the networks of this run's environments. (A running agent makes its own again.)
+    /// </summary>
+    public static async Task RemoveUnusedPlatformNetworksAsync()
+    {
+        var networks = await Client.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [Labels.Host] = true } },
+        });
+        foreach (var network in networks)
+        {
+            var inspected = await Client.Networks.InspectNetworkAsync(network.ID);
+            if (inspected.Containers is null || inspected.Containers.Count == 0)
+            {
+                try
+                {
+                    await Client.Networks.DeleteNetworkAsync(network.ID);
+                }
+                catch (DockerApiException)
+                {
+                    // Someone attached a container meanwhile: it is in use after all.
+                }
+            }
+        }
+    }
+
     public static async Task RemoveOwnedByAsync(string hostId)
     {
         await RemoveContainersAsync(hostId);

@@ -19,11 +19,21 @@ public sealed class HealthCheckTests(SelfHostedControlPlane controlPlane)
             name = "web", image = LocalDocker.TestImage,
             healthCheck = new { type = "http", port = 80, path = "/index.html", interval = "1s", timeout = "2s" },
         });
-        var healthy = await Wait.ForAsync(async () =>
+        var last = "";
+        System.Text.Json.Nodes.JsonNode healthy;
+        try
         {
-            var service = await api.ServiceAsync(envId, (string)web["id"]!);
-            return (string?)service["state"] == "active" ? service : null;
-        }, Services.Converge, "the http-checked service to be active");
+            healthy = await Wait.ForAsync(async () =>
+            {
+                var service = await api.ServiceAsync(envId, (string)web["id"]!);
+                last = service.ToJsonString();
+                return (string?)service["state"] == "active" ? service : null;
+            }, Services.Converge, "the http-checked service to be active");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nlast seen: {last}\nagent:\n{agent.Log}", e);
+        }
         Assert.Equal("healthy", (string?)healthy["instances"]![0]!["health"]);
 
         var closed = await api.CreateServiceAsync(envId, new

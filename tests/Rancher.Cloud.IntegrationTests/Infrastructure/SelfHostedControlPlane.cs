@@ -27,6 +27,10 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (HostFacingAddress is null)
+        {
+            await LocalDocker.RemoveUnusedPlatformNetworksAsync();
+        }
         azurite = await Azurite.StartAsync(HostFacingAddress is null ? "127.0.0.1" : "0.0.0.0");
         var port = Azurite.FreePort();
         Url = $"http://127.0.0.1:{port}";
