@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Rancher.Cloud.IntegrationTests;
 
 /// <summary>
-/// DNS service discovery on real hosts: a container on host A finds a service on host B by its
+/// DNS service discovery on three real hosts: a container on host A finds a service on host B by its
 /// short, stack and full names, its container name and an alias, an external service's address,
 /// fetches from it by name, sees a scale change, and never gets an unhealthy instance's address.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
         using var api = fixture.ControlPlane.Admin();
         var envName = $"dns-{Guid.NewGuid():N}"[..16];
         var envId = await api.CreateEnvironmentAsync(envName);
-        await using var group = await HostGroup.StartAsync(fixture, api, envId, 2,
+        await using var group = await HostGroup.StartAsync(fixture, api, envId, 3,
             i => new Dictionary<string, string> { ["role"] = $"{(char)('a' + i)}" });
         var stack = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = Shop }));
         string IdOf(string name) => (string)stack["services"]!.AsArray().Single(s => (string?)s!["name"] == name)!["id"]!;
