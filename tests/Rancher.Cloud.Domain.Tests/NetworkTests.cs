@@ -95,3 +95,31 @@ public sealed class NetworkTests
         Assert.Equal(Constraints.Addresses, Assert.Single(status.Reasons).Constraint);
     }
 }
+
+/// <summary>Peers in plans: a host joining a large environment reaches every plan, a transaction's worth at a time.</summary>
+public sealed class PeerPlanTests
+{
+    private static Hosts.Host Tunnelled(int i) => Given.Host($"h{i:D3}") with
+    {
+        Subnet = $"10.42.{i}.0/24",
+        Facts = Given.Host($"h{i:D3}").Facts with { WireGuardPublicKey = Convert.ToBase64String(new byte[32]), Endpoint = $"192.0.2.{i % 250 + 1}:51820" },
+    };
+
+    [Fact]
+    public void A_joining_host_becomes_a_peer_in_every_plan_within_transaction_sized_steps()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.AddRange(Enumerable.Range(1, 150).Select(Tunnelled));
+        env.Settle();
+        Assert.All(env.PlanContents.Values, p => Assert.Equal(149, p.Network!.Peers.Count));
+
+        env.Hosts.Add(Tunnelled(151));
+        var first = env.Step();
+
+        Assert.True(first.MoreWork);
+        Assert.True(first.Plans.Count < 100, $"{first.Plans.Count} plans in one step");
+        env.Settle();
+        Assert.All(env.PlanContents.Values, p => Assert.Equal(150, p.Network!.Peers.Count));
+        Assert.DoesNotContain(env.PlanContents["h151"].Network!.Peers, p => p.HostId == "h151");
+    }
+}
