@@ -16,6 +16,9 @@ public sealed class ReconcilePlanner
     /// <summary>Instance changes per step, so a step fits one storage transaction (100 operations).</summary>
     public const int MaxInstanceChanges = 30;
 
+    /// <summary>Plan bytes per step, well inside a storage transaction's 4 MiB.</summary>
+    public const long MaxPlanBytesPerStep = 2_500_000;
+
     /// <summary>Services visited per step, bounding status writes.</summary>
     public const int MaxServices = 20;
 
@@ -126,13 +129,24 @@ public sealed class ReconcilePlanner
         var plans = RevisePlans(snapshot, services, added, removed);
         // A host joining changes every other host's peers: the plans that fit this step's
         // transaction go now (those whose containers changed first), the rest in the next.
+        // A transaction also carries at most 4 MiB: plans (which list every peer and DNS name) are
+        // taken while they fit well inside it.
         var room = Math.Max(1, 99 - 1 - (2 * (added.Count + removed.Count)) - statuses.Count - (2 * purged.Count) - replacements.Count);
-        if (plans.Count > room)
+        var touched = added.Concat(removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
+        var fitting = new List<PlanRevision>();
+        var bytes = 0L;
+        foreach (var plan in plans.OrderBy(p => touched.Contains(p.Plan.HostId) ? 0 : 1))
         {
-            var touched = added.Concat(removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
-            plans = plans.OrderBy(p => touched.Contains(p.Plan.HostId) ? 0 : 1).Take(room).ToList();
-            moreWork = true;
+            var size = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(plan.Plan).Length;
+            if (fitting.Count > 0 && (fitting.Count >= room || bytes + size > MaxPlanBytesPerStep))
+            {
+                moreWork = true;
+                break;
+            }
+            fitting.Add(plan);
+            bytes += size;
         }
+        plans = fitting;
         return new ReconcileStep(added, removed, purged, statuses, plans, moreWork) { Replacements = replacements };
     }
 
