@@ -10,12 +10,16 @@ namespace Rancher.Cloud.Agent.Networking;
 /// module exists, <c>wireguard-go</c> otherwise) with one peer per other host, a route per peer's
 /// /24 through it, and two firewall rules: traffic between environment addresses is not
 /// masqueraded (so the far side sees the real source), and traffic arriving from the tunnel may
-/// reach the environment bridge. Applied only when the plan's network changes; each step is
-/// idempotent, so a restarted agent converges the same way.
+/// reach the environment bridge. Applied when the plan's network changes, and every few minutes to
+/// mend what was undone by hand; each step is idempotent, so a restarted agent converges the same way.
 /// </summary>
-public sealed class Tunnel(TunnelKeys keys, IOptions<AgentOptions> options, ILogger<Tunnel> log)
+public sealed class Tunnel(TunnelKeys keys, IOptions<AgentOptions> options, TimeProvider clock, ILogger<Tunnel> log)
 {
+    /// <summary>Applied again this often even when the plan did not change, to mend what someone undid by hand.</summary>
+    private static readonly TimeSpan Refresh = TimeSpan.FromMinutes(5);
+
     private string applied = "";
+    private DateTimeOffset appliedAt;
 
     /// <summary>Linux interface names are at most 15 characters; the UAPI socket of wireguard-go is per name, machine-wide.</summary>
     public static string InterfaceName(string hostId) => Overlay.InterfacePrefix + "w" + EnvironmentBridge.NameHash(hostId);
@@ -23,7 +27,7 @@ public sealed class Tunnel(TunnelKeys keys, IOptions<AgentOptions> options, ILog
     public async Task EnsureAsync(string hostId, PlannedNetwork network, CancellationToken ct)
     {
         var wanted = JsonSerializer.Serialize(network);
-        if (wanted == applied || await keys.PublicKeyAsync(ct) is null)
+        if ((wanted == applied && clock.GetUtcNow() - appliedAt < Refresh) || await keys.PublicKeyAsync(ct) is null)
         {
             return;
         }
@@ -35,8 +39,12 @@ public sealed class Tunnel(TunnelKeys keys, IOptions<AgentOptions> options, ILog
         var bridge = EnvironmentBridge.BridgeName(network);
         await EnsureRuleAsync(["-t", "nat", "POSTROUTING", "-s", network.EnvironmentCidr, "-d", network.EnvironmentCidr, "-j", "RETURN"], ct);
         await EnsureRuleAsync(["DOCKER-USER", "-i", wg, "-o", bridge, "-j", "ACCEPT"], ct);
+        if (wanted != applied)
+        {
+            log.LogInformation("Tunnel {Interface}: {Peers} peer(s)", wg, network.Peers.Count);
+        }
         applied = wanted;
-        log.LogInformation("Tunnel {Interface}: {Peers} peer(s)", wg, network.Peers.Count);
+        appliedAt = clock.GetUtcNow();
     }
 
     private static async Task EnsureInterfaceAsync(string wg, int mtu, CancellationToken ct)
