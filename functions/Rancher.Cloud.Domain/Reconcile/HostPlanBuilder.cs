@@ -58,29 +58,49 @@ public static class HostPlanBuilder
             (int)check.Interval.TotalMilliseconds, (int)check.Timeout.TotalMilliseconds, check.Retries, (int)check.StartPeriod.TotalMilliseconds);
 
     /// <summary>The host's part of the environment network, when the host has a /24 of it.</summary>
-    /// <remarks>Peers are the other hosts with a /24 and a tunnel key, until they are removed.</remarks>
-    public static PlannedNetwork? Network(string environmentId, Hosts.Host host, string? environmentCidr, IReadOnlyList<Hosts.Host> hosts)
+    /// <summary>Every host that can be a peer: one with a /24 and a tunnel key, until it is removed. Computed once per step.</summary>
+    public static IReadOnlyList<PlannedPeer> Peers(IEnumerable<Hosts.Host> hosts) =>
+        hosts
+            .Where(h => h.Mode != Hosts.HostMode.Removed && h.Subnet is not null
+                        && h.Facts.WireGuardPublicKey is not null && h.Facts.Endpoint is not null)
+            .OrderBy(h => h.Id, StringComparer.Ordinal)
+            .Select(h => new PlannedPeer(h.Id, h.Facts.WireGuardPublicKey!, h.Facts.Endpoint!, h.Subnet!))
+            .ToList();
+
+    /// <summary>The host's part of the environment network, when the host has a /24 of it; its peers are all the others.</summary>
+    public static PlannedNetwork? Network(string environmentId, Hosts.Host host, string? environmentCidr, IReadOnlyList<PlannedPeer> peers)
     {
         if (host.Subnet is not { } subnet || environmentCidr is null)
         {
             return null;
         }
         var cidr = Networking.Ipv4Cidr.Parse(subnet);
-        var peers = hosts
-            .Where(h => h.Id != host.Id && h.Mode != Hosts.HostMode.Removed && h.Subnet is not null
-                        && h.Facts.WireGuardPublicKey is not null && h.Facts.Endpoint is not null)
-            .OrderBy(h => h.Id, StringComparer.Ordinal)
-            .Select(h => new PlannedPeer(h.Id, h.Facts.WireGuardPublicKey!, h.Facts.Endpoint!, h.Subnet!))
-            .ToList();
         return new PlannedNetwork($"rancher-{environmentId}", environmentCidr, subnet, Networking.Ipv4Cidr.Format(cidr.At(1)), PlannedNetwork.DefaultMtu)
         {
-            Peers = peers,
+            Peers = peers.Where(p => p.HostId != host.Id).ToList(),
         };
     }
 
-    /// <summary>A stable hash of a plan's content, independent of its version.</summary>
-    public static string ContentHash(IReadOnlyList<PlannedContainer> containers, PlannedNetwork? network = null, PlannedDns? dns = null) =>
-        Hash(JsonSerializer.Serialize(containers) + (network is null ? "" : JsonSerializer.Serialize(network)) + (dns is null ? "" : JsonSerializer.Serialize(dns)));
+    /// <summary>
+    /// A hash of what every host's plan shares (all peers, the DNS names), computed once per step
+    /// instead of once per host: a large environment's names are serialized once.
+    /// </summary>
+    /// <param name="peers">Every peer of the environment.</param>
+    /// <param name="dns">The environment's names.</param>
+    /// <param name="length">How long the shared part is in JSON: every plan of the step carries about that much.</param>
+    public static string SharedHash(IReadOnlyList<PlannedPeer> peers, PlannedDns? dns, out int length)
+    {
+        var json = JsonSerializer.Serialize(peers) + (dns is null ? "" : JsonSerializer.Serialize(dns));
+        length = json.Length;
+        return Hash(json);
+    }
+
+    /// <summary>
+    /// A stable hash of a plan's content, independent of its version. The network's peers and the
+    /// DNS names are covered by <paramref name="shared"/>, the step's <see cref="SharedHash"/>.
+    /// </summary>
+    public static string ContentHash(IReadOnlyList<PlannedContainer> containers, PlannedNetwork? network = null, string? shared = null) =>
+        Hash(JsonSerializer.Serialize(containers) + (network is null ? "" : JsonSerializer.Serialize(network with { Peers = [] }) + shared));
 
     private static string Hash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

@@ -19,6 +19,9 @@ public sealed class ReconcilePlanner
     /// <summary>Plan bytes per step, well inside a storage transaction's 4 MiB.</summary>
     public const long MaxPlanBytesPerStep = 2_500_000;
 
+    /// <summary>A generous size of one planned container in a stored plan.</summary>
+    private const int ContainerBytes = 2_000;
+
     /// <summary>Services visited per step, bounding status writes.</summary>
     public const int MaxServices = 20;
 
@@ -126,7 +129,7 @@ public sealed class ReconcilePlanner
         }
 
         moreWork |= displaced.Count > MaxInstanceChanges;
-        var plans = RevisePlans(snapshot, services, added, removed);
+        var plans = RevisePlans(snapshot, services, added, removed, out var sharedLength);
         // A host joining changes every other host's peers: the plans that fit this step's
         // transaction go now (those whose containers changed first), the rest in the next.
         // A transaction also carries at most 4 MiB: plans (which list every peer and DNS name) are
@@ -137,7 +140,8 @@ public sealed class ReconcilePlanner
         var bytes = 0L;
         foreach (var plan in plans.OrderBy(p => touched.Contains(p.Plan.HostId) ? 0 : 1))
         {
-            var size = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(plan.Plan).Length;
+            // An estimate, not a second serialization: the shared peers and names, plus each container.
+            var size = sharedLength + (plan.Plan.Containers.Count * ContainerBytes);
             if (fitting.Count > 0 && (fitting.Count >= room || bytes + size > MaxPlanBytesPerStep))
             {
                 moreWork = true;
@@ -293,7 +297,8 @@ public sealed class ReconcilePlanner
         EnvironmentSnapshot snapshot,
         Dictionary<string, Service> services,
         List<Instance> added,
-        List<Instance> removed)
+        List<Instance> removed,
+        out int sharedLength)
     {
         var removedIds = removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var after = snapshot.Instances.Where(i => !removedIds.Contains(i.Id)).Concat(added)
@@ -301,12 +306,14 @@ public sealed class ReconcilePlanner
             .ToLookup(i => i.HostId, StringComparer.Ordinal);
         var revisions = new List<PlanRevision>();
         var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, services, after.SelectMany(g => g), snapshot.Observed);
+        var peers = snapshot.Cidr is null ? [] : HostPlanBuilder.Peers(snapshot.Hosts);
+        var shared = HostPlanBuilder.SharedHash(peers, dns, out sharedLength);
         foreach (var host in snapshot.Hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
         {
             var containers = HostPlanBuilder.Containers(after[host.Id], services);
-            var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr, snapshot.Hosts);
+            var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr, peers);
             var hostDns = network is null ? null : dns;
-            var hash = HostPlanBuilder.ContentHash(containers, network, hostDns);
+            var hash = HostPlanBuilder.ContentHash(containers, network, network is null ? null : shared);
             var stored = snapshot.Plans.GetValueOrDefault(host.Id);
             if (stored is null || stored.ContentHash != hash)
             {
