@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
@@ -24,8 +23,6 @@ public sealed class StacksService(
     IIdGenerator ids,
     TimeProvider clock)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public async Task<Outcome<StackView>> CreateAsync(TenantCaller caller, string environmentId, StackDraft draft, CancellationToken ct)
     {
         if ((await environments.GetAsync(caller, environmentId, ct)).Failure is { } missing)
@@ -47,17 +44,7 @@ public sealed class StacksService(
         var id = ids.NewId('k');
         var now = clock.GetUtcNow();
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
-        var actions = new List<TableTransactionAction>
-        {
-            new(TableTransactionActionType.Add, new TableEntity(partition, StateRows.StackNamePrefix + name) { ["StackId"] = id }),
-            new(TableTransactionActionType.Add, new TableEntity(partition, StateRows.StackPrefix + id)
-            {
-                ["Name"] = name,
-                ["CreatedAt"] = now,
-                ["Definition"] = JsonSerializer.Serialize(stack with { Services = [] }, Json),
-                ["ServiceNames"] = JsonSerializer.Serialize(stack.Services.Select(s => s.Spec.Name), Json),
-            }),
-        };
+        var actions = StateRows.ToRows(partition, id, stack, now).Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)).ToList();
         foreach (var service in stack.Services)
         {
             var row = new Service(ids.NewId('s'), service.Spec, service.Scale, now);
@@ -111,11 +98,10 @@ public sealed class StacksService(
         {
             return Failure.NotFound("The stack");
         }
-        var definition = JsonSerializer.Deserialize<StackDefinition>(row.GetString("Definition"), Json)!;
-        var order = JsonSerializer.Deserialize<List<string>>(row.GetString("ServiceNames"), Json)!;
+        var stored = StateRows.ToStack(row);
         var members = (await StackServicesAsync(row, ct)).ToDictionary(s => s.Spec.Name, StringComparer.Ordinal);
-        var current = order.Where(members.ContainsKey).Select(n => new StackService(members[n].Spec, members[n].Scale)).ToList();
-        return ComposeWriter.Write(definition with { Services = current });
+        var current = stored.ServiceOrder.Where(members.ContainsKey).Select(n => new StackService(members[n].Spec, members[n].Scale)).ToList();
+        return ComposeWriter.Write(stored.Definition with { Services = current });
     }
 
     public async Task<Outcome<bool>> DeleteAsync(TenantCaller caller, string environmentId, string stackId, CancellationToken ct)
@@ -128,7 +114,7 @@ public sealed class StacksService(
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.Delete, row, row.ETag),
-            new(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, StateRows.StackNamePrefix + row.GetString("Name")), ETag.All),
+            new(TableTransactionActionType.Delete, StateRows.StackNameRow(row.PartitionKey, row.GetString("Name"), ""), ETag.All),
         };
         foreach (var service in await StackServicesAsync(row, ct))
         {
@@ -173,15 +159,14 @@ public sealed class StacksService(
 
     private static StackView ToView(TableEntity row, IReadOnlyList<ServiceView> all)
     {
-        var name = row.GetString("Name");
-        var definition = JsonSerializer.Deserialize<StackDefinition>(row.GetString("Definition"), Json)!;
-        var order = JsonSerializer.Deserialize<List<string>>(row.GetString("ServiceNames"), Json)!;
+        var stored = StateRows.ToStack(row);
+        var rank = stored.ServiceOrder.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         return new StackView(
-            row.RowKey[StateRows.StackPrefix.Length..],
-            name,
-            all.Where(s => s.Stack == name).OrderBy(s => order.IndexOf(s.Name)).ToList(),
-            definition.Ignored,
-            definition.Warnings,
-            row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue);
+            stored.Id,
+            stored.Name,
+            all.Where(s => s.Stack == stored.Name).OrderBy(s => rank.GetValueOrDefault(s.Name, int.MaxValue)).ToList(),
+            stored.Definition.Ignored,
+            stored.Definition.Warnings,
+            stored.CreatedAt);
     }
 }

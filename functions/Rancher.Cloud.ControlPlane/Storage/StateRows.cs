@@ -4,6 +4,7 @@ using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Hosts;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Services;
+using Rancher.Cloud.Domain.Stacks;
 
 namespace Rancher.Cloud.ControlPlane.Storage;
 
@@ -99,6 +100,29 @@ public static class StateRows
         Subnet = row.GetString("Subnet"),
     };
 
+    /// <summary>A stack's row (its declarations and warnings, and its services' order) and the row that keeps its name unique.</summary>
+    public static TableEntity[] ToRows(string partition, string stackId, StackDefinition stack, DateTimeOffset createdAt) =>
+    [
+        StackNameRow(partition, stack.Name, stackId),
+        new(partition, StackPrefix + stackId)
+        {
+            ["Name"] = stack.Name,
+            ["CreatedAt"] = createdAt,
+            ["Definition"] = JsonSerializer.Serialize(stack with { Services = [] }, Json),
+            ["ServiceNames"] = JsonSerializer.Serialize(stack.Services.Select(s => s.Spec.Name), Json),
+        },
+    ];
+
+    public static TableEntity StackNameRow(string partition, string name, string stackId) =>
+        new(partition, StackNamePrefix + name) { ["StackId"] = stackId };
+
+    public static StoredStack ToStack(TableEntity row) => new(
+        row.RowKey[StackPrefix.Length..],
+        row.GetString("Name"),
+        row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
+        JsonSerializer.Deserialize<StackDefinition>(row.GetString("Definition"), Json)!,
+        JsonSerializer.Deserialize<List<string>>(row.GetString("ServiceNames"), Json)!);
+
     /// <summary>The row that claims a host /24 of the environment network, so two registrations never share one.</summary>
     public static TableEntity SubnetClaim(string partition, string subnet, string hostId) =>
         new(partition, SubnetPrefix + subnet.Replace('/', '_')) { ["HostId"] = hostId };
@@ -166,3 +190,6 @@ public static class StateRows
     public static ReplacementHistory ToReplacementHistory(TableEntity row) =>
         JsonSerializer.Deserialize<ReplacementHistory>(row.GetString("History"), Json) ?? ReplacementHistory.None;
 }
+
+/// <summary>A stack as stored: its declarations (without services, which are rows of their own) and their order in its file.</summary>
+public sealed record StoredStack(string Id, string Name, DateTimeOffset CreatedAt, StackDefinition Definition, IReadOnlyList<string> ServiceOrder);
