@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
@@ -16,7 +15,7 @@ namespace Rancher.Cloud.Agent;
 /// agent restarted mid-way converges to the same state.
 /// </summary>
 public sealed class ContainerReconciler(
-    IDockerClient docker, EnvironmentBridge bridge, Tunnel tunnel, DnsResponder dns, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
+    IDockerClient docker, HostNetworking networking, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
 {
     private const int Parallelism = 4;
 
@@ -30,40 +29,10 @@ public sealed class ContainerReconciler(
             await RemoveAsync(orphan, "no longer planned", ct);
         }
 
-        if (plan.Network is { } network)
+        if (await networking.ApplyAsync(plan, ct) is { } unreachable)
         {
-            try
-            {
-                await bridge.EnsureAsync(plan.HostId, network, ct);
-            }
-            catch (DockerApiException e)
-            {
-                // Nothing can start without its network: say why for every instance.
-                var reason = $"environment network {network.Subnet}: {DockerError(e)}";
-                log.LogWarning("{Reason}", reason);
-                return plan.Containers.Select(c => new ObservedContainer(c.InstanceId, null, ContainerStates.Error, reason)).ToList();
-            }
-        }
-
-        if (plan.Network is { } overlay)
-        {
-            try
-            {
-                if (plan.Dns is { } names)
-                {
-                    await dns.ApplyAsync(overlay, names, ct);
-                }
-                await tunnel.EnsureAsync(plan.HostId, overlay, ct);
-            }
-            catch (System.Net.Sockets.SocketException e)
-            {
-                log.LogWarning("DNS responder not ready: {Error}", e.Message);
-            }
-            catch (InvalidOperationException e)
-            {
-                // Containers still run on this host; only cross-host traffic waits for the tunnel.
-                log.LogWarning("Tunnel not ready: {Error}", e.Message);
-            }
+            // Nothing can start without its network: say why for every instance.
+            return plan.Containers.Select(c => new ObservedContainer(c.InstanceId, null, ContainerStates.Error, unreachable)).ToList();
         }
 
         var observed = new ObservedContainer[plan.Containers.Count];
@@ -103,7 +72,7 @@ public sealed class ContainerReconciler(
         catch (DockerApiException e)
         {
             log.LogWarning("Instance {InstanceId}: {Error}", planned.InstanceId, e.ResponseBody);
-            return new ObservedContainer(planned.InstanceId, null, ContainerStates.Error, DockerError(e));
+            return new ObservedContainer(planned.InstanceId, null, ContainerStates.Error, DockerErrors.MessageOf(e));
         }
     }
 
@@ -184,21 +153,4 @@ public sealed class ContainerReconciler(
 
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
-    /// <summary>Docker's own message ("port is already allocated", "No such image"), not the HTTP wrapping.</summary>
-    private static string DockerError(DockerApiException e)
-    {
-        try
-        {
-            using var body = JsonDocument.Parse(e.ResponseBody ?? "");
-            if (body.RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
-            {
-                return text;
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Docker's JSON error shape; fall through.
-        }
-        return string.IsNullOrWhiteSpace(e.ResponseBody) ? e.Message : e.ResponseBody.Trim();
-    }
 }

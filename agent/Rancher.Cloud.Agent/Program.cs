@@ -57,6 +57,7 @@ builder.Services.AddSingleton<EnvironmentBridge>();
 builder.Services.AddSingleton<TunnelKeys>();
 builder.Services.AddSingleton<Tunnel>();
 builder.Services.AddSingleton<DnsResponder>();
+builder.Services.AddSingleton<HostNetworking>();
 builder.Services.AddSingleton<ContainerReconciler>();
 builder.Services.AddSingleton<HealthMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
