@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Docker.DotNet;
-using Docker.DotNet.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rancher.Cloud.Contracts;
@@ -138,15 +137,9 @@ public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILog
     {
         var test = state.Check.Test;
         IList<string> command = test[0] == "CMD-SHELL" ? ["/bin/sh", "-c", test[1]] : test.Skip(1).ToList();
-        var exec = await docker.Exec.CreateContainerExecAsync(state.ContainerId,
-            new ContainerExecCreateParameters { Cmd = command, AttachStdout = true, AttachStderr = true }, ct);
-        using (var stream = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), ct))
-        {
-            var (stdout, stderr) = await stream.ReadOutputToEndAsync(ct);
-            state.LastOutput = Trim(stdout + stderr);
-        }
-        var result = await docker.Exec.InspectContainerExecAsync(exec.ID, ct);
-        return (result.ExitCode == 0, $"exit code {result.ExitCode}: {state.LastOutput}");
+        var (exitCode, output) = await ContainerExec.RunAsync(docker, state.ContainerId, command, ct);
+        state.LastOutput = Trim(output);
+        return (exitCode == 0, $"exit code {exitCode}: {state.LastOutput}");
     }
 
     private async Task<(bool, string)> HttpAsync(Tracked state, CancellationToken ct)
