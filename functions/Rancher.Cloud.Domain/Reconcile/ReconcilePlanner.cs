@@ -60,9 +60,7 @@ public sealed class ReconcilePlanner
             }
         }
 
-        var addresses = snapshot.Instances.Where(i => !displacedIds.Contains(i.Id) && i.Address is not null)
-            .GroupBy(i => i.HostId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(i => Ipv4Cidr.Parse(i.Address! + "/32").Network).ToHashSet(), StringComparer.Ordinal);
+        var addresses = new HostAddresses(snapshot.Instances.Where(i => !displacedIds.Contains(i.Id)).ToLookup(i => i.HostId, StringComparer.Ordinal));
         var added = new List<Instance>();
         var removed = new List<Instance>();
         var purged = new List<string>();
@@ -162,6 +160,10 @@ public sealed class ReconcilePlanner
         EnvironmentSnapshot snapshot, Dictionary<string, Service> services, List<Instance> moving, DateTimeOffset now)
     {
         var changed = new Dictionary<string, ReplacementHistory>(StringComparer.Ordinal);
+        if (snapshot.Unhealthy.Count == 0)
+        {
+            return changed;
+        }
         var instances = snapshot.Instances.ToDictionary(i => i.Id, StringComparer.Ordinal);
         var moved = moving.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var unhealthy in snapshot.Unhealthy.OrderBy(u => u.Since).ThenBy(u => u.InstanceId, StringComparer.Ordinal))
@@ -188,26 +190,13 @@ public sealed class ReconcilePlanner
     }
 
     /// <summary>A new instance on <paramref name="host"/>, with the lowest free address of the host's /24 when it has one.</summary>
-    private Instance NewInstance(Service service, int slot, HostView host, Dictionary<string, HashSet<uint>> addresses)
-    {
-        var instance = new Instance(ids.NewId('i'), service.Id, slot, host.Id);
-        if (host.Host.Subnet is not { } subnet)
-        {
-            return instance;
-        }
-        var taken = addresses.TryGetValue(host.Id, out var set) ? set : addresses[host.Id] = [];
-        var address = EnvironmentNetwork.NextInstanceAddress(Ipv4Cidr.Parse(subnet), taken);
-        if (address is { } free)
-        {
-            taken.Add(free);
-        }
-        return instance with { Address = address is { } a ? Ipv4Cidr.Format(a) : null };
-    }
+    private Instance NewInstance(Service service, int slot, HostView host, HostAddresses addresses) =>
+        new(ids.NewId('i'), service.Id, slot, host.Id) { Address = addresses.Assign(host.Host) };
 
     /// <summary>A global service: one instance on every host that passes its hard rules.</summary>
     private ServiceStatus PlaceGlobal(
         Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount,
-        Dictionary<string, HashSet<uint>> addresses, ref int changes, out int pending)
+        HostAddresses addresses, ref int changes, out int pending)
     {
         pending = 0;
         var slots = existing.Select(i => i.Slot).ToHashSet();
@@ -260,7 +249,7 @@ public sealed class ReconcilePlanner
 
     private ServiceStatus PlaceMissing(
         Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount,
-        IReadOnlySet<string>? avoid, Dictionary<string, HashSet<uint>> addresses, ref int changes, out int pending)
+        IReadOnlySet<string>? avoid, HostAddresses addresses, ref int changes, out int pending)
     {
         var taken = existing.Select(i => i.Slot).ToHashSet();
         var unplaced = 0;
