@@ -13,7 +13,10 @@ need_root() {
 # ensure_packages PKG... : installs the Debian packages that are missing.
 ensure_packages() {
   local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # "install ok installed" only: a removed package whose config files remain still answers dpkg -s.
+  for p in "$@"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   need_root
   say "installing ${missing[*]}"
