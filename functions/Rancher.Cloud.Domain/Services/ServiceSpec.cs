@@ -48,10 +48,6 @@ public sealed record ServiceSpec(
     /// <summary>An external service answers DNS with addresses or a host name outside the platform; it runs nothing.</summary>
     public ExternalTarget? External { get; init; }
 
-    /// <summary>A name only (alias or external): no containers.</summary>
-    [JsonIgnore]
-    public bool RunsNothing => Alias is not null || External is not null;
-
     /// <summary>Compose-only details kept for export; null for a service created on its own.</summary>
     public ComposeDetails? Compose { get; init; }
 

@@ -10,8 +10,6 @@ namespace Rancher.Cloud.Domain.Stacks;
 /// </summary>
 public sealed class ComposeNode(YamlNode node, string path, ComposeContext context)
 {
-    public YamlNode Yaml => node;
-
     public string Path => path;
 
     public int Line => (int)node.Start.Line;
@@ -21,8 +19,6 @@ public sealed class ComposeNode(YamlNode node, string path, ComposeContext conte
     public bool IsMapping => node is YamlMappingNode;
 
     public bool IsSequence => node is YamlSequenceNode;
-
-    public bool IsScalar => node is YamlScalarNode;
 
     /// <summary>A YAML null (<c>~</c>, <c>null</c> or nothing at all).</summary>
     public bool IsNull => node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted) } s
@@ -93,8 +89,6 @@ public sealed class ComposeNode(YamlNode node, string path, ComposeContext conte
         }
         return context.Interpolate(scalar.Value ?? "", this);
     }
-
-    public string? TextOrNull() => IsNull ? null : Text();
 
     public int? Number(int min, int max)
     {
