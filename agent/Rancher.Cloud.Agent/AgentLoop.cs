@@ -7,13 +7,14 @@ using Rancher.Cloud.Contracts;
 namespace Rancher.Cloud.Agent;
 
 /// <summary>
-/// The agent's life: register once, then forever fetch the plan (If-None-Match), converge
-/// Docker to it, report, heartbeat, and wait for a signal or the poll interval.
+/// The agent's life: register once, start the heartbeats beside it, then forever fetch the
+/// plan (If-None-Match), converge Docker to it, report, and wait for a signal or the poll interval.
 /// </summary>
 public sealed class AgentLoop(
     IOptions<AgentOptions> options,
     ControlPlaneClient controlPlane,
     HostFactsReader facts,
+    Heartbeats heartbeats,
     ContainerReconciler reconciler,
     HealthMonitor health,
     TimeProvider clock,
@@ -31,10 +32,8 @@ public sealed class AgentLoop(
     private SignalChannel? channel;
     private HostPlan? plan;
     private string? etag;
-    private long applied;
     private string lastReport = "";
     private DateTimeOffset lastReportAt;
-    private DateTimeOffset nextHeartbeat;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,9 +42,14 @@ public sealed class AgentLoop(
             var identity = await IdentityAsync(stoppingToken);
             controlPlane.Credential = identity.Credential;
             log.LogInformation("Host {HostId} of environment {EnvironmentId}", identity.HostId, identity.EnvironmentId);
+            var beating = heartbeats.RunAsync(stoppingToken);
             var failures = 0;
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (beating.IsCompleted)
+                {
+                    await beating; // the credential was refused: rethrown here, handled below
+                }
                 failures = await CycleAsync(stoppingToken) ? 0 : failures + 1;
                 if (failures > 0)
                 {
@@ -53,11 +57,7 @@ public sealed class AgentLoop(
                     await Task.Delay(Min(settings.PollInterval, TimeSpan.FromSeconds(Math.Pow(2, Math.Min(failures - 1, 6)))), stoppingToken);
                     continue;
                 }
-                var wait = Min(settings.PollInterval, nextHeartbeat - clock.GetUtcNow());
-                if (signals is not null && wait > TimeSpan.Zero)
-                {
-                    await WaitAsync(signals, wait, stoppingToken);
-                }
+                await WaitAsync(beating, settings.PollInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -79,21 +79,31 @@ public sealed class AgentLoop(
         }
     }
 
-    /// <summary>Until a plan signal arrives, an instance's health changes, or <paramref name="wait"/> passes.</summary>
-    private async Task WaitAsync(ISignalSource source, TimeSpan wait, CancellationToken ct)
+    /// <summary>Until a plan signal arrives, an instance's health changes, a heartbeat finds the plan behind, or <paramref name="wait"/> passes.</summary>
+    private async Task WaitAsync(Task beating, TimeSpan wait, CancellationToken ct)
     {
         using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var signalled = source.WaitAsync(wait, either.Token);
-        var changed = health.Changed.WaitAsync(wait, either.Token);
-        await Task.WhenAny(signalled, changed);
-        await either.CancelAsync();
-        try
+        List<Task> waits = [beating, health.Changed.WaitAsync(wait, either.Token), heartbeats.Wake.WaitAsync(wait, either.Token)];
+        if (signals is not null)
         {
-            await Task.WhenAll(signalled, changed);
+            waits.Add(signals.WaitAsync(wait, either.Token));
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        await Task.WhenAny(waits);
+        await either.CancelAsync();
+        foreach (var task in waits.Skip(1))
         {
-            // The other one ended first.
+            try
+            {
+                await task;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // Cancelled because another ended first, or the signal source failed: the poll interval covers it.
+                if (e is not OperationCanceledException)
+                {
+                    log.LogWarning("Waiting for signals failed: {Error}", e.Message);
+                }
+            }
         }
     }
 
@@ -102,9 +112,13 @@ public sealed class AgentLoop(
     {
         try
         {
-            if (clock.GetUtcNow() >= nextHeartbeat)
+            if (heartbeats.Channel is { } offered)
             {
-                await HeartbeatAsync(ct);
+                await UseChannelAsync(offered);
+            }
+            if (heartbeats.TakePlanBehind())
+            {
+                etag = null; // a signal was lost: fetch in full
             }
             var (fetched, tag) = await controlPlane.PlanAsync(etag, ct);
             if (fetched is not null && fetched.Version >= (plan?.Version ?? 0))
@@ -117,7 +131,7 @@ public sealed class AgentLoop(
                 var observed = await reconciler.ConvergeAsync(plan, ct);
                 health.Track(plan, observed);
                 observed = health.Annotate(observed);
-                applied = plan.Version;
+                heartbeats.Applied(plan.Version);
                 await ReportAsync(new HostReport(plan.Version, observed), ct);
             }
             return true;
@@ -129,17 +143,6 @@ public sealed class AgentLoop(
             log.LogWarning("Cycle failed, retrying: {Error}", e.Message);
             return false;
         }
-    }
-
-    private async Task HeartbeatAsync(CancellationToken ct)
-    {
-        var response = await controlPlane.HeartbeatAsync(new Heartbeat(await facts.ReadAsync(ct), applied), ct);
-        nextHeartbeat = clock.GetUtcNow() + settings.HeartbeatInterval;
-        if (response.PlanVersion > applied)
-        {
-            etag = null; // a signal was lost: fetch in full
-        }
-        await UseChannelAsync(response.Signal);
     }
 
     private async Task UseChannelAsync(SignalChannel offered)
@@ -182,12 +185,34 @@ public sealed class AgentLoop(
         {
             throw new CredentialRefusedException($"No host identity in {settings.StateDir} and no --token to register with.");
         }
-        var request = new RegistrationRequest(settings.Token, await facts.ReadAsync(ct)) { RegistrationId = HostIdentity.RegistrationId(settings.StateDir) };
-        var response = await controlPlane.RegisterAsync(request, ct);
+        var response = await RegisterAsync(ct);
         var identity = new HostIdentity(settings.Url, response.HostId, response.EnvironmentId, response.Credential);
         identity.Save(settings.StateDir);
         log.LogInformation("Registered as host {HostId}", response.HostId);
         return identity;
+    }
+
+    /// <summary>
+    /// Registers, retrying while Docker or the control plane is unreachable (a host installed
+    /// before its engine is up, or during a control-plane outage); a refused token ends it. The
+    /// registration id is the same on every try, so a try that got through but lost its answer
+    /// is not a second host.
+    /// </summary>
+    private async Task<RegistrationResponse> RegisterAsync(CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var request = new RegistrationRequest(settings.Token, await facts.ReadAsync(ct)) { RegistrationId = HostIdentity.RegistrationId(settings.StateDir) };
+                return await controlPlane.RegisterAsync(request, ct);
+            }
+            catch (Exception e) when (e is not CredentialRefusedException && !ct.IsCancellationRequested)
+            {
+                log.LogWarning("Registration failed, retrying: {Error}", e.Message);
+                await Task.Delay(Min(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(Math.Pow(2, Math.Min(attempt, 5)))), ct);
+            }
+        }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

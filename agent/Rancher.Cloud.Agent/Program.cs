@@ -60,6 +60,7 @@ builder.Services.AddSingleton<DnsResponder>();
 builder.Services.AddSingleton<HostNetworking>();
 builder.Services.AddSingleton<ContainerReconciler>();
 builder.Services.AddSingleton<HealthMonitor>();
+builder.Services.AddSingleton<Heartbeats>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddHostedService<AgentLoop>();
 

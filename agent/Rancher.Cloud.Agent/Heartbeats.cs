@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent;
+
+/// <summary>
+/// Tells the control plane this host is alive, on its own schedule beside the converge loop: a
+/// converge that takes long (a big image, a slow engine, a busy machine) must not make the host
+/// look lost and its instances move. A beat reads the engine's facts, so a host whose Docker
+/// Engine is down or wedged does stop beating, and its instances do move.
+/// </summary>
+public sealed class Heartbeats(
+    IOptions<AgentOptions> options,
+    ControlPlaneClient controlPlane,
+    HostFactsReader facts,
+    TimeProvider clock,
+    ILogger<Heartbeats> log)
+{
+    /// <summary>A beat that has not got through by then is given up; the next one starts at once.</summary>
+    private static readonly TimeSpan BeatTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>After a failed beat, the next is tried this soon (a missed beat costs a third of the grace).</summary>
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(3);
+
+    private readonly TimeSpan interval = options.Value.HeartbeatInterval;
+    private long applied;
+    private int planBehind;
+    private SignalChannel? channel;
+
+    /// <summary>Released when the first beat brings the signal channel, and when a beat finds a newer plan than the one applied.</summary>
+    public SemaphoreSlim Wake { get; } = new(0);
+
+    /// <summary>The signal channel the control plane offered in the last beat; null before the first.</summary>
+    public SignalChannel? Channel => Volatile.Read(ref channel);
+
+    /// <summary>The plan version the host runs, sent with each beat.</summary>
+    public void Applied(long version) => Interlocked.Exchange(ref applied, version);
+
+    /// <summary>True once after a beat saw a newer plan than the one applied (a plan signal was lost).</summary>
+    public bool TakePlanBehind() => Interlocked.Exchange(ref planBehind, 0) == 1;
+
+    /// <summary>Beats until <paramref name="ct"/> ends; ends early only when the control plane refuses the host's credential.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var started = clock.GetUtcNow();
+            var next = await BeatAsync(ct) ? started + interval : clock.GetUtcNow() + RetryAfterFailure;
+            var wait = next - clock.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, clock, ct);
+            }
+        }
+    }
+
+    private async Task<bool> BeatAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(BeatTimeout);
+        try
+        {
+            var response = await controlPlane.HeartbeatAsync(new Heartbeat(await facts.ReadAsync(timeout.Token), Interlocked.Read(ref applied)), timeout.Token);
+            // The first channel, or a newer plan than the one applied (a plan signal was lost), wakes the converge loop.
+            var first = Interlocked.Exchange(ref channel, response.Signal) is null;
+            var behind = response.PlanVersion > Interlocked.Read(ref applied) && Interlocked.Exchange(ref planBehind, 1) == 0;
+            if (first || behind)
+            {
+                Wake.Release();
+            }
+            return true;
+        }
+        catch (Exception e) when (e is not CredentialRefusedException && !ct.IsCancellationRequested)
+        {
+            // Docker or the control plane did not answer in time; the host stays up and tries again soon.
+            log.LogWarning("Heartbeat failed, retrying: {Error}", e.Message);
+            return false;
+        }
+    }
+}
