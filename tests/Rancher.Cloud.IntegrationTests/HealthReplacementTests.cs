@@ -39,7 +39,7 @@ public sealed class HealthReplacementTests(MultiHostFixture fixture, ITestOutput
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"health-{Guid.NewGuid():N}"[..20]);
         // The first host is the one the service prefers and the one where its check fails.
-        await using var group = await HostGroup.StartAsync(fixture, api, envId, 3,
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3,
             i => i == 0 ? new Dictionary<string, string> { ["flaky"] = "yes" } : null);
         foreach (var agent in group.Agents.Skip(1))
         {

@@ -23,7 +23,7 @@ public sealed class HostLossTests(MultiHostFixture fixture, ITestOutputHelper ou
         var controlPlane = fixture.ControlPlane;
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"loss-{Guid.NewGuid():N}"[..20]);
-        await using var group = await HostGroup.StartAsync(fixture, api, envId, 3);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3);
         var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage, ports = new[] { new { published = 8081, target = 80 } }, scale = 2 });
         var id = (string)web["id"]!;
         var before = await Services.RunningAsync(api, envId, id, 2);

@@ -19,7 +19,7 @@ public sealed partial class OverlayTests(MultiHostFixture fixture, ITestOutputHe
     {
         using var api = fixture.ControlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"overlay-{Guid.NewGuid():N}"[..20]);
-        await using var group = await HostGroup.StartAsync(fixture, api, envId, 3,
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3,
             i => new Dictionary<string, string> { ["role"] = $"{(char)('a' + i)}" });
         var (a, b, c) = (group.Hosts[0], group.Hosts[1], group.Hosts[2]);
 
@@ -35,14 +35,7 @@ public sealed partial class OverlayTests(MultiHostFixture fixture, ITestOutputHe
         });
         var webAddress = (string)(await Services.RunningAsync(api, envId, (string)web["id"]!, 1))[0]!["address"]!;
         var clientContainer = (string)(await Services.RunningAsync(api, envId, (string)client["id"]!, 1))[0]!["containerId"]!;
-        try
-        {
-            await Wait.UntilAsync(async () => await PeersAsync(group, 0) == 2, TimeSpan.FromSeconds(30), "host A to have both other hosts as peers");
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}\n{group.Logs}", e);
-        }
+        await Wait.UntilAsync(async () => await PeersAsync(group, 0) == 2, TimeSpan.FromSeconds(30), "host A to have both other hosts as peers");
 
         // Watch the underlay between A and B while A's container fetches from B's.
         var capture = await TcpdumpAsync(fixture.Network.Bridge, $"host {a.Address} and host {b.Address}");

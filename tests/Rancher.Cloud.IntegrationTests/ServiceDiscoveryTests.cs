@@ -44,7 +44,7 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
         using var api = fixture.ControlPlane.Admin();
         var envName = $"dns-{Guid.NewGuid():N}"[..16];
         var envId = await api.CreateEnvironmentAsync(envName);
-        await using var group = await HostGroup.StartAsync(fixture, api, envId, 3,
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3,
             i => new Dictionary<string, string> { ["role"] = $"{(char)('a' + i)}" });
         var stack = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = Shop }));
         string IdOf(string name) => (string)stack["services"]!.AsArray().Single(s => (string?)s!["name"] == name)!["id"]!;
@@ -67,7 +67,7 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
             }
             catch (TimeoutException e)
             {
-                throw new TimeoutException($"{e.Message}\nlast answer: {last}\n{group.Logs}", e);
+                throw new TimeoutException($"{e.Message}\nlast answer: {last}", e);
             }
         }
         var (fetched, page) = await DockerExec.RunAsync(a.Docker, client, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 web 80");

@@ -1,18 +1,23 @@
 using Rancher.Cloud.Harness;
+using Xunit.Abstractions;
 
 namespace Rancher.Cloud.IntegrationTests.Infrastructure;
 
-/// <summary>Namespace hosts with their agents registered to one environment; disposing stops and removes them all.</summary>
-public sealed class HostGroup : IAsyncDisposable
+/// <summary>
+/// Namespace hosts with their agents registered to one environment; disposing writes each
+/// agent's log to the test's output (shown when the test fails), then stops and removes them all.
+/// </summary>
+public sealed class HostGroup(ITestOutputHelper output) : IAsyncDisposable
 {
     public List<NamespaceHost> Hosts { get; } = [];
 
     public List<AgentProcess> Agents { get; } = [];
 
     /// <summary>Starts <paramref name="count"/> hosts with agents registered to <paramref name="envId"/>; <paramref name="labels"/> gives the labels for the host at each index.</summary>
-    public static async Task<HostGroup> StartAsync(MultiHostFixture fixture, Api api, string envId, int count, Func<int, IReadOnlyDictionary<string, string>?>? labels = null)
+    public static async Task<HostGroup> StartAsync(
+        MultiHostFixture fixture, ITestOutputHelper output, Api api, string envId, int count, Func<int, IReadOnlyDictionary<string, string>?>? labels = null)
     {
-        var group = new HostGroup();
+        var group = new HostGroup(output);
         try
         {
             for (var i = 0; i < count; i++)
@@ -32,13 +37,14 @@ public sealed class HostGroup : IAsyncDisposable
     }
 
     /// <summary>Every agent's log, for a failing test's message.</summary>
-    public string Logs => string.Join("\n", Agents.Select((a, i) => $"--- agent {i} ({a.HostId})\n{a.Log}"));
+    public string Logs => string.Join("\n", Agents.Select((a, i) => $"--- agent {i} ({a.HostId}){(a.HasExited ? $", exited with {a.ExitCode}" : "")}\n{a.Log}"));
 
     /// <summary>The namespace host an agent registered as <paramref name="hostId"/> runs in.</summary>
     public NamespaceHost HostOf(string hostId) => Hosts[Agents.FindIndex(a => a.HostId == hostId)];
 
     public async ValueTask DisposeAsync()
     {
+        output.WriteLine(Logs);
         foreach (var agent in Agents)
         {
             await agent.DisposeAsync();
