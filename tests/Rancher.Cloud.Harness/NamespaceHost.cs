@@ -114,10 +114,16 @@ public sealed class NamespaceHost : IAsyncDisposable
     public async Task<string> RunAsync(params string[] command) =>
         await Shell.RunAsync("nsenter", [$"--net={NetnsPath}", .. command]);
 
-    /// <summary>Starts the real agent inside this host, on this host's dockerd.</summary>
-    public async Task<AgentProcess> StartAgentAsync(string url, string token, TimeSpan? pollInterval = null, IReadOnlyDictionary<string, string>? labels = null) =>
+    /// <summary>Starts the real agent inside this host, on this host's dockerd (<see cref="AgentProcess.RegisterAsync"/> for the rest).</summary>
+    /// <param name="url">The control plane.</param>
+    /// <param name="token">A registration token.</param>
+    /// <param name="pollInterval">How often the agent polls without a signal.</param>
+    /// <param name="labels">The host's labels.</param>
+    /// <param name="toolsFirst">A folder searched before the machine's own for the tools the agent runs (ip, wg, …).</param>
+    public async Task<AgentProcess> StartAgentAsync(
+        string url, string token, TimeSpan? pollInterval = null, IReadOnlyDictionary<string, string>? labels = null, string? toolsFirst = null) =>
         await AgentProcess.RegisterAsync(url, token, pollInterval, new AgentLaunch(
-            ["nsenter", $"--net={NetnsPath}"],
+            ["nsenter", $"--net={NetnsPath}", .. toolsFirst is null ? Array.Empty<string>() : ["env", $"PATH={toolsFirst}:{Environment.GetEnvironmentVariable("PATH")}"]],
             ["--docker", DockerEndpoint, "--hostname", Name, .. (labels ?? new Dictionary<string, string>()).SelectMany(l => new[] { "--label", $"{l.Key}={l.Value}" })]));
 
     /// <summary>Copies a locally built image from the machine's Docker Engine into this host's.</summary>
