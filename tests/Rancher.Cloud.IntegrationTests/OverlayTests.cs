@@ -35,7 +35,7 @@ public sealed partial class OverlayTests(MultiHostFixture fixture, ITestOutputHe
         });
         var webAddress = (string)(await Services.RunningAsync(api, envId, (string)web["id"]!, 1))[0]!["address"]!;
         var clientContainer = (string)(await Services.RunningAsync(api, envId, (string)client["id"]!, 1))[0]!["containerId"]!;
-        await Wait.UntilAsync(async () => await PeersAsync(group, 0) == 2, TimeSpan.FromSeconds(30), "host A to have both other hosts as peers");
+        await Wait.UntilAsync(async () => await group.PeersAsync(0) == 2, TimeSpan.FromSeconds(30), "host A to have both other hosts as peers");
 
         // Watch the underlay between A and B while A's container fetches from B's.
         var capture = await TcpdumpAsync(fixture.Network.Bridge, $"host {a.Address} and host {b.Address}");
@@ -63,7 +63,7 @@ public sealed partial class OverlayTests(MultiHostFixture fixture, ITestOutputHe
 
         // Host C leaves: A and B drop it as a peer, and A still reaches B.
         Assert.True((await api.DeleteAsync($"environments/{envId}/hosts/{group.Agents[2].HostId}")).IsSuccessStatusCode);
-        await Wait.UntilAsync(async () => await PeersAsync(group, 0) == 1 && await PeersAsync(group, 1) == 1,
+        await Wait.UntilAsync(async () => await group.PeersAsync(0) == 1 && await group.PeersAsync(1) == 1,
             TimeSpan.FromSeconds(30), "hosts A and B to drop host C");
         var (again, _) = await FetchAsync(a, clientContainer, webAddress);
         Assert.Equal(0, again);
@@ -89,11 +89,6 @@ public sealed partial class OverlayTests(MultiHostFixture fixture, ITestOutputHe
         }
         return text.ToString();
     }
-
-    /// <summary>The peers of host <paramref name="index"/>'s tunnel, as <c>wg</c> shows them inside its namespace.</summary>
-    private static async Task<int> PeersAsync(HostGroup group, int index) =>
-        (await group.Hosts[index].RunAsync("wg", "show", Agent.Networking.Tunnel.InterfaceName(group.Agents[index].HostId), "peers"))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     private static async Task<Capture> TcpdumpAsync(string device, string filter)
     {

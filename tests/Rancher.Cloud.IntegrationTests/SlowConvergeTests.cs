@@ -36,7 +36,7 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
         var wg = Path.Combine(tools, "wg");
         await File.WriteAllTextAsync(wg, HeldWg);
         File.SetUnixFileMode(wg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var busy = await AddHostAsync(group, api, envId, new Dictionary<string, string> { ["role"] = "busy" }, tools);
+        await AddHostAsync(group, api, envId, new Dictionary<string, string> { ["role"] = "busy" }, tools);
         var busyId = group.Agents[^1].HostId;
 
         var web = await api.CreateServiceAsync(envId, new
@@ -46,7 +46,7 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
         });
         var serviceId = (string)web["id"]!;
         var instanceId = (string)(await Services.RunningAsync(api, envId, serviceId, 1))[0]!["id"]!;
-        await Wait.UntilAsync(async () => await PeersAsync(busy, busyId) == 1, TimeSpan.FromSeconds(30), "the busy host to have its first peer");
+        await Wait.UntilAsync(async () => await group.PeersAsync(1) == 1, TimeSpan.FromSeconds(30), "the busy host to have its first peer");
 
         // A third host joining changes the busy host's peers: its converge runs "wg set" and waits there.
         await File.WriteAllTextAsync(wg + ".hold", "");
@@ -66,22 +66,17 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
         output.WriteLine($"held {held.Elapsed.TotalSeconds:0} s; host active and instance kept throughout");
 
         // Released, the converge goes on: the new host becomes its peer.
-        await Wait.UntilAsync(async () => await PeersAsync(busy, busyId) == 2, TimeSpan.FromSeconds(30), "the busy host to take the new peer once released");
+        await Wait.UntilAsync(async () => await group.PeersAsync(1) == 2, TimeSpan.FromSeconds(30), "the busy host to take the new peer once released");
         Assert.Equal(instanceId, (string?)(await Services.RunningAsync(api, envId, serviceId, 1))[0]!["id"]);
         Directory.Delete(tools, recursive: true);
     }
 
-    private async Task<NamespaceHost> AddHostAsync(
+    private async Task AddHostAsync(
         HostGroup group, Api api, string envId, IReadOnlyDictionary<string, string>? labels, string? toolsFirst)
     {
         var host = await fixture.Network.AddHostAsync();
         group.Hosts.Add(host);
         var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
         group.Agents.Add(await host.StartAgentAsync(fixture.ControlPlane.PublicUrl, token, labels: labels, toolsFirst: toolsFirst));
-        return host;
     }
-
-    private static async Task<int> PeersAsync(NamespaceHost host, string hostId) =>
-        (await host.RunAsync("wg", "show", Agent.Networking.Tunnel.InterfaceName(hostId), "peers"))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 }

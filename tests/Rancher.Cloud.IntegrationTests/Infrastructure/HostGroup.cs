@@ -39,6 +39,11 @@ public sealed class HostGroup(ITestOutputHelper output) : IAsyncDisposable
     /// <summary>Every agent's log, for a failing test's message.</summary>
     public string Logs => string.Join("\n", Agents.Select((a, i) => $"--- agent {i} ({a.HostId}){(a.HasExited ? $", exited with {a.ExitCode}" : "")}\n{a.Log}"));
 
+    /// <summary>How many peers the tunnel of the host at <paramref name="index"/> has, as <c>wg</c> shows them inside its namespace.</summary>
+    public async Task<int> PeersAsync(int index) =>
+        (await Hosts[index].RunAsync("wg", "show", Agent.Networking.Tunnel.InterfaceName(Agents[index].HostId), "peers"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+
     /// <summary>The namespace host an agent registered as <paramref name="hostId"/> runs in.</summary>
     public NamespaceHost HostOf(string hostId) => Hosts[Agents.FindIndex(a => a.HostId == hostId)];
 
