@@ -107,7 +107,7 @@ public sealed class AgentLoop(
         }
     }
 
-    /// <summary>One pass: heartbeat when due, fetch the plan, converge, report. False when it failed.</summary>
+    /// <summary>One pass: take up what the heartbeats learnt (signal channel, a lost signal), fetch the plan, converge, report. False when it failed.</summary>
     private async Task<bool> CycleAsync(CancellationToken ct)
     {
         try
