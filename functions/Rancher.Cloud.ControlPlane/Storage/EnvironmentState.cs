@@ -33,7 +33,6 @@ public sealed class EnvironmentState(Tables tables)
         var plans = new Dictionary<string, StoredPlan>(StringComparer.Ordinal);
         var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
         var etags = new Dictionary<string, ETag>(StringComparer.Ordinal);
-        var observed = new List<string>();
         var unhealthy = new List<UnhealthyInstance>();
         var seen = new Dictionary<string, ObservedState>(StringComparer.Ordinal);
         var replacements = new Dictionary<string, ReplacementHistory>(StringComparer.Ordinal);
@@ -67,7 +66,6 @@ public sealed class EnvironmentState(Tables tables)
             }
             else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
             {
-                observed.Add(key[StateRows.ObservedPrefix.Length..]);
                 seen[key[StateRows.ObservedPrefix.Length..]] = new ObservedState(row.GetString("State") ?? "", row.GetString("Health"));
                 if (StateRows.ToUnhealthy(row) is { } sick)
                 {
@@ -84,7 +82,7 @@ public sealed class EnvironmentState(Tables tables)
             return null;
         }
         var live = instances.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-        var orphans = observed.Where(id => !live.Contains(id)).ToList();
+        var orphans = seen.Keys.Where(id => !live.Contains(id)).ToList();
         var snapshot = new EnvironmentSnapshot(services, instances, hosts, plans, statuses)
         {
             Unhealthy = unhealthy,
