@@ -26,9 +26,16 @@ public sealed class DnsResponder(ILogger<DnsResponder> log) : IAsyncDisposable
     /// <summary>Serves <paramref name="dns"/> on <paramref name="network"/>'s gateway, (re)binding when the gateway changes.</summary>
     public async Task ApplyAsync(PlannedNetwork network, PlannedDns dns, CancellationToken ct)
     {
-        zone = new Zone(
-            dns.Domain.ToLowerInvariant(),
-            dns.Records.ToFrozenDictionary(r => r.Name.ToLowerInvariant(), r => new Answer(r.Addresses.Select(IPAddress.Parse).ToArray(), r.Cname), StringComparer.Ordinal));
+        // Every converge pass comes here with the plan it holds; the names are rebuilt only from a newly fetched one.
+        if (!ReferenceEquals(dns, zone.Source))
+        {
+            zone = new Zone(
+                dns.Domain.ToLowerInvariant(),
+                dns.Records.ToFrozenDictionary(r => r.Name.ToLowerInvariant(), r => new Answer(r.Addresses.Select(IPAddress.Parse).ToArray(), r.Cname), StringComparer.Ordinal))
+            {
+                Source = dns,
+            };
+        }
         var gateway = IPAddress.Parse(network.Gateway);
         if (gateway.Equals(bound))
         {
@@ -130,7 +137,11 @@ public sealed class DnsResponder(ILogger<DnsResponder> log) : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private sealed record Zone(string Domain, FrozenDictionary<string, Answer> Records);
+    private sealed record Zone(string Domain, FrozenDictionary<string, Answer> Records)
+    {
+        /// <summary>The plan's names this zone was built from.</summary>
+        public PlannedDns? Source { get; init; }
+    }
 
     private sealed record Answer(IPAddress[] Addresses, string? Cname);
 }

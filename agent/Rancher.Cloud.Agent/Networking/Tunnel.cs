@@ -19,6 +19,7 @@ public sealed class Tunnel(TunnelKeys keys, IOptions<AgentOptions> options, Time
     private static readonly TimeSpan Refresh = TimeSpan.FromMinutes(5);
 
     private string applied = "";
+    private PlannedNetwork? appliedFrom;
     private DateTimeOffset appliedAt;
 
     /// <summary>Linux interface names are at most 15 characters; the UAPI socket of wireguard-go is per name, machine-wide.</summary>
@@ -26,11 +27,24 @@ public sealed class Tunnel(TunnelKeys keys, IOptions<AgentOptions> options, Time
 
     public async Task EnsureAsync(string hostId, PlannedNetwork network, CancellationToken ct)
     {
-        var wanted = JsonSerializer.Serialize(network);
-        if ((wanted == applied && clock.GetUtcNow() - appliedAt < Refresh) || await keys.PublicKeyAsync(ct) is null)
+        if (clock.GetUtcNow() - appliedAt < Refresh)
+        {
+            // Every converge pass comes here; only a newly fetched plan is compared with what was applied.
+            if (ReferenceEquals(network, appliedFrom))
+            {
+                return;
+            }
+            if (JsonSerializer.Serialize(network) == applied)
+            {
+                appliedFrom = network;
+                return;
+            }
+        }
+        if (await keys.PublicKeyAsync(ct) is null)
         {
             return;
         }
+        var wanted = JsonSerializer.Serialize(network);
         var wg = InterfaceName(hostId);
         await EnsureInterfaceAsync(wg, network.Mtu, ct);
         await Commands.RunAsync("wg", ["set", wg, "listen-port", $"{options.Value.WireGuardPort}", "private-key", keys.PrivateKeyPath], ct);
@@ -44,6 +58,7 @@ public sealed class Tunnel(TunnelKeys keys, IOptions<AgentOptions> options, Time
             log.LogInformation("Tunnel {Interface}: {Peers} peer(s)", wg, network.Peers.Count);
         }
         applied = wanted;
+        appliedFrom = network;
         appliedAt = clock.GetUtcNow();
     }
 
