@@ -40,7 +40,8 @@ public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILog
             var current = tracked.GetValueOrDefault(container.InstanceId);
             if (current is null || current.ContainerId != id || !Same(current.Check, check))
             {
-                tracked[container.InstanceId] = new Tracked(id, check, clock.GetUtcNow());
+                // The planned address is where the container is; only one off the environment network is looked up.
+                tracked[container.InstanceId] = new Tracked(id, check, clock.GetUtcNow()) { Address = container.Address };
             }
         }
         foreach (var gone in tracked.Keys.Where(k => !wanted.Contains(k)))
@@ -158,7 +159,7 @@ public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILog
         return (true, "");
     }
 
-    /// <summary>The container's address on its bridge network, read once per container.</summary>
+    /// <summary>The container's address: the planned one, or read once from Docker for a container without one.</summary>
     private async Task<string> AddressAsync(Tracked state, CancellationToken ct)
     {
         if (state.Address is null)
