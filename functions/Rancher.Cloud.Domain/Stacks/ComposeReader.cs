@@ -28,6 +28,10 @@ public static class ComposeReader
         {
             return Failure.Invalid(FieldErrors.Of("compose", $"must be at most {MaxLength / 1024} KiB"));
         }
+        if (ComposeBudget.Check(text) is { } tooMuch)
+        {
+            return Failure.Invalid(FieldErrors.Of("compose", tooMuch));
+        }
         var yaml = new YamlStream();
         try
         {
@@ -45,9 +49,15 @@ public static class ComposeReader
         var root = new ComposeNode(yaml.Documents[0].RootNode, "", context);
         var definition = ReadRoot(stack, root);
         return context.Errors.IsEmpty && definition is not null
-            ? definition with { Ignored = context.Ignored, Warnings = context.Warnings }
+            ? definition with { Ignored = Capped(context.Ignored), Warnings = Capped(context.Warnings) }
             : Failure.Invalid(context.Errors);
     }
+
+    /// <summary>Notes kept with a stack; a file that earns thousands says so in one line instead.</summary>
+    public const int MaxNotes = 100;
+
+    private static List<string> Capped(List<string> notes) =>
+        notes.Count <= MaxNotes ? notes : [.. notes.Take(MaxNotes), $"... and {notes.Count - MaxNotes} more like these"];
 
     private static StackDefinition? ReadRoot(string stack, ComposeNode root)
     {
@@ -119,7 +129,13 @@ public static class ComposeReader
             {
                 root.Context.Warnings.Add($"{service.Node.Path}.volumes: '{bind.Source}' is mounted from the stack's folder on each host (<agent state>/stacks/{stack}/{bind.Source.TrimStart('.', '/')}); put its files there");
             }
-            services.Add(new StackService(spec with { Stack = stack, Compose = service.Details }, scale));
+            var stored = spec with { Stack = stack, Compose = service.Details };
+            if (ServiceSpec.TooLargeToStore(stored) is { } tooLarge)
+            {
+                root.Context.Errors.Add(service.Node.Path, $"line {service.Node.Line}: {tooLarge}");
+                continue;
+            }
+            services.Add(new StackService(stored, scale));
         }
         CheckDependencies(read, root);
         return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets);
