@@ -46,6 +46,6 @@ public static partial class HostLabels
         return true;
     }
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?\\z")]
     private static partial Regex Key();
 }

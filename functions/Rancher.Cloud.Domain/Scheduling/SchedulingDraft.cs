@@ -19,6 +19,11 @@ public sealed record SchedulingDraft
             return SchedulingRules.None;
         }
         var labels = new List<HostLabelRule>();
+        if (Bounds.TooMany(draft.HostLabels?.Count ?? 0, Bounds.MaxItems, $"{field}.hostLabels", errors)
+            | Bounds.TooMany(draft.Affinity?.Count ?? 0, Bounds.MaxItems, $"{field}.affinity", errors))
+        {
+            return SchedulingRules.None;
+        }
         for (var i = 0; i < (draft.HostLabels?.Count ?? 0); i++)
         {
             var at = $"{field}.hostLabels[{i}]";

@@ -7,6 +7,6 @@ public static partial class EnvironmentVariableName
 {
     public static bool IsValid(string name) => name.Length <= 256 && Pattern().IsMatch(name);
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]*$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]*\\z")]
     private static partial Regex Pattern();
 }

@@ -32,9 +32,9 @@ public static partial class ImageReference
     private const string Component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
     private const string DomainPart = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
     private const string Domain = DomainPart + @"(?:\." + DomainPart + ")*(?::[0-9]+)?";
-    private const string Tag = @"[\w][\w.-]{0,127}";
+    private const string Tag = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
     private const string Digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 
-    [GeneratedRegex("^(?:" + Domain + "/)?" + Component + "(?:/" + Component + ")*(?::" + Tag + ")?(?:@" + Digest + ")?$")]
+    [GeneratedRegex("^(?:" + Domain + "/)?" + Component + "(?:/" + Component + ")*(?::" + Tag + ")?(?:@" + Digest + ")?\\z")]
     private static partial Regex Pattern();
 }

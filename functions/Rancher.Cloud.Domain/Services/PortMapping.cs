@@ -12,6 +12,10 @@ public sealed record PortMapping(int Published, int Target, string Protocol)
         {
             return result;
         }
+        if (Bounds.TooMany(drafts.Count, Bounds.MaxItems, "ports", errors))
+        {
+            return result;
+        }
         var seen = new HashSet<(int, string)>();
         for (var i = 0; i < drafts.Count; i++)
         {

@@ -14,6 +14,15 @@ public sealed record ServiceSpec(
 {
     public const int MaxScale = 500;
 
+    /// <summary>Variables of one service's environment.</summary>
+    public const int MaxVariables = 500;
+
+    /// <summary>
+    /// Characters of the whole service as stored: one Table Storage string property holds 32K
+    /// characters; the rest is headroom for what the platform adds.
+    /// </summary>
+    public const int MaxStoredLength = 30_000;
+
     /// <summary>Placement rules; none unless the service asks.</summary>
     public SchedulingRules Scheduling { get; init; } = SchedulingRules.None;
 
@@ -94,12 +103,27 @@ public sealed record ServiceSpec(
         {
             errors.Add(spec.Ports.Count > 0 ? "ports" : "scheduling.global", "an alias or external service runs no containers");
         }
+        if (errors.IsEmpty && TooLargeToStore(spec) is { } tooLarge)
+        {
+            errors.Add("body", tooLarge);
+        }
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
         return (spec, scale);
     }
+
+    /// <summary>Why the service cannot be stored in one row, or null when it can.</summary>
+    public static string? TooLargeToStore(ServiceSpec spec)
+    {
+        var length = System.Text.Json.JsonSerializer.Serialize(spec, StoredJson).Length;
+        return length <= MaxStoredLength
+            ? null
+            : $"the service is {length} characters when stored, more than the {MaxStoredLength} one service may take; shorten its environment, labels or command";
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions StoredJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private static List<string>? CheckAlias(IReadOnlyList<string?>? alias, FieldErrors errors)
     {
@@ -112,6 +136,10 @@ public sealed record ServiceSpec(
             errors.Add("alias", "must name at least one service");
         }
         var result = new List<string>();
+        if (Bounds.TooMany(alias.Count, Bounds.MaxItems, "alias", errors))
+        {
+            return result;
+        }
         for (var i = 0; i < alias.Count; i++)
         {
             if (SchedulingDraft.CheckServiceName(alias[i], $"alias[{i}]", errors) is { } target)
@@ -129,6 +157,10 @@ public sealed record ServiceSpec(
             return null;
         }
         var addresses = new List<string>();
+        if (Bounds.TooMany(external.Addresses?.Count ?? 0, Bounds.MaxItems, "external.addresses", errors))
+        {
+            return new ExternalTarget(addresses, null);
+        }
         for (var i = 0; i < (external.Addresses?.Count ?? 0); i++)
         {
             if (System.Net.IPAddress.TryParse(external.Addresses![i], out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
@@ -200,20 +232,24 @@ public sealed record ServiceSpec(
         IReadOnlyDictionary<string, string?>? environment, FieldErrors errors)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (environment is null)
+        if (environment is null || Bounds.TooMany(environment.Count, MaxVariables, "environment", errors))
         {
             return result;
         }
         foreach (var (key, value) in environment)
         {
             var field = $"environment.{key}";
-            if (!EnvironmentVariableName.IsValid(key))
+            if (key.Length > 256 || !EnvironmentVariableName.IsValid(key))
             {
-                errors.Add(field, "variable names start with a letter or '_' and contain only letters, digits, '_', '.' and '-'");
+                errors.Add(field, "variable names are at most 256 characters, start with a letter or '_' and contain only letters, digits, '_', '.' and '-'");
             }
             else if (value is null)
             {
                 errors.Add(field, "must be a string, not null");
+            }
+            else if (value.Contains('\0', StringComparison.Ordinal) || value.Length > Bounds.MaxArgumentLength)
+            {
+                errors.Add(field, $"must be at most {Bounds.MaxArgumentLength} characters, without NUL");
             }
             else
             {

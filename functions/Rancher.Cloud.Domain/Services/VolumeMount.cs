@@ -20,6 +20,10 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
     {
         var result = new List<VolumeMount>();
         var targets = new HashSet<string>(StringComparer.Ordinal);
+        if (Bounds.TooMany(drafts?.Count ?? 0, Bounds.MaxItems, field, errors))
+        {
+            return result;
+        }
         for (var i = 0; i < (drafts?.Count ?? 0); i++)
         {
             var at = $"{field}[{i}]";

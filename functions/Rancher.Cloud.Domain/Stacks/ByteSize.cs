@@ -6,6 +6,9 @@ namespace Rancher.Cloud.Domain.Stacks;
 /// <summary>compose's byte sizes: <c>512m</c>, <c>1g</c>, <c>1.5gb</c>, <c>2048</c> (bytes), binary multiples as Docker reads them.</summary>
 public static partial class ByteSize
 {
+    /// <summary>1 PiB: more than any machine has, and far from overflowing.</summary>
+    public const long MaxBytes = 1L << 50;
+
     public static long? Parse(ComposeNode node)
     {
         var text = node.Text();
@@ -17,7 +20,14 @@ public static partial class ByteSize
         }
         var unit = match.Groups[2].Value.ToLowerInvariant().TrimEnd('b', 'i');
         var factor = unit switch { "" => 1L, "k" => 1L << 10, "m" => 1L << 20, "g" => 1L << 30, _ => 1L << 40 };
-        return (long)(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * factor);
+        // Parsed as decimal and bounded, so a size of twenty digits is refused rather than saturated.
+        if (!decimal.TryParse(match.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            || number > (decimal)MaxBytes / factor)
+        {
+            node.Error($"must be at most {Format(MaxBytes)}");
+            return null;
+        }
+        return (long)(number * factor);
     }
 
     /// <summary>The shortest exact spelling: <c>512m</c>, <c>1g</c>, or bytes.</summary>
@@ -27,6 +37,6 @@ public static partial class ByteSize
         : bytes % (1L << 10) == 0 ? $"{bytes >> 10}k"
         : bytes.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex("^([0-9]+(?:\\.[0-9]+)?)\\s*([kKmMgGtT]?[iI]?[bB]?)$")]
+    [GeneratedRegex("^([0-9]+(?:\\.[0-9]+)?)\\s*([kKmMgGtT]?[iI]?[bB]?)\\z")]
     private static partial Regex Pattern();
 }

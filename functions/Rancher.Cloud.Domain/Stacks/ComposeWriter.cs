@@ -260,6 +260,6 @@ public static partial class ComposeWriter
 
     private static YamlScalarNode Quoted(string value) => new(Interpolation.Escape(value)) { Style = ScalarStyle.DoubleQuoted };
 
-    [GeneratedRegex(@"^(true|false|yes|no|on|off|y|n|null|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(true|false|yes|no|on|off|y|n|null|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan)\z", RegexOptions.IgnoreCase)]
     private static partial Regex NotPlainText();
 }
