@@ -6,7 +6,6 @@ using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Hosts;
-using Rancher.Cloud.Domain.Networking;
 
 namespace Rancher.Cloud.ControlPlane.Agents;
 
@@ -23,6 +22,9 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         return row is null ? null : StateRows.ToPlan(row);
     }
 
+    /// <summary>More than a host can run: a plan places at most this many instances on one host.</summary>
+    private const int MaxReportedContainers = 5_000;
+
     public static string ETagOf(HostPlan plan) => $"\"v{plan.Version}\"";
 
     public async Task<Outcome<bool>> ReportAsync(HostCaller host, HostReport report, CancellationToken ct)
@@ -30,6 +32,10 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         if (report.Containers is null)
         {
             return Failure.Invalid("containers", "is required");
+        }
+        if (report.Containers.Count > MaxReportedContainers)
+        {
+            return Failure.Invalid("containers", $"must have at most {MaxReportedContainers} items");
         }
         var planRow = await PlanRowAsync(host, ct);
         var planned = planRow is null
@@ -61,17 +67,10 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
 
     public async Task<Outcome<HeartbeatResponse>> HeartbeatAsync(HostCaller host, Heartbeat heartbeat, CancellationToken ct)
     {
-        if (heartbeat.Facts is null)
-        {
-            return Failure.Invalid("facts", "is required");
-        }
         var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
-        var labels = new FieldErrors();
-        HostLabels.Check(heartbeat.Facts.Labels, "facts.labels", labels);
-        TunnelFacts.Check(heartbeat.Facts, "facts", labels);
-        if (!labels.IsEmpty)
+        if (HostFactsRules.Check(heartbeat.Facts, "facts", new FieldErrors()) is { IsEmpty: false } refused)
         {
-            return Failure.Invalid(labels);
+            return Failure.Invalid(refused);
         }
         if (host.Fingerprint is { } known && known != heartbeat.Facts.Fingerprint)
         {

@@ -122,7 +122,7 @@ public sealed class RegistrationService(
     private static FieldErrors Validate(RegistrationRequest request)
     {
         var errors = new FieldErrors();
-        if (string.IsNullOrEmpty(request.Token))
+        if (string.IsNullOrEmpty(request.Token) || request.Token.Length > 512)
         {
             errors.Add("token", "is required");
         }
@@ -130,25 +130,6 @@ public sealed class RegistrationService(
         {
             errors.Add("registrationId", "must be 16 to 64 letters and digits");
         }
-        if (request.Facts is not { } facts)
-        {
-            errors.Add("facts", "is required");
-            return errors;
-        }
-        if (string.IsNullOrWhiteSpace(facts.Hostname) || facts.Hostname.Length > 253)
-        {
-            errors.Add("facts.hostname", "is required and at most 253 characters");
-        }
-        if (facts.Cpus < 1)
-        {
-            errors.Add("facts.cpus", "must be at least 1");
-        }
-        if (facts.MemoryBytes < 0)
-        {
-            errors.Add("facts.memoryBytes", "must not be negative");
-        }
-        HostLabels.Check(facts.Labels, "facts.labels", errors);
-        TunnelFacts.Check(facts, "facts", errors);
-        return errors;
+        return HostFactsRules.Check(request.Facts, "facts", errors);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using Rancher.Cloud.Domain.Errors;
 
 namespace Rancher.Cloud.ControlPlane.Http;
@@ -18,22 +19,24 @@ public static class ApiJson
     /// <summary>Bodies larger than this are refused before parsing.</summary>
     public const int MaxBodyBytes = 1 << 20;
 
+    /// <summary>No request body of this API nests deeper than a handful of levels.</summary>
+    public const int MaxDepth = 32;
+
     /// <summary>Reads the request body as <typeparamref name="T"/>, or says which field is wrong and why.</summary>
     public static async Task<Outcome<T>> ReadAsync<T>(HttpRequest request, CancellationToken ct)
         where T : class
     {
-        if (request.ContentLength is > MaxBodyBytes)
+        if (!IsJson(request.ContentType))
+        {
+            return Failure.Invalid("body", $"the body must be sent as application/json (Content-Type: {request.ContentType ?? "none"})");
+        }
+        if (request.ContentLength is > MaxBodyBytes || await BoundedBody.ReadAsync(request.Body, MaxBodyBytes, ct) is not { } body)
         {
             return Failure.Invalid("body", $"the body must be at most {MaxBodyBytes} bytes");
         }
-        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            && !type.StartsWith("application/merge-patch+json", StringComparison.OrdinalIgnoreCase))
-        {
-            return Failure.Invalid("body", $"the body must be application/json, not {type}");
-        }
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, StrictOptions, ct);
+            var value = JsonSerializer.Deserialize<T>(body.Span, StrictOptions);
             return value is null ? Failure.Invalid("body", "a JSON object is required") : value;
         }
         catch (JsonException e)
@@ -41,6 +44,13 @@ public static class ApiJson
             return Failure.Invalid(FieldOf(e), ReasonOf(e));
         }
     }
+
+    /// <summary>JSON, and only JSON: <c>application/json</c> or <c>application/merge-patch+json</c>, in UTF-8 if a charset is named.</summary>
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && type.MediaType.Value?.ToLowerInvariant() is "application/json" or "application/merge-patch+json"
+        && (type.Charset.Value is null || type.Charset.Value.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        && type.Parameters.All(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A field of the right shape but wrong value is named; broken JSON is the body's fault.</summary>
     private static string FieldOf(JsonException e) =>
@@ -57,6 +67,7 @@ public static class ApiJson
     private static string? FieldReasonOf(JsonException e) =>
         e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known field"
         : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "has the wrong type"
+        : e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? "appears more than once"
         : null;
 
     private static JsonSerializerOptions Create(bool strict)
@@ -66,10 +77,14 @@ public static class ApiJson
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             AllowTrailingCommas = false,
             ReadCommentHandling = JsonCommentHandling.Disallow,
+            // The web defaults read "5" as 5; a number is a number.
+            NumberHandling = JsonNumberHandling.Strict,
+            MaxDepth = MaxDepth,
         };
         if (strict)
         {
             options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.AllowDuplicateProperties = false;
         }
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -104,13 +104,12 @@ public static class StateRows
     public static TableEntity[] ToRows(string partition, string stackId, StackDefinition stack, DateTimeOffset createdAt) =>
     [
         StackNameRow(partition, stack.Name, stackId),
-        new(partition, StackPrefix + stackId)
+        new TableEntity(partition, StackPrefix + stackId)
         {
             ["Name"] = stack.Name,
             ["CreatedAt"] = createdAt,
-            ["Definition"] = JsonSerializer.Serialize(stack with { Services = [] }, Json),
             ["ServiceNames"] = JsonSerializer.Serialize(stack.Services.Select(s => s.Spec.Name), Json),
-        },
+        }.WithChunks("Definition", JsonSerializer.Serialize(stack with { Services = [] }, Json)),
     ];
 
     public static TableEntity StackNameRow(string partition, string name, string stackId) =>
@@ -120,7 +119,7 @@ public static class StateRows
         row.RowKey[StackPrefix.Length..],
         row.GetString("Name"),
         row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
-        JsonSerializer.Deserialize<StackDefinition>(row.GetString("Definition"), Json)!,
+        JsonSerializer.Deserialize<StackDefinition>(row.Chunks("Definition"), Json)!,
         JsonSerializer.Deserialize<List<string>>(row.GetString("ServiceNames"), Json)!);
 
     /// <summary>The row that claims a host /24 of the environment network, so two registrations never share one.</summary>
@@ -135,46 +134,35 @@ public static class StateRows
             ["AppliedPlanVersion"] = appliedPlan,
         };
 
-    // A plan can outgrow one string property (32K characters); it is split across several.
-    private const int PlanChunk = 30_000;
-
-    public static TableEntity ToRow(string partition, PlanRevision revision)
-    {
-        var row = new TableEntity(partition, PlanPrefix + revision.Plan.HostId)
+    public static TableEntity ToRow(string partition, PlanRevision revision) =>
+        new TableEntity(partition, PlanPrefix + revision.Plan.HostId)
         {
             ["Version"] = revision.Plan.Version,
             ["ContentHash"] = revision.ContentHash,
-        };
-        var json = JsonSerializer.Serialize(revision.Plan, Json);
-        for (int i = 0, n = 0; i < json.Length; i += PlanChunk, n++)
-        {
-            row[$"Plan{n}"] = json.Substring(i, Math.Min(PlanChunk, json.Length - i));
-        }
-        return row;
-    }
+        }.WithChunks("Plan", JsonSerializer.Serialize(revision.Plan, Json));
 
     public static StoredPlan ToStoredPlan(TableEntity row) =>
         new(row.GetInt64("Version") ?? 0, row.GetString("ContentHash") ?? "");
 
     public static HostPlan ToPlan(TableEntity row)
-    {
-        var json = string.Concat(Enumerable.Range(0, 40).Select(n => row.GetString($"Plan{n}")).TakeWhile(s => s is not null));
-        return JsonSerializer.Deserialize<HostPlan>(json, Json)!;
-    }
+        => JsonSerializer.Deserialize<HostPlan>(row.Chunks("Plan"), Json)!;
 
     public static TableEntity ToRow(string partition, string hostId, ObservedContainer observed, string serviceId, long planVersion, DateTimeOffset now) =>
         new(partition, ObservedPrefix + observed.InstanceId)
         {
             ["HostId"] = hostId,
             ["ServiceId"] = serviceId,
-            ["ContainerId"] = observed.ContainerId,
-            ["State"] = observed.State,
-            ["Error"] = observed.Error,
+            ["ContainerId"] = Trimmed(observed.ContainerId, 128),
+            ["State"] = Trimmed(observed.State, 32),
+            ["Error"] = Trimmed(observed.Error, 1000),
             ["PlanVersion"] = planVersion,
             ["ObservedAt"] = now,
-            ["Health"] = observed.Health,
-            ["HealthOutput"] = observed.HealthOutput is { Length: > 1000 } output ? output[..1000] : observed.HealthOutput,
+            ["Health"] = Trimmed(observed.Health, 32),
+            ["HealthOutput"] = Trimmed(observed.HealthOutput, 1000),
         };
+
+    /// <summary>What an agent reports is kept to a bounded length; the start is what matters.</summary>
+    private static string? Trimmed(string? text, int max) => text is { Length: var n } && n > max ? text[..max] : text;
 
     /// <summary>An instance its agent reports unhealthy, or null.</summary>
     public static UnhealthyInstance? ToUnhealthy(TableEntity row) =>

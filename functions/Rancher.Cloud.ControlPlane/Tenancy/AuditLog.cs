@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Storage;
@@ -10,7 +12,7 @@ namespace Rancher.Cloud.ControlPlane.Tenancy;
 /// Records every mutation (who, what, target, when, client address, result) in the partition
 /// of its environment, or of its tenant, newest first, and reads it back a page at a time.
 /// </summary>
-public sealed class AuditLog(Tables tables, TimeProvider clock)
+public sealed partial class AuditLog(Tables tables, TimeProvider clock)
 {
     public const int MaxPage = 200;
 
@@ -38,29 +40,54 @@ public sealed class AuditLog(Tables tables, TimeProvider clock)
         {
             return Failure.Invalid("limit", $"must be between 1 and {MaxPage}");
         }
-        var partition = Tables.AuditKey(caller.TenantId, environmentId);
-        try
-        {
-            return await ReadPageAsync(partition, limit ?? 50, cursor, ct);
-        }
-        catch (Azure.RequestFailedException e) when (e.Status == 400)
+        string? after = null;
+        if (!string.IsNullOrEmpty(cursor) && !TryReadCursor(cursor, out after))
         {
             return Failure.Invalid("cursor", "is not a cursor this log handed out");
         }
+        var partition = Tables.AuditKey(caller.TenantId, environmentId);
+        var take = limit ?? 50;
+        var filter = after is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {after}");
+        var items = new List<AuditEntry>();
+        string? next = null;
+        await foreach (var r in tables.Audit.QueryAsync<TableEntity>(filter, maxPerPage: take + 1, cancellationToken: ct))
+        {
+            if (items.Count == take)
+            {
+                next = Base64Url.EncodeToString(Encoding.ASCII.GetBytes(CursorPrefix + items[^1].Id));
+                break;
+            }
+            items.Add(new AuditEntry(
+                r.RowKey, r.GetDateTimeOffset("At") ?? default, r.GetString("Actor"), r.GetString("MemberId"), r.GetString("Action"),
+                r.GetString("Method"), r.GetString("Target"), r.GetInt32("Status") ?? 0, r.GetString("Client")));
+        }
+        return new AuditPage(items, next);
     }
 
-    private async Task<AuditPage> ReadPageAsync(string partition, int limit, string? cursor, CancellationToken ct)
+    private const string CursorPrefix = "a1:";
+
+    /// <summary>A cursor is the last row key of the page before, in the shape this log writes them.</summary>
+    private static bool TryReadCursor(string cursor, out string? after)
     {
-        await foreach (var page in tables.Audit.QueryAsync<TableEntity>(r => r.PartitionKey == partition, maxPerPage: limit, cancellationToken: ct)
-                           .AsPages(string.IsNullOrEmpty(cursor) ? null : cursor, limit))
+        after = null;
+        try
         {
-            var items = page.Values.Select(r => new AuditEntry(
-                r.RowKey, r.GetDateTimeOffset("At") ?? default, r.GetString("Actor"), r.GetString("MemberId"), r.GetString("Action"),
-                r.GetString("Method"), r.GetString("Target"), r.GetInt32("Status") ?? 0, r.GetString("Client"))).ToList();
-            return new AuditPage(items, page.ContinuationToken);
+            var text = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor));
+            if (text.StartsWith(CursorPrefix, StringComparison.Ordinal) && RowKeyShape().IsMatch(text[CursorPrefix.Length..]))
+            {
+                after = text[CursorPrefix.Length..];
+            }
         }
-        return new AuditPage([], null);
+        catch (FormatException)
+        {
+        }
+        return after is not null;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9]{19}-[0-9a-f]{32}\\z")]
+    private static partial System.Text.RegularExpressions.Regex RowKeyShape();
 }
 
 /// <summary>A page of the audit log; <see cref="Next"/> fetches the following page.</summary>

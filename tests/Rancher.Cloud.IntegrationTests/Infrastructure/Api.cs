@@ -21,6 +21,9 @@ public sealed class Api : IDisposable
         }
     }
 
+    /// <summary>The client itself, for requests the helpers below do not shape (headers, streams).</summary>
+    public HttpClient Http => http;
+
     public Task<HttpResponseMessage> GetAsync(string path) => http.GetAsync(path);
 
     public Task<HttpResponseMessage> PostAsync(string path, object? body = null) =>
