@@ -13,10 +13,17 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
 {
     private const string NamePrefix = "name~";
 
-    public async Task<Outcome<EnvironmentView>> CreateAsync(TenantCaller caller, CreateEnvironmentRequest request, CancellationToken ct)
+    /// <summary>Environment networks of a tenant never overlap: each creation claims this guard with the networks it checked against.</summary>
+    private const string NetworksGuard = "~networks";
+
+    public Task<Outcome<EnvironmentView>> CreateAsync(TenantCaller caller, CreateEnvironmentRequest request, CancellationToken ct) =>
+        Contention.RetryAsync(() => CreateOnceAsync(caller, request, ct), "The tenant's environments", ct);
+
+    private async Task<Outcome<EnvironmentView>> CreateOnceAsync(TenantCaller caller, CreateEnvironmentRequest request, CancellationToken ct)
     {
         var errors = new FieldErrors();
         var name = ResourceName.Check(request.Name, "name", errors);
+        var guard = await GuardRow.ReadAsync(tables.Environments, caller.TenantId, NetworksGuard, ct);
         var others = new List<(string, Ipv4Cidr)>();
         await foreach (var row in tables.Environments.QueryAsync<TableEntity>(r => r.PartitionKey == caller.TenantId, cancellationToken: ct))
         {
@@ -45,11 +52,16 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
             [
                 new(TableTransactionActionType.Add, new TableEntity(caller.TenantId, NamePrefix + name) { ["EnvironmentId"] = id }),
                 new(TableTransactionActionType.Add, new TableEntity(caller.TenantId, id) { ["Name"] = name, ["CreatedAt"] = now, ["Cidr"] = cidr.ToString() }),
+                GuardRow.Claim(caller.TenantId, NetworksGuard, guard),
             ], ct);
         }
-        catch (TableTransactionFailedException e) when (e.Status == 409)
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
         {
             await tables.State.DeleteEntityAsync(Tables.EnvironmentKey(caller.TenantId, id), StateRows.Meta, cancellationToken: ct);
+            if (e.Status == 412)
+            {
+                throw; // another environment was created meanwhile: check the networks again
+            }
             return Failure.Conflict($"An environment named '{name}' already exists.");
         }
         return new EnvironmentView(id, name!, now) { Cidr = cidr.ToString() };
@@ -68,7 +80,7 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
         await foreach (var row in tables.Environments.QueryAsync<TableEntity>(r => r.PartitionKey == caller.TenantId, cancellationToken: ct))
         {
             // An environment key lists only its own environment.
-            if (!row.RowKey.StartsWith(NamePrefix, StringComparison.Ordinal) && caller.Reaches(row.RowKey))
+            if (IsEnvironment(row.RowKey) && caller.Reaches(row.RowKey))
             {
                 items.Add(ToView(row));
             }
@@ -81,12 +93,15 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
     {
         await foreach (var row in tables.Environments.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"], cancellationToken: ct))
         {
-            if (!row.RowKey.StartsWith(NamePrefix, StringComparison.Ordinal))
+            if (IsEnvironment(row.RowKey))
             {
                 yield return (row.PartitionKey, row.RowKey);
             }
         }
     }
+
+    /// <summary>The tenant's partition also holds name claims and the networks guard.</summary>
+    private static bool IsEnvironment(string rowKey) => RandomIds.IsWellFormed(rowKey);
 
     private static EnvironmentView ToView(TableEntity row) =>
         new(row.RowKey, row.GetString("Name"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) { Cidr = row.GetString("Cidr") };

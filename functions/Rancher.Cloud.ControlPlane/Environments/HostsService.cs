@@ -52,6 +52,18 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
             return failure;
         }
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        // A heartbeat or a reconcile step may write the host row between the read and the write: read again and retry.
+        var changed = await Contention.RetryAsync(() => ChangeOnceAsync(partition, hostId, mode, ct), "The host", ct);
+        if (changed.Failure is { } refused)
+        {
+            return refused;
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return await GetAsync(caller, environmentId, hostId, ct);
+    }
+
+    private async Task<Outcome<bool>> ChangeOnceAsync(string partition, string hostId, HostMode mode, CancellationToken ct)
+    {
         if (await FindAsync(partition, hostId, ct) is not { } row)
         {
             return Failure.NotFound("The host");
@@ -64,27 +76,19 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
         {
             await credentials.RevokeAsync(hostId, ct);
         }
-        try
+        // Touching the meta row fails any reconcile step computed before this change (its ETag moves).
+        List<TableTransactionAction> actions =
+        [
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, row.RowKey) { ["Mode"] = mode.ToString() }, row.ETag),
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, StateRows.Meta) { ["HostsChangedAt"] = clock.GetUtcNow() }),
+        ];
+        if (mode == HostMode.Removed && StateRows.ToHost(row).Subnet is { } subnet)
         {
-            // Touching the meta row fails any reconcile step computed before this change (its ETag moves).
-            List<TableTransactionAction> actions =
-            [
-                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, row.RowKey) { ["Mode"] = mode.ToString() }, row.ETag),
-                new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, StateRows.Meta) { ["HostsChangedAt"] = clock.GetUtcNow() }),
-            ];
-            if (mode == HostMode.Removed && StateRows.ToHost(row).Subnet is { } subnet)
-            {
-                // A removed host gives its /24 back for the next host to register.
-                actions.Add(new(TableTransactionActionType.Delete, StateRows.SubnetClaim(partition, subnet, hostId), Azure.ETag.All));
-            }
-            await tables.State.SubmitTransactionAsync(actions, ct);
+            // A removed host gives its /24 back for the next host to register.
+            actions.Add(new(TableTransactionActionType.Delete, StateRows.SubnetClaim(partition, subnet, hostId), Azure.ETag.All));
         }
-        catch (TableTransactionFailedException e) when (e.Status == 412)
-        {
-            return Failure.Conflict("The host changed meanwhile; try again.");
-        }
-        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
-        return await GetAsync(caller, environmentId, hostId, ct);
+        await tables.State.SubmitTransactionAsync(actions, ct);
+        return true;
     }
 
     private async Task<TableEntity?> FindAsync(string partition, string hostId, CancellationToken ct) =>

@@ -69,6 +69,19 @@ public sealed class ServicesService(
     public async Task<Outcome<ServiceView>> PatchAsync(
         TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, string? ifMatch, CancellationToken ct)
     {
+        var patched = await Contention.RetryAsync(() => PatchOnceAsync(caller, environmentId, serviceId, patch, ifMatch, ct), "The service", ct);
+        if (patched.Failure is { } failure)
+        {
+            return failure;
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return await GetAsync(caller, environmentId, serviceId, ct);
+    }
+
+    /// <summary>One read-check-write; a 412 from storage means the row moved after the read, and <see cref="Contention"/> reads again.</summary>
+    private async Task<Outcome<bool>> PatchOnceAsync(
+        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, string? ifMatch, CancellationToken ct)
+    {
         var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
         if (row is null)
         {
@@ -78,33 +91,35 @@ public sealed class ServicesService(
         {
             return Failure.Stale("The service");
         }
-        if (patch.Scale is { } scale)
+        if (patch.Scale is not { } scale)
         {
-            if (StateRows.ToService(row).Spec.Scheduling.Global)
-            {
-                return Failure.Invalid("scale", "a global service runs one instance on every matching host; it has no scale");
-            }
-            var errors = new FieldErrors();
-            ServiceSpec.CheckScale(scale, "scale", errors);
-            if (!errors.IsEmpty)
-            {
-                return Failure.Invalid(errors);
-            }
-            var update = new TableEntity(row.PartitionKey, row.RowKey) { ["Scale"] = scale };
-            try
-            {
-                await tables.State.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, ct);
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-                return Failure.Conflict("The service changed while it was being updated; read it again and retry.");
-            }
+            return true;
         }
-        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
-        return await GetAsync(caller, environmentId, serviceId, ct);
+        if (StateRows.ToService(row).Spec.Scheduling.Global)
+        {
+            return Failure.Invalid("scale", "a global service runs one instance on every matching host; it has no scale");
+        }
+        var errors = new FieldErrors();
+        ServiceSpec.CheckScale(scale, "scale", errors);
+        if (!errors.IsEmpty)
+        {
+            return Failure.Invalid(errors);
+        }
+        await tables.State.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["Scale"] = scale }, row.ETag, TableUpdateMode.Merge, ct);
+        return true;
     }
 
     public async Task<Outcome<bool>> DeleteAsync(TenantCaller caller, string environmentId, string serviceId, string? ifMatch, CancellationToken ct)
+    {
+        var deleted = await Contention.RetryAsync(() => DeleteOnceAsync(caller, environmentId, serviceId, ifMatch, ct), "The service", ct);
+        if (deleted.Failure is null)
+        {
+            await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        }
+        return deleted;
+    }
+
+    private async Task<Outcome<bool>> DeleteOnceAsync(TenantCaller caller, string environmentId, string serviceId, string? ifMatch, CancellationToken ct)
     {
         var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
         if (row is null)
@@ -120,7 +135,6 @@ public sealed class ServicesService(
             new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, row.RowKey) { ["Deleting"] = true }, row.ETag),
             new(TableTransactionActionType.Delete, StateRows.NameRow(row.PartitionKey, StateRows.ToService(row)), ETag.All),
         ], ct);
-        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         return true;
     }
 

@@ -29,6 +29,11 @@ public sealed class ApiKeysService(ApiKeys keys, MembersService members, Environ
         {
             return new Failure(FailureKind.Forbidden, "Only owners create keys for other members.");
         }
+        if (memberId == MembersService.AdminMember && caller.MemberId != MembersService.AdminMember)
+        {
+            // The operator's admin is no listed member: a key for it could be neither seen nor removed.
+            return Failure.Invalid("memberId", "is not a member of this tenant");
+        }
         if (await members.RoleOfAsync(caller.TenantId, memberId, ct) is not { } memberRole)
         {
             return Failure.Invalid("memberId", "is not a member of this tenant");

@@ -38,14 +38,18 @@ public sealed class MembersService(Tables tables, ApiKeys keys, IIdGenerator ids
         var members = new List<MemberView>();
         await foreach (var row in tables.Members.QueryAsync<TableEntity>(r => r.PartitionKey == caller.TenantId, cancellationToken: ct))
         {
-            members.Add(ToView(row));
+            if (!GuardRow.IsGuard(row.RowKey) && row.GetBoolean(Leaving) != true)
+            {
+                members.Add(ToView(row));
+            }
         }
         return members.OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The member's role; the admin acts as owner of its own tenant.</summary>
+    /// <summary>The member's role; the admin acts as owner of its own tenant and is no member of any other.</summary>
     public async Task<Role?> RoleOfAsync(string tenantId, string memberId, CancellationToken ct) =>
-        memberId == AdminMember ? Role.Owner : await FindAsync(tenantId, memberId, ct) is { } row ? ParseRole(row) : null;
+        memberId == AdminMember ? (tenantId == RequestGate.DefaultTenant ? Role.Owner : null)
+        : await FindAsync(tenantId, memberId, ct) is { } row ? ParseRole(row) : null;
 
     public async Task<Outcome<MemberView>> ChangeRoleAsync(TenantCaller caller, string memberId, PatchMemberRequest request, CancellationToken ct)
     {
@@ -55,48 +59,99 @@ public sealed class MembersService(Tables tables, ApiKeys keys, IIdGenerator ids
         {
             return Failure.Invalid(errors);
         }
-        if (await FindAsync(caller.TenantId, memberId, ct) is not { } row)
+        var changed = await Contention.RetryAsync<MemberView>(async () =>
         {
-            return Failure.NotFound("The member");
-        }
-        if (ParseRole(row) == Role.Owner && role != Role.Owner && await OwnersAsync(caller.TenantId, ct) <= 1)
+            if (await FindAsync(caller.TenantId, memberId, ct) is not { } row)
+            {
+                return Failure.NotFound("The member");
+            }
+            var demotion = ParseRole(row) == Role.Owner && role != Role.Owner;
+            row["Role"] = Roles.NameOf(role!.Value);
+            var written = await WriteKeepingAnOwnerAsync(
+                caller.TenantId, new(TableTransactionActionType.UpdateReplace, row, row.ETag), demotion,
+                "The tenant's last owner cannot be demoted; make another member owner first.", ct);
+            return written.Failure is { } refused ? refused : ToView(row);
+        }, "The member", ct);
+        if (changed.Failure is null)
         {
-            return Failure.Conflict("The tenant's last owner cannot be demoted; make another member owner first.");
+            await keys.CapMemberAsync(caller.TenantId, memberId, role, ct);
         }
-        row["Role"] = Roles.NameOf(role!.Value);
-        await tables.Members.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct);
-        await keys.CapMemberAsync(caller.TenantId, memberId, role, ct);
-        return ToView(row);
+        return changed;
     }
 
+    /// <summary>
+    /// Removal in three steps, each safe to repeat: the member is marked leaving (and stops counting
+    /// as an owner, under the owners guard), its keys are revoked, then its row goes. A crash in
+    /// between leaves a leaving member that a repeated DELETE finishes.
+    /// </summary>
     public async Task<Outcome<bool>> RemoveAsync(TenantCaller caller, string memberId, CancellationToken ct)
     {
-        if (await FindAsync(caller.TenantId, memberId, ct) is not { } row)
+        var marked = await Contention.RetryAsync<bool>(async () =>
         {
-            return Failure.NotFound("The member");
-        }
-        if (ParseRole(row) == Role.Owner && await OwnersAsync(caller.TenantId, ct) <= 1)
+            if (await FindAsync(caller.TenantId, memberId, ct, includeLeaving: true) is not { } row)
+            {
+                return Failure.NotFound("The member");
+            }
+            if (row.GetBoolean(Leaving) == true)
+            {
+                return true;
+            }
+            return await WriteKeepingAnOwnerAsync(
+                caller.TenantId,
+                new(TableTransactionActionType.UpdateMerge, new TableEntity(caller.TenantId, memberId) { [Leaving] = true }, row.ETag),
+                ParseRole(row) == Role.Owner, "The tenant's last owner cannot be removed.", ct);
+        }, "The member", ct);
+        if (marked.Failure is not null)
         {
-            return Failure.Conflict("The tenant's last owner cannot be removed.");
+            return marked;
         }
-        // Keys first: a member half-removed has no working keys, never the reverse.
         await keys.CapMemberAsync(caller.TenantId, memberId, null, ct);
         await tables.Members.DeleteEntityAsync(caller.TenantId, memberId, cancellationToken: ct);
         return true;
     }
+
+    private const string Leaving = "Leaving";
+
+    /// <summary>
+    /// Writes a member's row; when the write takes an owner away, only together with the owners
+    /// guard, after counting the owners that remain. Two owners demoting each other at once both
+    /// count two, but only one commits: the other's guard claim fails and it counts again.
+    /// </summary>
+    private async Task<Outcome<bool>> WriteKeepingAnOwnerAsync(
+        string tenantId, TableTransactionAction write, bool losesAnOwner, string lastOwner, CancellationToken ct)
+    {
+        List<TableTransactionAction> actions = [write];
+        if (losesAnOwner)
+        {
+            var guard = await GuardRow.ReadAsync(tables.Members, tenantId, OwnersGuard, ct);
+            if (await OwnersAsync(tenantId, ct) <= 1)
+            {
+                return Failure.Conflict(lastOwner);
+            }
+            actions.Add(GuardRow.Claim(tenantId, OwnersGuard, guard));
+        }
+        await tables.Members.SubmitTransactionAsync(actions, ct);
+        return true;
+    }
+
+    private const string OwnersGuard = "~owners";
 
     private async Task<int> OwnersAsync(string tenantId, CancellationToken ct)
     {
         var owners = 0;
         await foreach (var row in tables.Members.QueryAsync<TableEntity>(r => r.PartitionKey == tenantId, cancellationToken: ct))
         {
-            owners += ParseRole(row) == Role.Owner ? 1 : 0;
+            owners += !GuardRow.IsGuard(row.RowKey) && row.GetBoolean(Leaving) != true && ParseRole(row) == Role.Owner ? 1 : 0;
         }
         return owners;
     }
 
-    private async Task<TableEntity?> FindAsync(string tenantId, string memberId, CancellationToken ct) =>
-        RandomIds.IsWellFormed(memberId) ? await tables.Members.FindAsync(tenantId, memberId, ct) : null;
+    /// <summary>A member's row; one that is leaving only when asked for, to finish its removal.</summary>
+    private async Task<TableEntity?> FindAsync(string tenantId, string memberId, CancellationToken ct, bool includeLeaving = false) =>
+        RandomIds.IsWellFormed(memberId) && await tables.Members.FindAsync(tenantId, memberId, ct) is { } row
+        && (includeLeaving || row.GetBoolean(Leaving) != true)
+            ? row
+            : null;
 
     private static string? CheckName(string? name, FieldErrors errors)
     {

@@ -1,0 +1,35 @@
+using Azure;
+using Rancher.Cloud.Domain.Errors;
+
+namespace Rancher.Cloud.ControlPlane.Storage;
+
+/// <summary>
+/// Read-check-write under an ETag, retried when the platform's own writes (a heartbeat, a
+/// reconcile step) moved the row between the read and the write. Each attempt reads afresh and
+/// checks the caller's If-Match again, so a client sees 412 only when another client changed
+/// what it asked about, and never a conflict with the platform itself.
+/// </summary>
+public static class Contention
+{
+    private const int Attempts = 8;
+
+    public static async Task<Outcome<T>> RetryAsync<T>(Func<Task<Outcome<T>>> attempt, string what, CancellationToken ct)
+    {
+        for (var tried = 1; ; tried++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && tried < Attempts)
+            {
+                // Spread the retries of several writers apart.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * tried)), ct);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                return Failure.Conflict($"{what} kept changing while this request ran; try again.");
+            }
+        }
+    }
+}
