@@ -16,7 +16,7 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync("walkthrough");
         var token = await api.CreateTokenAsync(envId);
-        Assert.StartsWith($"curl -fsSL {controlPlane.Url}/install.sh | sudo sh -s -- --url {controlPlane.Url} --token rcr.", (string)token["command"]!);
+        Assert.StartsWith($"curl -fsSL {controlPlane.Url}/install.sh | sh -s -- --url {controlPlane.Url} --token rcr.", (string)token["command"]!);
         await using var agent = await AgentProcess.RegisterAsync(controlPlane.Url, (string)token["token"]!);
 
         var host = await Wait.ForAsync(async () =>

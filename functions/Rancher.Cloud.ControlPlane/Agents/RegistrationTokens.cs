@@ -35,7 +35,7 @@ public sealed class RegistrationTokens(Tables tables, EnvironmentsService enviro
         }, ct);
         var token = $"{Prefix}{caller.TenantId}.{environmentId}.{id}.{secret}";
         var url = options.Value.PublicUrl.TrimEnd('/');
-        return new RegistrationTokenCreated(id, token, $"curl -fsSL {url}/install.sh | sudo sh -s -- --url {url} --token {token}", environmentId, now);
+        return new RegistrationTokenCreated(id, token, $"curl -fsSL {url}/install.sh | sh -s -- --url {url} --token {token}", environmentId, now);
     }
 
     public async Task<Outcome<Page>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Rancher.Cloud agent installer, served by the control plane:
-#   curl -fsSL <url>/install.sh | sudo sh -s -- --url <url> --token <token> [--label k=v]...
+#   curl -fsSL <url>/install.sh | sh -s -- --url <url> --token <token> [--label k=v]...
+# Run as root, or as a user who may sudo: then it runs itself again under sudo.
 # Downloads the agent for this host's architecture, installs it as a systemd service when
 # systemd runs and as a supervised background process otherwise, and starts it.
 # Other options: --name NAME (default rancher-cloud-agent; lets several agents share a
@@ -11,6 +12,17 @@ URL="" TOKEN="" NAME="rancher-cloud-agent" EXTRA="" UNINSTALL=""
 fail() { echo "rancher-cloud install: $*" >&2; exit 1; }
 say() { echo "rancher-cloud install: $*" >&2; }
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# Elevate only when needed: a minimal image run as root has no sudo, and needs none.
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || fail "run as root (this user is not root and sudo is missing)"
+  SELF_URL=""; prev=""
+  for arg in "$@"; do [ "$prev" = "--url" ] && SELF_URL="$arg"; prev="$arg"; done
+  [ -n "$SELF_URL" ] || fail "--url is required"
+  say "not root: running again under sudo"
+  curl -fsSL "$SELF_URL/install.sh" | sudo sh -s -- "$@"
+  exit $?
+fi
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,7 +38,6 @@ while [ $# -gt 0 ]; do
 done
 case "$NAME" in *[!a-z0-9-]*|"") fail "--name must be lower-case letters, digits and '-'" ;; esac
 
-[ "$(id -u)" = 0 ] || fail "run as root (pipe into 'sudo sh -s -- ...')"
 DIR="/opt/$NAME"; STATE="/var/lib/$NAME"; LOG="/var/log/$NAME.log"; PIDFILE="/run/$NAME.pid"
 UNIT="/etc/systemd/system/$NAME.service"
 
