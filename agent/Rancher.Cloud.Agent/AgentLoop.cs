@@ -17,6 +17,7 @@ public sealed class AgentLoop(
     Heartbeats heartbeats,
     ContainerReconciler reconciler,
     HealthMonitor health,
+    Networking.TunnelKeys tunnelKeys,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<AgentLoop> log) : BackgroundService
@@ -34,30 +35,27 @@ public sealed class AgentLoop(
     private string? etag;
     private string lastReport = "";
     private DateTimeOffset lastReportAt;
+    private bool dismissed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            var identity = await IdentityAsync(stoppingToken);
-            controlPlane.Credential = identity.Credential;
-            log.LogInformation("Host {HostId} of environment {EnvironmentId}", identity.HostId, identity.EnvironmentId);
-            var beating = heartbeats.RunAsync(stoppingToken);
-            var failures = 0;
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (beating.IsCompleted)
+                try
                 {
-                    await beating; // the credential was refused: rethrown here, handled below
+                    await RunAsHostAsync(stoppingToken);
                 }
-                failures = await CycleAsync(stoppingToken) ? 0 : failures + 1;
-                if (failures > 0)
+                catch (RegisterAnewException e)
                 {
-                    // Docker or the control plane is down: retry at 1, 2, 4 … s, never faster.
-                    await Task.Delay(Min(settings.PollInterval, TimeSpan.FromSeconds(Math.Pow(2, Math.Min(failures - 1, 6)))), stoppingToken);
-                    continue;
+                    // Another machine was kept as this host: this one takes a new identity (and a new tunnel key).
+                    log.LogWarning("{Reason} Forgetting this machine's identity and registering it as a new host.", e.Message);
+                    HostIdentity.Forget(settings.StateDir);
+                    tunnelKeys.Forget();
+                    controlPlane.Credential = null;
+                    (plan, etag, lastReport, dismissed) = (null, null, "", true);
                 }
-                await WaitAsync(beating, settings.PollInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -76,6 +74,45 @@ public sealed class AgentLoop(
             {
                 await signals.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>Registers if need be, then beats and converges until cancelled, refused, or sent away.</summary>
+    private async Task RunAsHostAsync(CancellationToken stoppingToken)
+    {
+        var identity = await IdentityAsync(stoppingToken);
+        controlPlane.Credential = identity.Credential;
+        log.LogInformation("Host {HostId} of environment {EnvironmentId}", identity.HostId, identity.EnvironmentId);
+        using var stopBeating = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var beating = heartbeats.RunAsync(stopBeating.Token);
+        try
+        {
+            var failures = 0;
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (beating.IsCompleted)
+                {
+                    await beating; // refused or sent away: rethrown here, handled by the caller
+                }
+                if (heartbeats.Suspended)
+                {
+                    // Another machine uses this credential: leave Docker as it is until an operator decides.
+                    await WaitAsync(beating, settings.PollInterval, stoppingToken);
+                    continue;
+                }
+                failures = await CycleAsync(stoppingToken) ? 0 : failures + 1;
+                if (failures > 0)
+                {
+                    // Docker or the control plane is down: retry at 1, 2, 4 … s, never faster.
+                    await Task.Delay(Min(settings.PollInterval, TimeSpan.FromSeconds(Math.Pow(2, Math.Min(failures - 1, 6)))), stoppingToken);
+                    continue;
+                }
+                await WaitAsync(beating, settings.PollInterval, stoppingToken);
+            }
+        }
+        finally
+        {
+            await stopBeating.CancelAsync();
         }
     }
 
@@ -136,7 +173,7 @@ public sealed class AgentLoop(
             }
             return true;
         }
-        catch (Exception e) when (e is not CredentialRefusedException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not (CredentialRefusedException or RegisterAnewException) && !ct.IsCancellationRequested)
         {
             // The control plane or Docker is unreachable, or answered something unexpected: keep
             // what runs, try again next cycle. Only a refused credential ends the agent.
@@ -181,9 +218,15 @@ public sealed class AgentLoop(
         {
             return known;
         }
-        if (string.IsNullOrWhiteSpace(settings.Token))
+        while (string.IsNullOrWhiteSpace(settings.Token))
         {
-            throw new CredentialRefusedException($"No host identity in {settings.StateDir} and no --token to register with.");
+            if (!dismissed)
+            {
+                throw new CredentialRefusedException($"No host identity in {settings.StateDir} and no --token to register with.");
+            }
+            // Sent away, with nothing to register with: say so now and then, never exit for good.
+            log.LogError("This machine must register as a new host but was started without --token; restart it with --token <registration token>.");
+            await Task.Delay(TimeSpan.FromMinutes(5), ct);
         }
         var response = await RegisterAsync(ct);
         var identity = new HostIdentity(settings.Url, response.HostId, response.EnvironmentId, response.Credential);

@@ -10,6 +10,9 @@ namespace Rancher.Cloud.Agent;
 /// <summary>Raised when the control plane refuses the host's credential: retrying cannot help.</summary>
 public sealed class CredentialRefusedException(string message) : Exception(message);
 
+/// <summary>The operator kept another machine that used this host's credential: this one registers as a new host.</summary>
+public sealed class RegisterAnewException(string message) : Exception(message);
+
 /// <summary>The agent's side of the agent API, with retries for transient failures.</summary>
 public sealed class ControlPlaneClient : IDisposable
 {
@@ -96,10 +99,6 @@ public sealed class ControlPlaneClient : IDisposable
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             throw new CredentialRefusedException("The control plane refused this host's credential; the host may have been removed.");
-        }
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            throw new CredentialRefusedException($"The control plane refused this host: {await response.Content.ReadAsStringAsync(ct)}");
         }
         if (!response.IsSuccessStatusCode)
         {

@@ -23,7 +23,11 @@ public sealed class Heartbeats(
     /// <summary>After a failed beat, the next is tried this soon (a missed beat costs a third of the grace).</summary>
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(3);
 
+    /// <summary>While this machine is suspected of being a clone, beats are this far apart.</summary>
+    private static readonly TimeSpan SuspectedInterval = TimeSpan.FromSeconds(30);
+
     private readonly TimeSpan interval = options.Value.HeartbeatInterval;
+    private int suspended;
     private long applied;
     private int planBehind;
     private SignalChannel? channel;
@@ -34,19 +38,28 @@ public sealed class Heartbeats(
     /// <summary>The signal channel the control plane offered in the last beat; null before the first.</summary>
     public SignalChannel? Channel => Volatile.Read(ref channel);
 
+    /// <summary>
+    /// True while the control plane suspects this machine of using another's credential: the
+    /// converge loop leaves Docker alone until an operator decides, and the beats go on, slowly.
+    /// </summary>
+    public bool Suspended => Volatile.Read(ref suspended) == 1;
+
     /// <summary>The plan version the host runs, sent with each beat.</summary>
     public void Applied(long version) => Interlocked.Exchange(ref applied, version);
 
     /// <summary>True once after a beat saw a newer plan than the one applied (a plan signal was lost).</summary>
     public bool TakePlanBehind() => Interlocked.Exchange(ref planBehind, 0) == 1;
 
-    /// <summary>Beats until <paramref name="ct"/> ends; ends early only when the control plane refuses the host's credential.</summary>
+    /// <summary>
+    /// Beats until <paramref name="ct"/> ends; ends early only when the control plane refuses the
+    /// host's credential, or tells this machine to register anew (<see cref="RegisterAnewException"/>).
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             var started = clock.GetUtcNow();
-            var next = await BeatAsync(ct) ? started + interval : clock.GetUtcNow() + RetryAfterFailure;
+            var next = await BeatAsync(ct) ? started + (Suspended ? SuspectedInterval : interval) : clock.GetUtcNow() + RetryAfterFailure;
             var wait = next - clock.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
@@ -62,6 +75,20 @@ public sealed class Heartbeats(
         try
         {
             var response = await controlPlane.HeartbeatAsync(new Heartbeat(await facts.ReadAsync(timeout.Token), Interlocked.Read(ref applied)), timeout.Token);
+            if (response.Standing == HostStandings.RegisterAnew)
+            {
+                throw new RegisterAnewException(response.Reason ?? "The control plane asks this machine to register as a new host.");
+            }
+            var suspected = response.Standing == HostStandings.Suspected;
+            if (suspected)
+            {
+                log.LogWarning("Not converging: {Reason}", response.Reason);
+            }
+            else if (Interlocked.Exchange(ref suspended, 0) == 1)
+            {
+                log.LogInformation("The control plane accepts this machine as the host again; converging");
+            }
+            Volatile.Write(ref suspended, suspected ? 1 : 0);
             // The first channel, or a newer plan than the one applied (a plan signal was lost), wakes the converge loop.
             var first = Interlocked.Exchange(ref channel, response.Signal) is null;
             var behind = response.PlanVersion > Interlocked.Read(ref applied) && Interlocked.Exchange(ref planBehind, 1) == 0;
@@ -71,7 +98,7 @@ public sealed class Heartbeats(
             }
             return true;
         }
-        catch (Exception e) when (e is not CredentialRefusedException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not (CredentialRefusedException or RegisterAnewException) && !ct.IsCancellationRequested)
         {
             // Docker or the control plane did not answer in time; the host stays up and tries again soon.
             log.LogWarning("Heartbeat failed, retrying: {Error}", e.Message);

@@ -32,6 +32,13 @@ public sealed record HostIdentity(string Url, string HostId, string EnvironmentI
         return id;
     }
 
+    /// <summary>Forgets the identity and the registration id, so the next registration makes a new host.</summary>
+    public static void Forget(string stateDir)
+    {
+        File.Delete(Path.Combine(stateDir, FileName));
+        File.Delete(Path.Combine(stateDir, "registration-id"));
+    }
+
     private static void WritePrivate(string stateDir, string fileName, string content)
     {
         Directory.CreateDirectory(stateDir);

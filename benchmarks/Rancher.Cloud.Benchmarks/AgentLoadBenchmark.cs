@@ -84,7 +84,7 @@ public static class AgentLoadBenchmark
         var simulated = new ConcurrentBag<SimulatedAgent>();
         await Parallel.ForEachAsync(Enumerable.Range(0, agents), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
         {
-            var facts = new HostFacts($"sim-{i}", "20.10.24", 2, 4L << 30, "Debian", "x86_64") { Fingerprint = $"sim{i:D6}" };
+            var facts = new HostFacts($"sim-{i}", "20.10.24", 2, 4L << 30, "Debian", "x86_64") { Incarnation = $"sim{i:D6}" };
             var request = new RegistrationRequest(tokens[i % tokens.Count], facts) { RegistrationId = Guid.NewGuid().ToString("N") };
             var response = (await PostAsync(http, AgentRoutes.Register, request)).Deserialize<RegistrationResponse>(Json)!;
             simulated.Add(new SimulatedAgent(response.HostId, response.Credential, facts));

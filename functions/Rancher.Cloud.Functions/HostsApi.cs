@@ -9,7 +9,7 @@ namespace Rancher.Cloud.Functions;
 
 /// <summary>
 /// Hosts of an environment and the operator's actions on them.
-/// GET …/hosts · GET …/hosts/{hostId} · POST …/hosts/{hostId}/deactivate | activate | evacuate · DELETE …/hosts/{hostId}
+/// GET …/hosts · GET …/hosts/{hostId} · POST …/hosts/{hostId}/deactivate | activate | evacuate | resolveConflict · DELETE …/hosts/{hostId}
 /// </summary>
 public sealed class HostsApi(HostsService hosts)
 {
@@ -50,6 +50,13 @@ public sealed class HostsApi(HostsService hosts)
     public async Task<IResult> EvacuateHost(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/evacuate")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
         ApiResults.Ok(await hosts.ChangeAsync(req.Tenant(), envId, hostId, HostMode.Evacuated, ct));
+
+    [Function(nameof(ResolveHostConflict))]
+    [Access(Audience.Tenant)]
+    [Operation("Keep one of two machines that use a host's credential; the other registers as a new host", Body = typeof(ResolveConflictRequest), Response = typeof(HostDetails))]
+    public async Task<IResult> ResolveHostConflict(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/resolveConflict")] HttpRequest req, string envId, string hostId, CancellationToken ct) =>
+        await ApiResults.OkAsync(req, (ResolveConflictRequest b) => hosts.ResolveConflictAsync(req.Tenant(), envId, hostId, b, ct), ct);
 
     [Function(nameof(RemoveHost))]
     [Access(Audience.Tenant)]

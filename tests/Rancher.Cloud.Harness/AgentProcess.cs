@@ -47,6 +47,22 @@ public sealed class AgentProcess : IAsyncDisposable
         return agent;
     }
 
+    /// <summary>
+    /// Starts an agent with a copy of another agent's state folder, as a cloned machine would
+    /// (the same identity, credential and keys); <paramref name="token"/> lets it register anew.
+    /// </summary>
+    public static AgentProcess StartCopyOf(string url, string stateDir, string? token, AgentLaunch launch)
+    {
+        var copy = Directory.CreateTempSubdirectory("rancher-cloud-clone-").FullName;
+        foreach (var file in Directory.GetFiles(stateDir))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+        var agent = new AgentProcess(url, copy, TimeSpan.FromSeconds(3), launch);
+        agent.Start(token);
+        return agent;
+    }
+
     /// <summary>Starts the agent again with the identity it kept; no token.</summary>
     public void Restart()
     {

@@ -19,11 +19,11 @@ public sealed class OneLinerTests(MultiHostFixture fixture)
         using var api = ControlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"oneliner-{Guid.NewGuid():N}"[..20]);
         var command = (string)(await api.CreateTokenAsync(envId))["command"]!;
-        Assert.StartsWith($"curl -fsSL {ControlPlane.PublicUrl}/install.sh | sudo sh -s -- --url {ControlPlane.PublicUrl} --token rcr.", command, StringComparison.Ordinal);
+        Assert.StartsWith($"curl -fsSL {ControlPlane.PublicUrl}/install.sh | sh -s -- --url {ControlPlane.PublicUrl} --token rcr.", command, StringComparison.Ordinal);
         await using var host = await fixture.Network.AddHostAsync();
         var name = $"rca-{host.Name}";
-        // Root already: the same pipeline without sudo, plus what one machine hosting several agents needs.
-        var install = command.Replace("| sudo sh", "| sh", StringComparison.Ordinal)
+        // As printed, run as root on a machine without sudo, plus what one machine hosting several agents needs.
+        var install = command
             + $" --label zone=east --name {name} --docker {host.DockerEndpoint} --hostname {host.Name}";
         try
         {
@@ -45,19 +45,33 @@ public sealed class OneLinerTests(MultiHostFixture fixture)
                 return hosts.Count == 1 && DateTimeOffset.Parse((string)hosts[0]!["lastSeen"]!, System.Globalization.CultureInfo.InvariantCulture) > since;
             }, TimeSpan.FromSeconds(60), "the restarted agent to heartbeat as the same host");
 
-            // A copy of its state on another machine is a clone: refused, and the host stays one.
+            // A copy of its state on another machine is a clone: both machines heartbeat, the host shows
+            // 'conflict' with both, the newcomer stops converging (and never exits); keeping the original
+            // sends the copy to register as a new host.
             await using var other = await fixture.Network.AddHostAsync();
-            var cloneState = Directory.CreateTempSubdirectory("rancher-cloud-clone-").FullName;
-            foreach (var file in Directory.GetFiles($"/var/lib/{name}"))
+            var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+            await using var clone = AgentProcess.StartCopyOf(ControlPlane.PublicUrl, $"/var/lib/{name}", token, new AgentLaunch(
+                ["nsenter", $"--net={other.NetnsPath}"], ["--docker", other.DockerEndpoint, "--heartbeat-interval", "00:00:03"])
             {
-                File.Copy(file, Path.Combine(cloneState, Path.GetFileName(file)));
-            }
-            var clone = await Shell.RunUntilExitAsync(
-                TimeSpan.FromSeconds(60), "nsenter", $"--net={other.NetnsPath}", $"/opt/{name}/Rancher.Cloud.Agent",
-                "--url", ControlPlane.PublicUrl, "--state-dir", cloneState, "--docker", other.DockerEndpoint);
-            Assert.Equal(2, clone.ExitCode);
-            Assert.Contains("clone", clone.Output, StringComparison.Ordinal);
-            Assert.Single((await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray());
+                Executable = $"/opt/{name}/Rancher.Cloud.Agent",
+            });
+            var hostId = (string)listed["id"]!;
+            var conflict = await Wait.ForAsync(async () =>
+                (await api.GetOkAsync($"environments/{envId}/hosts/{hostId}")) is { } h && (string?)h["state"] == "conflict" ? h["conflict"]!.AsArray() : null,
+                TimeSpan.FromSeconds(90), $"the host to show a conflict; clone log:\n{clone.Log}");
+            Assert.Equal(2, conflict.Count);
+            await Wait.UntilAsync(() => Task.FromResult(clone.Log.Contains("Not converging", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the clone to say why it waits");
+            Assert.False(clone.HasExited);
+
+            var kept = await Api.OkAsync(await api.PostAsync($"environments/{envId}/hosts/{hostId}/resolveConflict", new { keep = (string)conflict[0]!["incarnation"]! }));
+            Assert.NotEqual("conflict", (string?)kept["state"]);
+            await Wait.UntilAsync(async () =>
+            {
+                var hosts = (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray();
+                return hosts.Count == 2 && hosts.All(h => (string?)h!["state"] == "active");
+            }, TimeSpan.FromSeconds(90), $"the copy to register as a second host; clone log:\n{clone.Log}");
+            Assert.Contains("registering it as a new host", clone.Log, StringComparison.Ordinal);
+            Assert.False(clone.HasExited);
         }
         catch (Exception e) when (File.Exists($"/var/log/{name}.log"))
         {

@@ -53,6 +53,21 @@ public sealed class TunnelKeys(IOptions<AgentOptions> options) : IDisposable
 
     public void Dispose() => gate.Dispose();
 
+    /// <summary>Drops the key pair: a machine that takes a new identity must not share a key with the one it was copied from.</summary>
+    public void Forget()
+    {
+        gate.Wait();
+        try
+        {
+            File.Delete(PrivateKeyPath);
+            publicKey = null;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary><c>address:port</c> other hosts reach the tunnel at.</summary>
     public async Task<string?> EndpointAsync(CancellationToken ct)
     {

@@ -19,8 +19,4 @@ public sealed record TenantCaller(string TenantId, string KeyId, string MemberId
 public sealed record OperatorCaller() : Caller("");
 
 /// <summary>An agent holding the credential of exactly one host.</summary>
-public sealed record HostCaller(string TenantId, string EnvironmentId, string HostId) : Caller(TenantId)
-{
-    /// <summary>The fingerprint of the machine the credential was issued to, when it reported one.</summary>
-    public string? Fingerprint { get; init; }
-}
+public sealed record HostCaller(string TenantId, string EnvironmentId, string HostId) : Caller(TenantId);

@@ -72,18 +72,60 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         {
             return Failure.Invalid(refused);
         }
-        if (host.Fingerprint is { } known && known != heartbeat.Facts.Fingerprint)
+        var beat = await Contention.RetryAsync(() => RecordBeatAsync(host, partition, heartbeat, ct), "The host", ct);
+        if (beat.Failure is { } failure)
         {
-            // Not recorded: the genuine host keeps its facts and its liveness.
-            return Failure.Conflict("This host credential belongs to another machine; this one looks like a clone. Register it with its own token.");
+            return failure;
         }
-        await tables.State.UpsertEntityAsync(
-            StateRows.HeartbeatRow(partition, host.HostId, heartbeat.Facts, clock.GetUtcNow(), heartbeat.AppliedPlanVersion),
-            TableUpdateMode.Merge, ct);
         // Only the version: a heartbeat must not drag the whole plan out of storage.
         var version = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.PlanPrefix + host.HostId, ["Version"], ct);
         var address = new HostAddress(host.TenantId, host.EnvironmentId, host.HostId);
-        return new HeartbeatResponse(version.HasValue ? version.Value!.GetInt64("Version") ?? 0 : 0, signals.ChannelFor(address));
+        return new HeartbeatResponse(version.HasValue ? version.Value!.GetInt64("Version") ?? 0 : 0, signals.ChannelFor(address))
+        {
+            Standing = beat.Value switch
+            {
+                CloneVerdict.Suspected => HostStandings.Suspected,
+                CloneVerdict.RegisterAnew => HostStandings.RegisterAnew,
+                _ => HostStandings.Good,
+            },
+            Reason = beat.Value switch
+            {
+                CloneVerdict.Suspected => "Another machine uses this host's credential and was heard first; the host shows 'conflict' until an operator keeps one machine (POST .../hosts/{hostId}/resolveConflict). This machine does not converge meanwhile.",
+                CloneVerdict.RegisterAnew => "An operator kept the other machine that used this host's credential; this machine must register as a new host with a registration token.",
+                _ => null,
+            },
+        };
+    }
+
+    /// <summary>
+    /// Records a beat under the host row's ETag: the clone watch decides whether this machine is
+    /// the host's (facts and liveness recorded), a second machine (only the conflict recorded) or
+    /// one the operator dismissed (nothing recorded).
+    /// </summary>
+    private async Task<Outcome<CloneVerdict>> RecordBeatAsync(HostCaller host, string partition, Heartbeat heartbeat, CancellationToken ct)
+    {
+        var row = await tables.State.FindAsync(partition, StateRows.HostPrefix + host.HostId, ct);
+        var (watch, verdict) = (row is null ? CloneWatch.None : StateRows.ToCloneWatch(row)).Observe(heartbeat.Facts, clock.GetUtcNow());
+        var update = verdict switch
+        {
+            CloneVerdict.Accepted => StateRows.HeartbeatRow(partition, host.HostId, heartbeat.Facts, clock.GetUtcNow(), heartbeat.AppliedPlanVersion),
+            CloneVerdict.Suspected => new TableEntity(partition, StateRows.HostPrefix + host.HostId),
+            _ => null,
+        };
+        if (update is null)
+        {
+            return verdict;
+        }
+        update[StateRows.CloneWatchColumn] = StateRows.ToJson(watch);
+        if (row is null)
+        {
+            await tables.State.UpsertEntityAsync(update, TableUpdateMode.Merge, ct);
+        }
+        else
+        {
+            await tables.State.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, ct);
+        }
+        return verdict;
     }
 
     private static string ReportDigest(IEnumerable<TableEntity> rows) =>

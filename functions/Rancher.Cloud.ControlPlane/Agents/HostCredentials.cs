@@ -13,11 +13,8 @@ public sealed class HostCredentials(Tables tables)
 {
     private const string Prefix = "rch.";
 
-    /// <summary>
-    /// A new credential for the host, replacing any earlier one. The machine's fingerprint is
-    /// kept beside it, so every authenticated call already knows which machine it belongs to.
-    /// </summary>
-    public async Task<string> IssueAsync(HostAddress host, string? fingerprint, CancellationToken ct)
+    /// <summary>A new credential for the host, replacing any earlier one.</summary>
+    public async Task<string> IssueAsync(HostAddress host, CancellationToken ct)
     {
         var secret = SecretHash.NewSecret();
         // Replaces any earlier credential of the host: only the newest works.
@@ -26,7 +23,6 @@ public sealed class HostCredentials(Tables tables)
             ["TenantId"] = host.TenantId,
             ["EnvironmentId"] = host.EnvironmentId,
             ["SecretHash"] = SecretHash.Of(secret),
-            ["Fingerprint"] = fingerprint,
         }, TableUpdateMode.Replace, ct);
         return $"{Prefix}{host.HostId}.{secret}";
     }
@@ -47,7 +43,7 @@ public sealed class HostCredentials(Tables tables)
             return null;
         }
         return await tables.HostCredentials.FindAsync(parts[1], "", ct) is { } row && SecretHash.Matches(parts[2], row.GetString("SecretHash"))
-            ? new HostCaller(row.GetString("TenantId"), row.GetString("EnvironmentId"), parts[1]) { Fingerprint = row.GetString("Fingerprint") }
+            ? new HostCaller(row.GetString("TenantId"), row.GetString("EnvironmentId"), parts[1])
             : null;
     }
 }

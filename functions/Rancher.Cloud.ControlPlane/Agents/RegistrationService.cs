@@ -51,7 +51,7 @@ public sealed class RegistrationService(
         await signals.PrepareAsync(host, ct);
         // A retried registration (same registration id) gets the same host and a fresh
         // credential; the credential of the attempt whose answer was lost stops working.
-        var credential = await credentials.IssueAsync(host, request.Facts.Fingerprint, ct);
+        var credential = await credentials.IssueAsync(host, ct);
         // A retry keeps what the operator decided about the host and when it first registered.
         var registered = new Host(host.HostId, request.Facts, earlier?.RegisteredAt ?? now, now, earlier?.Mode ?? HostMode.Active)
         {

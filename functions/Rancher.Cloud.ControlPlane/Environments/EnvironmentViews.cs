@@ -1,13 +1,20 @@
+using Rancher.Cloud.Domain.Hosts;
 namespace Rancher.Cloud.ControlPlane.Environments;
 
 /// <summary>Request body of POST /environments.</summary>
 /// <param name="Name">The environment's name, a DNS label.</param>
 /// <param name="Cidr">The environment network (default 10.42.0.0/16); each host takes a /24 of it.</param>
-public sealed record CreateEnvironmentRequest(string? Name, string? Cidr = null);
+public sealed record CreateEnvironmentRequest([property: Rancher.Cloud.Contracts.Limit(63)] string? Name, [property: Rancher.Cloud.Contracts.Limit(18)] string? Cidr = null);
+
+/// <summary>What an owner may change of an environment: its host-access policy (<c>baseline</c> or <c>privileged</c>).</summary>
+public sealed record UpdateEnvironmentRequest(string? Policy);
 
 /// <summary>An environment as the API shows it.</summary>
 public sealed record EnvironmentView(string Id, string Name, DateTimeOffset CreatedAt)
 {
+    /// <summary>The host-access policy its services meet: <c>baseline</c> (the default) or <c>privileged</c>.</summary>
+    public string Policy { get; init; } = "baseline";
+
     /// <summary>The environment network; each host has a /24 of it.</summary>
     public string? Cidr { get; init; }
 }
@@ -37,7 +44,16 @@ public sealed record HostDetails(
 
     /// <summary>The host's /24 of the environment network.</summary>
     public string? Subnet { get; init; }
+
+    /// <summary>
+    /// While two machines use the host's credential (state <c>conflict</c>): both, the one heard
+    /// first first. <c>POST …/resolveConflict {keep}</c> keeps one; the other registers anew.
+    /// </summary>
+    public IReadOnlyList<Machine>? Conflict { get; init; }
 }
+
+/// <summary>Which machine of a conflict goes on as the host: its <c>incarnation</c>.</summary>
+public sealed record ResolveConflictRequest(string? Keep);
 
 /// <summary>A page of results.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items)

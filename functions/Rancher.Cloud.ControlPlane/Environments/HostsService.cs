@@ -25,7 +25,7 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
         var hosts = new List<HostDetails>();
         await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.HostPrefix), cancellationToken: ct))
         {
-            hosts.Add(ToDetails(StateRows.ToHost(row), now));
+            hosts.Add(ToDetails(row, now));
         }
         return new Page<HostDetails>(hosts);
     }
@@ -37,7 +37,7 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
             return failure;
         }
         return await FindAsync(Tables.EnvironmentKey(caller.TenantId, environmentId), hostId, ct) is { } row
-            ? ToDetails(StateRows.ToHost(row), clock.GetUtcNow())
+            ? ToDetails(row, clock.GetUtcNow())
             : Failure.NotFound("The host");
     }
 
@@ -60,6 +60,39 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
         }
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         return await GetAsync(caller, environmentId, hostId, ct);
+    }
+
+    /// <summary>
+    /// Ends a conflict: the machine named by <see cref="ResolveConflictRequest.Keep"/> goes on as
+    /// the host; the other is told to register as a new host at its next heartbeat.
+    /// </summary>
+    public async Task<Outcome<HostDetails>> ResolveConflictAsync(TenantCaller caller, string environmentId, string hostId, ResolveConflictRequest request, CancellationToken ct)
+    {
+        if ((await environments.GetAsync(caller, environmentId, ct)).Failure is { } failure)
+        {
+            return failure;
+        }
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        var resolved = await Contention.RetryAsync<bool>(async () =>
+        {
+            if (await FindAsync(partition, hostId, ct) is not { } row)
+            {
+                return Failure.NotFound("The host");
+            }
+            var watch = StateRows.ToCloneWatch(row);
+            if (watch.Conflict is not { } machines)
+            {
+                return Failure.Conflict("The host is not in conflict: one machine uses its credential.");
+            }
+            if (!machines.Any(m => m.Incarnation == request.Keep))
+            {
+                return Failure.Invalid("keep", $"must be the incarnation of one of the machines in conflict: {string.Join(", ", machines.Select(m => m.Incarnation))}");
+            }
+            var update = new TableEntity(partition, row.RowKey) { [StateRows.CloneWatchColumn] = StateRows.ToJson(watch.Resolve(request.Keep!)) };
+            await tables.State.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, ct);
+            return true;
+        }, "The host", ct);
+        return resolved.Failure is { } refused ? refused : await GetAsync(caller, environmentId, hostId, ct);
     }
 
     private async Task<Outcome<bool>> ChangeOnceAsync(string partition, string hostId, HostMode mode, CancellationToken ct)
@@ -94,16 +127,20 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
     private async Task<TableEntity?> FindAsync(string partition, string hostId, CancellationToken ct) =>
         RandomIds.IsWellFormed(hostId) ? await tables.State.FindAsync(partition, StateRows.HostPrefix + hostId, ct) : null;
 
-    private static HostDetails ToDetails(Host host, DateTimeOffset now)
+    private static HostDetails ToDetails(TableEntity row, DateTimeOffset now)
     {
+        var host = StateRows.ToHost(row);
+        var conflict = StateRows.ToCloneWatch(row).Conflict;
         var f = host.Facts;
+        var state = conflict is not null && host.Mode != HostMode.Removed ? "conflict" : HostLiveness.StateOf(host, now).ToString().ToLowerInvariant();
         return new HostDetails(
-            host.Id, f.Hostname, HostLiveness.StateOf(host, now).ToString().ToLowerInvariant(),
+            host.Id, f.Hostname, state,
             f.DockerVersion, f.Cpus, f.MemoryBytes, f.Os, f.Architecture, host.RegisteredAt, host.LastSeen,
             f.Labels ?? new Dictionary<string, string>())
         {
             Evacuated = host.Mode == HostMode.Evacuated,
             Subnet = host.Subnet,
+            Conflict = conflict,
         };
     }
 }

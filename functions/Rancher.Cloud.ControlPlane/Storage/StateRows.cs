@@ -126,6 +126,14 @@ public static class StateRows
     public static TableEntity SubnetClaim(string partition, string subnet, string hostId) =>
         new(partition, SubnetPrefix + subnet.Replace('/', '_')) { ["HostId"] = hostId };
 
+    /// <summary>The host row's column that keeps its <see cref="CloneWatch"/>.</summary>
+    public const string CloneWatchColumn = "CloneWatch";
+
+    public static CloneWatch ToCloneWatch(TableEntity row) =>
+        row.GetString(CloneWatchColumn) is { } json ? JsonSerializer.Deserialize<CloneWatch>(json, Json) ?? CloneWatch.None : CloneWatch.None;
+
+    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
+
     public static TableEntity HeartbeatRow(string partition, string hostId, HostFacts facts, DateTimeOffset now, long appliedPlan) =>
         new(partition, HostPrefix + hostId)
         {

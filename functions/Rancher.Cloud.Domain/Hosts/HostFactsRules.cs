@@ -22,6 +22,8 @@ public static class HostFactsRules
         Text(facts.Os, $"{field}.os", 256, required: false, errors);
         Text(facts.Architecture, $"{field}.architecture", 32, required: false, errors);
         Text(facts.Fingerprint, $"{field}.fingerprint", 128, required: false, errors);
+        Text(facts.BootId, $"{field}.bootId", 64, required: false, errors);
+        Text(facts.Incarnation, $"{field}.incarnation", 64, required: false, errors);
         if (facts.Cpus is < 1 or > 4096)
         {
             errors.Add($"{field}.cpus", "must be between 1 and 4096");
