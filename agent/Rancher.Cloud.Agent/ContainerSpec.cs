@@ -17,6 +17,18 @@ public static class ContainerSpec
     public static string FolderOf(string stateDir, PlannedContainer planned) =>
         planned.Stack is { } stack ? Path.Combine(stateDir, "stacks", stack) : Path.Combine(stateDir, "services", planned.ServiceName);
 
+    /// <summary><c>/dev/x[:/dev/y[:rwm]]</c>, as <c>docker run --device</c> reads it.</summary>
+    private static DeviceMapping Device(string device)
+    {
+        var parts = device.Split(':');
+        return new DeviceMapping
+        {
+            PathOnHost = parts[0],
+            PathInContainer = parts.Length > 1 ? parts[1] : parts[0],
+            CgroupPermissions = parts.Length > 2 ? parts[2] : "rwm",
+        };
+    }
+
     public static CreateContainerParameters ToCreate(
         string hostId, PlannedContainer planned, string stateDir, PlannedNetwork? network = null, PlannedDns? dns = null)
     {
@@ -56,6 +68,10 @@ public static class ContainerSpec
                     ReadOnly = m.ReadOnly,
                 }).ToList(),
                 CapAdd = [.. planned.CapAdd],
+                Privileged = planned.HostAccess?.Privileged ?? false,
+                PidMode = planned.HostAccess?.Pid ?? "",
+                IpcMode = planned.HostAccess?.Ipc ?? "",
+                Devices = planned.HostAccess?.Devices.Select(Device).ToList() ?? [],
                 NanoCPUs = planned.CpuLimitMillis * 1_000_000L,
                 Memory = planned.MemoryLimitBytes,
             },

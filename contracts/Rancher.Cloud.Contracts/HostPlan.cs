@@ -91,6 +91,21 @@ public sealed record PlannedContainer(
 
     /// <summary>The instance's address on the environment network (from the host's /24).</summary>
     public string? Address { get; init; }
+
+    /// <summary>Access to the host beyond an ordinary container; only where the environment's policy allows it.</summary>
+    /// <remarks>Left out when null, so the spec hash of every container that asks for none stays what it was.</remarks>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public HostAccess? HostAccess { get; init; }
+}
+
+/// <summary>
+/// What a container may reach of its host beyond Docker's defaults: all devices and capabilities
+/// (<c>privileged</c>), the host's process and IPC namespaces (<c>pid</c>, <c>ipc</c>: <c>host</c>),
+/// and device nodes (<c>/dev/fuse</c> or <c>/dev/sda:/dev/xvda:r</c>).
+/// </summary>
+public sealed record HostAccess(bool Privileged, string? Pid, string? Ipc, IReadOnlyList<string> Devices)
+{
+    public bool IsNone => !Privileged && Pid is null && Ipc is null && Devices.Count == 0;
 }
 
 /// <summary>

@@ -56,6 +56,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<HostsService>();
         services.AddSingleton<ServicesService>();
         services.AddSingleton<StacksService>();
+        services.AddSingleton<PolicyService>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<AgentService>();
         services.AddSingleton<AgentDownloads>();

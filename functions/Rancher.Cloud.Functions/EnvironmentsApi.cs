@@ -3,14 +3,15 @@ using Microsoft.Azure.Functions.Worker;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Http;
+using Rancher.Cloud.Domain.Access;
 
 namespace Rancher.Cloud.Functions;
 
 /// <summary>
 /// Environments.
-/// POST v1/environments · GET v1/environments · GET v1/environments/{envId}
+/// POST v1/environments · GET v1/environments · GET v1/environments/{envId} · PATCH v1/environments/{envId}
 /// </summary>
-public sealed class EnvironmentsApi(EnvironmentsService environments)
+public sealed class EnvironmentsApi(EnvironmentsService environments, PolicyService policies)
 {
     [Function(nameof(CreateEnvironment))]
     [Access(Audience.Tenant)]
@@ -32,4 +33,11 @@ public sealed class EnvironmentsApi(EnvironmentsService environments)
     public async Task<IResult> GetEnvironment(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/v1/environments/{envId}")] HttpRequest req, string envId, CancellationToken ct) =>
         ApiResults.Ok(await environments.GetAsync(req.Tenant(), envId, ct));
+
+    [Function(nameof(UpdateEnvironment))]
+    [Access(Audience.Tenant, Needs = Permission.Manage)]
+    [Operation("Set an environment's host-access policy (owners): baseline, or privileged", Body = typeof(UpdateEnvironmentRequest), Response = typeof(EnvironmentView))]
+    public async Task<IResult> UpdateEnvironment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "api/v1/environments/{envId}")] HttpRequest req, string envId, CancellationToken ct) =>
+        await ApiResults.OkAsync(req, (UpdateEnvironmentRequest b) => policies.SetAsync(req.Tenant(), envId, b, ct), ct);
 }

@@ -66,6 +66,15 @@ public sealed class ComposeBudgetTests
     }
 
     [Fact]
+    public void A_broken_document_the_node_loader_chokes_on_is_refused_not_thrown()
+    {
+        // Found by the request fuzzer: YamlDotNet throws ArgumentException for it, which was a 500.
+        var outcome = ComposeReader.Read("blog", "services:\n  web:\n    image: \n    : \n", null);
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("not valid YAML", Assert.Single(outcome.Failure!.Fields!.ToDictionary()["compose"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Anchors_and_merges_of_ordinary_files_are_within_budget()
     {
         var yaml = """

@@ -79,9 +79,9 @@ public sealed class ComposeReaderTests
             services:
               web:
                 image: nginx
-                privileged: true
+                runtime: runc
             """);
-        Assert.Equal(["line 4: 'privileged' is not supported for services"], errors["services.web.privileged"]);
+        Assert.Equal(["line 4: 'runtime' is not supported for services"], errors["services.web.runtime"]);
 
         var stack = Read("""
             version: "3.8"

@@ -104,5 +104,26 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
     private static bool IsEnvironment(string rowKey) => RandomIds.IsWellFormed(rowKey);
 
     private static EnvironmentView ToView(TableEntity row) =>
-        new(row.RowKey, row.GetString("Name"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) { Cidr = row.GetString("Cidr") };
+        new(row.RowKey, row.GetString("Name"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue)
+        {
+            Cidr = row.GetString("Cidr"),
+            Policy = row.GetString(PolicyColumn) ?? HostAccessPolicy.NameOf(PolicyLevel.Baseline),
+        };
+
+    private const string PolicyColumn = "Policy";
+
+    /// <summary>The host-access policy of an environment the caller reaches.</summary>
+    public static PolicyLevel PolicyOf(EnvironmentView environment) => HostAccessPolicy.Parse(environment.Policy) ?? PolicyLevel.Baseline;
+
+    /// <summary>Records the environment's host-access policy; <see cref="PolicyService"/> decides whether it may change.</summary>
+    public async Task<Outcome<EnvironmentView>> SetPolicyAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct)
+    {
+        if (!RandomIds.IsWellFormed(environmentId) || await tables.Environments.FindAsync(caller.TenantId, environmentId, ct) is not { } row)
+        {
+            return Failure.NotFound("The environment");
+        }
+        row[PolicyColumn] = HostAccessPolicy.NameOf(level);
+        await tables.Environments.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, ct);
+        return ToView(row);
+    }
 }

@@ -48,6 +48,8 @@ public sealed record ServiceView(
 
     public ResourceLimits Limits { get; init; } = ResourceLimits.None;
 
+    public Contracts.HostAccess? HostAccess { get; init; }
+
     /// <summary>For an alias: the services its name answers with.</summary>
     public IReadOnlyList<string>? Alias { get; init; }
 

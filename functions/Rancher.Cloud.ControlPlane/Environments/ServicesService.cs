@@ -35,6 +35,10 @@ public sealed class ServicesService(
             return invalid;
         }
         var (spec, scale) = checkedSpec.Value;
+        if (HostAccessPolicy.Check(spec, EnvironmentsService.PolicyOf(environment.Value!), new FieldErrors()) is { IsEmpty: false } refused)
+        {
+            return Failure.Invalid(refused);
+        }
         var service = new Service(ids.NewId('s'), spec, scale, clock.GetUtcNow());
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
         try
@@ -61,6 +65,22 @@ public sealed class ServicesService(
             return failure;
         }
         return views.Value!.Items.Count == 1 ? views.Value.Items[0] : Failure.NotFound("The service");
+    }
+
+    /// <summary>The services of the environment that <paramref name="level"/> would refuse, by name.</summary>
+    public async Task<IReadOnlyList<string>> RefusedByAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct)
+    {
+        var refused = new List<string>();
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.ServicePrefix), cancellationToken: ct))
+        {
+            var service = StateRows.ToService(row);
+            if (!service.Deleting && !HostAccessPolicy.Check(service.Spec, level, new FieldErrors()).IsEmpty)
+            {
+                refused.Add(service.Spec.QualifiedName);
+            }
+        }
+        return refused;
     }
 
     public Task<Outcome<Page<ServiceView>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct) =>
@@ -233,6 +253,7 @@ public sealed class ServicesService(
             User = spec.User,
             Hostname = spec.Hostname,
             CapAdd = spec.CapAdd,
+            HostAccess = spec.HostAccess,
             StopSignal = spec.StopSignal,
             Limits = spec.Limits,
             Alias = spec.Alias,

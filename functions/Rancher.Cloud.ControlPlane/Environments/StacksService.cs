@@ -25,17 +25,25 @@ public sealed class StacksService(
 {
     public async Task<Outcome<StackView>> CreateAsync(TenantCaller caller, string environmentId, StackDraft draft, CancellationToken ct)
     {
-        if ((await environments.GetAsync(caller, environmentId, ct)).Failure is { } missing)
+        var environment = await environments.GetAsync(caller, environmentId, ct);
+        if (environment.Failure is { } missing)
         {
             return missing;
         }
         var errors = new FieldErrors();
         var name = ResourceName.Check(draft.Name, "name", errors);
-        if (name is null)
+        if (draft.Variables is { } variables && !Bounds.TooMany(variables.Count, StackDraft.MaxVariables, "variables", errors))
+        {
+            foreach (var (key, value) in variables.Where(v => v.Key.Length > 256 || v.Value is null || v.Value.Length > Bounds.MaxArgumentLength))
+            {
+                errors.Add($"variables.{key}", $"names are at most 256 characters, values strings of at most {Bounds.MaxArgumentLength}");
+            }
+        }
+        if (name is null || !errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
-        var read = ComposeReader.Read(name, draft.Compose, draft.Variables);
+        var read = ComposeReader.Read(name, draft.Compose, draft.Variables, EnvironmentsService.PolicyOf(environment.Value!));
         if (read.Failure is { } invalid)
         {
             return invalid;

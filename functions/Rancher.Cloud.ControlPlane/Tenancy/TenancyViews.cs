@@ -1,19 +1,19 @@
 namespace Rancher.Cloud.ControlPlane.Tenancy;
 
-public sealed record CreateTenantRequest(string? Name);
+public sealed record CreateTenantRequest([property: Rancher.Cloud.Contracts.Limit(63)] string? Name);
 
 /// <summary>A new tenant and its owner's key, shown this once.</summary>
 public sealed record TenantCreated(string Id, string Name, string OwnerKey, DateTimeOffset CreatedAt);
 
 public sealed record TenantView(string Id, string Name, DateTimeOffset CreatedAt);
 
-public sealed record CreateMemberRequest(string? Name, string? Role);
+public sealed record CreateMemberRequest([property: Rancher.Cloud.Contracts.Limit(200)] string? Name, string? Role);
 
 public sealed record PatchMemberRequest(string? Role);
 
 public sealed record MemberView(string Id, string Name, string Role, DateTimeOffset CreatedAt);
 
-public sealed record CreateApiKeyRequest(string? Name, string? Role, string? EnvironmentId, string? MemberId);
+public sealed record CreateApiKeyRequest([property: Rancher.Cloud.Contracts.Limit(200)] string? Name, string? Role, [property: Rancher.Cloud.Contracts.Limit(64)] string? EnvironmentId, [property: Rancher.Cloud.Contracts.Limit(64)] string? MemberId);
 
 /// <summary>An API key as listed: never its secret.</summary>
 public sealed record ApiKeyView(string Id, string Name, string MemberId, string Role, string? EnvironmentId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

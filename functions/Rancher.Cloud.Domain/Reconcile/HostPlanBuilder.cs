@@ -39,6 +39,7 @@ public static class HostPlanBuilder
             StopSignal = spec.StopSignal,
             CpuLimitMillis = spec.Limits.CpuMillis,
             MemoryLimitBytes = spec.Limits.MemoryBytes,
+            HostAccess = spec.HostAccess,
         };
         // Everything the container is made from, so any change recreates it.
         // The address too: a container moved to another address is a new container.

@@ -9,6 +9,9 @@ namespace Rancher.Cloud.Domain.Services;
 /// </summary>
 public static partial class ImageReference
 {
+    /// <summary>Registry and path (255), tag (128) and digest (80).</summary>
+    public const int MaxLength = 255 + 128 + 80;
+
     public static string? Check(string? image, string field, FieldErrors errors)
     {
         if (string.IsNullOrEmpty(image))
@@ -16,7 +19,7 @@ public static partial class ImageReference
             errors.Add(field, "is required");
             return null;
         }
-        if (image.Length > 255 + 128 + 80)
+        if (image.Length > MaxLength)
         {
             errors.Add(field, "is too long to be an image reference");
             return null;

@@ -1,3 +1,5 @@
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Scheduling;
 
 namespace Rancher.Cloud.Domain.Services;
@@ -5,27 +7,43 @@ namespace Rancher.Cloud.Domain.Services;
 /// <summary>A service as a user asked for it, before validation. Every field may be missing.</summary>
 public sealed record ServiceDraft
 {
+    [Limit(63)]
     public string? Name { get; init; }
+    [Limit(ImageReference.MaxLength)]
     public string? Image { get; init; }
+    [Limit(Bounds.MaxArguments)]
     public IReadOnlyList<string?>? Command { get; init; }
+    [Limit(ServiceSpec.MaxVariables)]
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+    [Limit(Bounds.MaxItems)]
     public IReadOnlyList<PortDraft?>? Ports { get; init; }
     public int? Scale { get; init; }
     public SchedulingDraft? Scheduling { get; init; }
+    [Limit(Bounds.MaxArguments)]
     public IReadOnlyList<string?>? Entrypoint { get; init; }
+    [Limit(ContainerLabels.MaxLabels)]
     public IReadOnlyDictionary<string, string?>? Labels { get; init; }
+    [Limit(Bounds.MaxItems)]
     public IReadOnlyList<VolumeDraft?>? Volumes { get; init; }
     public HealthCheckDraft? HealthCheck { get; init; }
 
     /// <summary><c>no</c>, <c>always</c>, <c>on-failure</c> or <c>unless-stopped</c> (the default).</summary>
     public string? Restart { get; init; }
+    [Limit(256)]
     public string? User { get; init; }
+    [Limit(63)]
     public string? Hostname { get; init; }
+    [Limit(Bounds.MaxArguments)]
     public IReadOnlyList<string?>? CapAdd { get; init; }
+    [Limit(16)]
     public string? StopSignal { get; init; }
     public LimitsDraft? Limits { get; init; }
 
+    /// <summary>Privileged mode, host namespaces, devices: allowed only by a <c>privileged</c> environment.</summary>
+    public HostAccessDraft? HostAccess { get; init; }
+
     /// <summary>An alias: a DNS name answering with these services' instances (Rancher's dns-service).</summary>
+    [Limit(Bounds.MaxItems)]
     public IReadOnlyList<string?>? Alias { get; init; }
 
     /// <summary>An external service: a DNS name for addresses or a host name outside the platform.</summary>

@@ -51,6 +51,9 @@ public sealed record ServiceSpec(
 
     public ResourceLimits Limits { get; init; } = ResourceLimits.None;
 
+    /// <summary>Access to the host beyond an ordinary container; null for none. The environment's policy decides whether it may run.</summary>
+    public Contracts.HostAccess? HostAccess { get; init; }
+
     /// <summary>An alias answers DNS with these services' instances (names as in affinity rules); it runs nothing.</summary>
     public IReadOnlyList<string>? Alias { get; init; }
 
@@ -92,6 +95,7 @@ public sealed record ServiceSpec(
             CapAdd = Arguments.Check(draft.CapAdd, "capAdd", errors),
             StopSignal = Optional(draft.StopSignal, "stopSignal", 16, errors),
             Limits = CheckLimits(draft.Limits, errors),
+            HostAccess = HostAccessDraft.Check(draft.HostAccess, "hostAccess", errors),
             Alias = CheckAlias(draft.Alias, errors),
             External = CheckExternal(draft.External, errors),
         };

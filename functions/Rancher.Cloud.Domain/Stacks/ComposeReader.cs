@@ -18,7 +18,11 @@ public static class ComposeReader
     /// <summary>Compose files are small; a bigger one is a mistake, not a stack.</summary>
     public const int MaxLength = 256 * 1024;
 
-    public static Outcome<StackDefinition> Read(string stack, string? text, IReadOnlyDictionary<string, string>? variables)
+    /// <param name="stack">The stack's name.</param>
+    /// <param name="text">The compose file.</param>
+    /// <param name="variables">Values for <c>${VAR}</c>.</param>
+    /// <param name="policy">The environment's host-access policy, applied to every service as the API applies it.</param>
+    public static Outcome<StackDefinition> Read(string stack, string? text, IReadOnlyDictionary<string, string>? variables, PolicyLevel policy = PolicyLevel.Baseline)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -41,13 +45,18 @@ public static class ComposeReader
         {
             return Failure.Invalid(FieldErrors.Of("compose", $"line {e.Start.Line}, column {e.Start.Column}: not valid YAML: {e.Message}"));
         }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet's node loader throws this for some broken documents (an empty key with no value, found by fuzzing).
+            return Failure.Invalid(FieldErrors.Of("compose", $"not valid YAML: {e.Message}"));
+        }
         if (yaml.Documents.Count != 1)
         {
             return Failure.Invalid(FieldErrors.Of("compose", "must hold exactly one YAML document"));
         }
         var context = new ComposeContext(variables ?? new Dictionary<string, string>());
         var root = new ComposeNode(yaml.Documents[0].RootNode, "", context);
-        var definition = ReadRoot(stack, root);
+        var definition = ReadRoot(stack, root, policy);
         return context.Errors.IsEmpty && definition is not null
             ? definition with { Ignored = Capped(context.Ignored), Warnings = Capped(context.Warnings) }
             : Failure.Invalid(context.Errors);
@@ -59,7 +68,7 @@ public static class ComposeReader
     private static List<string> Capped(List<string> notes) =>
         notes.Count <= MaxNotes ? notes : [.. notes.Take(MaxNotes), $"... and {notes.Count - MaxNotes} more like these"];
 
-    private static StackDefinition? ReadRoot(string stack, ComposeNode root)
+    private static StackDefinition? ReadRoot(string stack, ComposeNode root, PolicyLevel policy)
     {
         if (!root.IsMapping)
         {
@@ -114,17 +123,15 @@ public static class ComposeReader
             var checkedSpec = ServiceSpec.From(service.Draft);
             if (checkedSpec.Failure is { Fields: { } errors })
             {
-                foreach (var (field, reasons) in errors.ToDictionary())
-                {
-                    var line = LineOf(service, field);
-                    foreach (var reason in reasons)
-                    {
-                        root.Context.Errors.Add($"{service.Node.Path}.{field}", $"line {line}: {reason}");
-                    }
-                }
+                AddByLine(root, service, errors);
                 continue;
             }
             var (spec, scale) = checkedSpec.Value;
+            if (HostAccessPolicy.Check(spec, policy, new FieldErrors()) is { IsEmpty: false } refused)
+            {
+                AddByLine(root, service, refused);
+                continue;
+            }
             foreach (var bind in spec.Volumes.Where(v => v.IsRelativeBind && v.Type == "bind"))
             {
                 root.Context.Warnings.Add($"{service.Node.Path}.volumes: '{bind.Source}' is mounted from the stack's folder on each host (<agent state>/stacks/{stack}/{bind.Source.TrimStart('.', '/')}); put its files there");
@@ -139,6 +146,19 @@ public static class ComposeReader
         }
         CheckDependencies(read, root);
         return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets);
+    }
+
+    /// <summary>The service's field errors, each under its path in the file and with its line.</summary>
+    private static void AddByLine(ComposeNode root, ComposeService service, FieldErrors errors)
+    {
+        foreach (var (field, reasons) in errors.ToDictionary())
+        {
+            var line = LineOf(service, field);
+            foreach (var reason in reasons)
+            {
+                root.Context.Errors.Add($"{service.Node.Path}.{field}", $"line {line}: {reason}");
+            }
+        }
     }
 
     /// <summary>The line of the longest draft field path that is a prefix of <paramref name="field"/>.</summary>

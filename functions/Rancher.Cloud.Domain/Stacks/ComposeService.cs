@@ -21,6 +21,7 @@ public sealed class ComposeService
     private ReservationDraft? reservations;
     private ComposeNode? links;
     private ComposeNode? externalIps;
+    private HostAccessDraft hostAccess = new(null, null, null, null);
 
     public ComposeService(string name, ComposeNode node)
     {
@@ -118,6 +119,21 @@ public sealed class ComposeService
                 case "links":
                     links = value;
                     break;
+                case "privileged":
+                    hostAccess = hostAccess with { Privileged = value.Boolean() };
+                    break;
+                case "pid":
+                    hostAccess = hostAccess with { Pid = value.Text() };
+                    break;
+                case "ipc":
+                    hostAccess = hostAccess with { Ipc = value.Text() };
+                    break;
+                case "devices":
+                    hostAccess = hostAccess with { Devices = value.Items().Select(i => i.Text()).ToList() };
+                    break;
+                case "network_mode" when value.Text() is "host":
+                    value.Error("containers join the environment's network, which spans its hosts; 'network_mode: host' is not supported");
+                    break;
                 case "external_ips":
                     externalIps = value;
                     break;
@@ -164,6 +180,7 @@ public sealed class ComposeService
             Environment = environment,
             Labels = labels,
             Scheduling = new SchedulingDraft { HostLabels = hostLabels, Affinity = affinity, Reservations = reservations, Global = global },
+            HostAccess = hostAccess,
         };
     }
 
@@ -202,6 +219,7 @@ public sealed class ComposeService
         "secrets" => "volumes",
         "links" => "alias",
         "external_ips" => "external",
+        "privileged" or "pid" or "ipc" or "devices" => $"hostAccess.{composeKey}",
         _ => composeKey,
     };
 

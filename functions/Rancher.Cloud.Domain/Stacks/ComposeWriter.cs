@@ -140,6 +140,19 @@ public static partial class ComposeWriter
             node.Add("cap_add", Sequence(spec.CapAdd));
         }
         AddIf(node, "stop_signal", spec.StopSignal);
+        if (spec.HostAccess is { } access)
+        {
+            if (access.Privileged)
+            {
+                node.Add("privileged", "true");
+            }
+            AddIf(node, "pid", access.Pid);
+            AddIf(node, "ipc", access.Ipc);
+            if (access.Devices.Count > 0)
+            {
+                node.Add("devices", Sequence(access.Devices));
+            }
+        }
         return node;
     }
 

@@ -130,7 +130,31 @@ public static partial class OpenApiDocument
         yield return ("404", "Not found (another tenant's ids read as not found).");
     }
 
-    private static JsonNode SchemaOf(Type type) => Schemas.GetJsonSchemaAsNode(type);
+    private static JsonNode SchemaOf(Type type) => Schemas.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TransformSchemaNode = WithBounds });
+
+    /// <summary>The bounds validation enforces, from the same constants, as <c>maxLength</c>, <c>maxItems</c>, <c>maxProperties</c> and ranges.</summary>
+    private static JsonNode WithBounds(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        if (schema is not JsonObject node || context.PropertyInfo?.AttributeProvider is not { } attributes)
+        {
+            return schema;
+        }
+        var type = node["type"]?.ToJsonString() ?? "";
+        foreach (var attribute in attributes.GetCustomAttributes(inherit: true))
+        {
+            switch (attribute)
+            {
+                case Rancher.Cloud.Contracts.LimitAttribute limit:
+                    node[type.Contains("string", StringComparison.Ordinal) ? "maxLength" : type.Contains("array", StringComparison.Ordinal) ? "maxItems" : "maxProperties"] = limit.Max;
+                    break;
+                case System.ComponentModel.DataAnnotations.RangeAttribute range:
+                    node["minimum"] = JsonValue.Create(Convert.ToInt64(range.Minimum, System.Globalization.CultureInfo.InvariantCulture));
+                    node["maximum"] = JsonValue.Create(Convert.ToInt64(range.Maximum, System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+            }
+        }
+        return node;
+    }
 
     private static JsonObject ProblemSchema() => new()
     {

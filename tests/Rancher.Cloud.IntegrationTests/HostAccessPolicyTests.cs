@@ -1,0 +1,84 @@
+using System.Net;
+using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>
+/// An environment's host-access policy: baseline refuses what escapes a container, from the API
+/// and from compose files alike; an owner may allow it, and the agent then runs it as asked.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
+{
+    public static TheoryData<string, string> Escapes => new()
+    {
+        { """{"name":"root","image":"busybox","volumes":[{"type":"bind","source":"/","target":"/host"}]}""", "volumes[0].source" },
+        { """{"name":"sock","image":"busybox","volumes":[{"type":"bind","source":"/var/run/docker.sock","target":"/var/run/docker.sock"}]}""", "volumes[0].source" },
+        { """{"name":"caps","image":"busybox","capAdd":["ALL"]}""", "capAdd[0]" },
+        { """{"name":"priv","image":"busybox","hostAccess":{"privileged":true}}""", "hostAccess.privileged" },
+        { """{"name":"pid","image":"busybox","hostAccess":{"pid":"host"}}""", "hostAccess.pid" },
+        { """{"name":"dev","image":"busybox","hostAccess":{"devices":["/dev/fuse"]}}""", "hostAccess.devices[0]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Escapes))]
+    public async Task A_baseline_environment_refuses_what_escapes_a_container_naming_field_and_policy(string body, string field)
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"baseline-{Guid.NewGuid():N}"[..20]);
+
+        using var response = await api.PostRawAsync($"environments/{envId}/services", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await Api.ProblemAsync(response);
+        Assert.Contains(problem["errors"]![field]!.AsArray(), r => ((string)r!).Contains("'baseline' host-access policy", StringComparison.Ordinal));
+        Assert.Empty((await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Only_an_owner_allows_privileged_and_the_agent_runs_it_so_and_lowering_names_what_needs_it()
+    {
+        var tenant = await Tenant.CreateAsync(controlPlane, "policy");
+        using var owner = tenant.Client(controlPlane);
+        var envId = await owner.CreateEnvironmentAsync("ops");
+        Assert.Equal("baseline", (string?)(await owner.GetOkAsync($"environments/{envId}"))["policy"]);
+        var (_, _, memberKey) = await tenant.MemberWithKeyAsync(controlPlane, "member");
+        using var member = new Api(controlPlane.Url, memberKey);
+
+        using var byMember = await member.PatchAsync($"environments/{envId}", new { policy = "privileged" });
+        Assert.Equal(HttpStatusCode.Forbidden, byMember.StatusCode);
+        using var nonsense = await owner.PatchAsync($"environments/{envId}", new { policy = "root" });
+        Assert.Contains("policy", Api.Fields(await Api.ProblemAsync(nonsense)));
+
+        var changed = await Api.OkAsync(await owner.PatchAsync($"environments/{envId}", new { policy = "privileged" }));
+        Assert.Equal("privileged", (string?)changed["policy"]);
+
+        await using var agent = await controlPlane.StartAgentAsync(owner, envId);
+        // Privileged mode itself cannot run in this sandbox (runc may not apply all capabilities); the rest runs for real.
+        var service = await owner.CreateServiceAsync(envId, new { name = "sysd", image = LocalDocker.TestImage, hostAccess = new { pid = "host", ipc = "host", devices = new[] { "/dev/fuse" } } });
+        var running = await Services.RunningAsync(owner, envId, (string)service["id"]!, 1);
+        var container = await LocalDocker.Client.Containers.InspectContainerAsync((string)running[0]!["containerId"]!);
+        Assert.Equal("host", container.HostConfig!.PidMode);
+        Assert.Equal("host", container.HostConfig.IpcMode);
+        Assert.Equal("/dev/fuse", Assert.Single(container.HostConfig.Devices).PathOnHost);
+
+        using var lowering = await owner.PatchAsync($"environments/{envId}", new { policy = "baseline" });
+        Assert.Equal(HttpStatusCode.Conflict, lowering.StatusCode);
+        Assert.Contains("sysd", (string?)(await Api.ProblemAsync(lowering))["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_compose_file_meets_the_same_policy_with_the_line()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"composepol-{Guid.NewGuid():N}"[..20]);
+        const string compose = "services:\n  agent:\n    image: busybox\n    privileged: true\n";
+
+        using var response = await api.PostAsync($"environments/{envId}/stacks", new { name = "ops", compose });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await Api.ProblemAsync(response);
+        Assert.StartsWith("line 4: privileged containers are refused", (string?)problem["errors"]!["services.agent.hostAccess.privileged"]![0], StringComparison.Ordinal);
+    }
+}
