@@ -18,6 +18,7 @@ public sealed class AgentLoop(
     ContainerReconciler reconciler,
     HealthMonitor health,
     Networking.TunnelKeys tunnelKeys,
+    Networking.UsedRanges usedRanges,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<AgentLoop> log) : BackgroundService
@@ -54,6 +55,7 @@ public sealed class AgentLoop(
                     HostIdentity.Forget(settings.StateDir);
                     tunnelKeys.Forget();
                     controlPlane.Credential = null;
+                    usedRanges.Own = null;
                     (plan, etag, lastReport, dismissed) = (null, null, "", true);
                 }
             }
@@ -82,6 +84,7 @@ public sealed class AgentLoop(
     {
         var identity = await IdentityAsync(stoppingToken);
         controlPlane.Credential = identity.Credential;
+        usedRanges.Own = (identity.HostId, identity.EnvironmentId);
         log.LogInformation("Host {HostId} of environment {EnvironmentId}", identity.HostId, identity.EnvironmentId);
         using var stopBeating = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var beating = heartbeats.RunAsync(stopBeating.Token);

@@ -5,7 +5,7 @@ using Rancher.Cloud.Contracts;
 namespace Rancher.Cloud.Agent;
 
 /// <summary>Reads the facts a host reports (hostname, Docker version, CPUs, memory) from its Docker Engine.</summary>
-public sealed class HostFactsReader(IDockerClient docker, AgentOptions options, TunnelKeys tunnel)
+public sealed class HostFactsReader(IDockerClient docker, AgentOptions options, TunnelKeys tunnel, UsedRanges used)
 {
     public async Task<HostFacts> ReadAsync(CancellationToken ct)
     {
@@ -21,6 +21,7 @@ public sealed class HostFactsReader(IDockerClient docker, AgentOptions options, 
             Labels = options.Labels,
             BootId = BootId,
             Incarnation = Incarnation,
+            UsedRanges = await used.ReadAsync(ct),
             WireGuardPublicKey = await tunnel.PublicKeyAsync(ct),
             Endpoint = await tunnel.EndpointAsync(ct),
         };

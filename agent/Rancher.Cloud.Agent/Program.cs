@@ -52,7 +52,8 @@ builder.Services.AddSingleton<IDockerClient>(sp =>
     new DockerClientBuilder().WithEndpoint(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Docker)).Build());
 builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url));
 builder.Services.AddSingleton(sp => new HostFactsReader(
-    sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<TunnelKeys>()));
+    sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<TunnelKeys>(), sp.GetRequiredService<UsedRanges>()));
+builder.Services.AddSingleton<UsedRanges>();
 builder.Services.AddSingleton<EnvironmentBridge>();
 builder.Services.AddSingleton<TunnelKeys>();
 builder.Services.AddSingleton<Tunnel>();

@@ -36,6 +36,13 @@ public sealed record HostFacts(
     [Limit(64)]
     public string? Incarnation { get; init; }
 
+    /// <summary>
+    /// IPv4 networks the machine already uses (routes, addresses, Docker networks; not the
+    /// agent's own bridge and tunnel), so the host's /24 is chosen clear of them.
+    /// </summary>
+    [Limit(256)]
+    public IReadOnlyList<string>? UsedRanges { get; init; }
+
     /// <summary>The host's WireGuard public key; its private key never leaves the host.</summary>
     public string? WireGuardPublicKey { get; init; }
 

@@ -14,7 +14,9 @@ namespace Rancher.Cloud.Agent.Networking;
 public sealed class EnvironmentBridge(IDockerClient docker, ILogger<EnvironmentBridge> log)
 {
     /// <summary>Linux interface names are at most 15 characters, and unique per network namespace.</summary>
-    public static string BridgeName(PlannedNetwork network) => Overlay.InterfacePrefix + "b" + NameHash(network.Name);
+    public static string BridgeName(PlannedNetwork network) => BridgeName(network.Name);
+
+    public static string BridgeName(string networkName) => Overlay.InterfacePrefix + "b" + NameHash(networkName);
 
     public static string NameHash(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..10];

@@ -43,7 +43,7 @@ public sealed class RegistrationService(
         {
             return Failure.Conflict("This host was removed from the environment; install the agent afresh (without its old state) to register it as a new host.");
         }
-        var subnet = earlier?.Subnet ?? await ClaimSubnetAsync(partition, host.HostId, ct);
+        var subnet = earlier?.Subnet ?? await ClaimSubnetAsync(partition, host.HostId, MachineRanges.Parse(request.Facts.UsedRanges), ct);
         if (subnet.Failure is { } full)
         {
             return full;
@@ -67,7 +67,7 @@ public sealed class RegistrationService(
     /// Claims the lowest free /24 of the environment network for a new host. The claim is a row
     /// of its own, so two hosts registering at once never get the same one.
     /// </summary>
-    private async Task<Outcome<string?>> ClaimSubnetAsync(string partition, string hostId, CancellationToken ct)
+    private async Task<Outcome<string?>> ClaimSubnetAsync(string partition, string hostId, IReadOnlyList<Ipv4Cidr> machineUses, CancellationToken ct)
     {
         var meta = await tables.State.FindAsync(partition, StateRows.Meta, ct);
         if (!Ipv4Cidr.TryParse(meta?.GetString("Cidr"), out var cidr))
@@ -79,7 +79,7 @@ public sealed class RegistrationService(
         {
             taken.Add(Ipv4Cidr.Parse(claim.RowKey[StateRows.SubnetPrefix.Length..].Replace('_', '/')));
         }
-        while (EnvironmentNetwork.NextHostSubnet(cidr, taken) is { } next)
+        while (EnvironmentNetwork.NextHostSubnet(cidr, taken, machineUses) is { } next)
         {
             try
             {
@@ -91,7 +91,10 @@ public sealed class RegistrationService(
                 taken.Add(next); // another host registering at the same moment took it
             }
         }
-        return Failure.Conflict($"The environment network {cidr} has no free /24 for another host; remove hosts, or use an environment with a larger network.");
+        var clashes = machineUses.Where(r => r.Overlaps(cidr)).ToList();
+        return Failure.Conflict(clashes.Count > 0
+            ? $"No /24 of the environment network {cidr} is free and clear of what this machine already uses ({string.Join(", ", clashes)}); free those ranges, or use an environment with another network."
+            : $"The environment network {cidr} has no free /24 for another host; remove hosts, or use an environment with a larger network.");
     }
 
     private async Task<Host?> ExistingHostAsync(string partition, string hostId, CancellationToken ct) =>

@@ -50,6 +50,9 @@ public sealed record HostDetails(
     /// first first. <c>POST …/resolveConflict {keep}</c> keeps one; the other registers anew.
     /// </summary>
     public IReadOnlyList<Machine>? Conflict { get; init; }
+
+    /// <summary>Why the host's /24 collides with what its machine uses (state <c>conflict</c>): it takes no new instances until that is cleared.</summary>
+    public string? AddressConflict { get; init; }
 }
 
 /// <summary>Which machine of a conflict goes on as the host: its <c>incarnation</c>.</summary>

@@ -5,6 +5,7 @@ using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Networking;
 
 namespace Rancher.Cloud.ControlPlane.Environments;
 
@@ -132,7 +133,8 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
         var host = StateRows.ToHost(row);
         var conflict = StateRows.ToCloneWatch(row).Conflict;
         var f = host.Facts;
-        var state = conflict is not null && host.Mode != HostMode.Removed ? "conflict" : HostLiveness.StateOf(host, now).ToString().ToLowerInvariant();
+        var addressConflict = MachineRanges.ConflictOf(host.Subnet, f.UsedRanges);
+        var state = (conflict is not null || addressConflict is not null) && host.Mode != HostMode.Removed ? "conflict" : HostLiveness.StateOf(host, now).ToString().ToLowerInvariant();
         return new HostDetails(
             host.Id, f.Hostname, state,
             f.DockerVersion, f.Cpus, f.MemoryBytes, f.Os, f.Architecture, host.RegisteredAt, host.LastSeen,
@@ -141,6 +143,7 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
             Evacuated = host.Mode == HostMode.Evacuated,
             Subnet = host.Subnet,
             Conflict = conflict,
+            AddressConflict = addressConflict,
         };
     }
 }

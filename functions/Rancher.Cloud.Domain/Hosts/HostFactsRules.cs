@@ -32,6 +32,16 @@ public static class HostFactsRules
         {
             errors.Add($"{field}.memoryBytes", "must be between 0 and 1 PiB");
         }
+        if (!Bounds.TooMany(facts.UsedRanges?.Count ?? 0, MachineRanges.MaxRanges, $"{field}.usedRanges", errors))
+        {
+            for (var i = 0; i < (facts.UsedRanges?.Count ?? 0); i++)
+            {
+                if (!Ipv4Cidr.TryParse(facts.UsedRanges![i], out _))
+                {
+                    errors.Add($"{field}.usedRanges[{i}]", "must be an IPv4 network with its host bits zero, such as 192.168.1.0/24");
+                }
+            }
+        }
         HostLabels.Check(facts.Labels, $"{field}.labels", errors);
         TunnelFacts.Check(facts, field, errors);
         return errors;

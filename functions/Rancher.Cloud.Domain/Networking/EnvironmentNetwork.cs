@@ -55,14 +55,17 @@ public static class EnvironmentNetwork
         return parsed;
     }
 
-    /// <summary>The lowest free /24 for a new host, or null when the environment's network is full.</summary>
-    public static Ipv4Cidr? NextHostSubnet(Ipv4Cidr environment, IEnumerable<Ipv4Cidr> taken)
+    /// <summary>
+    /// The lowest free /24 for a new host that is clear of what its machine already uses
+    /// (<paramref name="avoid"/>), or null when none is left.
+    /// </summary>
+    public static Ipv4Cidr? NextHostSubnet(Ipv4Cidr environment, IEnumerable<Ipv4Cidr> taken, IReadOnlyList<Ipv4Cidr>? avoid = null)
     {
         var used = taken.Select(t => t.Network).ToHashSet();
         for (var i = 0; i < environment.Subnet24Count; i++)
         {
             var subnet = environment.Subnet24(i);
-            if (!used.Contains(subnet.Network))
+            if (!used.Contains(subnet.Network) && avoid?.Any(a => a.Overlaps(subnet)) != true)
             {
                 return subnet;
             }

@@ -69,3 +69,12 @@ public sealed class HostNetworkMustHaveRoom : IHostFilter
             ? new Rejection(host.Id, Constraints.Addresses, $"its network {host.Host.Subnet} has no free address ({Networking.EnvironmentNetwork.InstancesPerHost} instances)")
             : null;
 }
+
+/// <summary>A host whose /24 collides with what its machine uses (reported since it registered) takes nothing new.</summary>
+public sealed class HostNetworkMustBeClear : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host) =>
+        Networking.MachineRanges.ConflictOf(host.Host.Subnet, host.Host.Facts.UsedRanges) is { } conflict
+            ? new Rejection(host.Id, Constraints.Addresses, conflict)
+            : null;
+}
