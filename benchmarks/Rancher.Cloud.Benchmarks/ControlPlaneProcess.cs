@@ -23,6 +23,9 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>The control plane's process id, for sampling its memory and CPU.</summary>
+    public int ProcessId => process.Id;
+
     public string StorageConnection => azurite.ConnectionString;
 
     public static async Task<ControlPlaneProcess> StartAsync()

@@ -7,6 +7,7 @@ using Rancher.Cloud.Benchmarks;
 //   … scheduler [--instances 100000] [--hosts 10000]
 //   … overlay [--seconds 5] [--rounds 3]
 //   … dns [--seconds 10]
+//   … attacks [--seconds 20]
 // (or scripts/bench.sh deploy, which first makes sure Docker, Azurite and the test image are there)
 var command = args.FirstOrDefault() ?? "deploy";
 int Option(string name, int fallback)
@@ -35,10 +36,13 @@ switch (command)
     case "dns":
         await DnsBenchmark.RunAsync(Option("--seconds", 10));
         return 0;
+    case "attacks":
+        await AttackBenchmark.RunAsync(Option("--seconds", 20));
+        return 0;
     case "dns-probe":
         await DnsBenchmark.ProbeAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
         return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint, scheduler, overlay, dns");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint, scheduler, overlay, dns, attacks");
         return 64;
 }

@@ -116,14 +116,15 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
     public static PolicyLevel PolicyOf(EnvironmentView environment) => HostAccessPolicy.Parse(environment.Policy) ?? PolicyLevel.Baseline;
 
     /// <summary>Records the environment's host-access policy; <see cref="PolicyService"/> decides whether it may change.</summary>
-    public async Task<Outcome<EnvironmentView>> SetPolicyAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct)
-    {
-        if (!RandomIds.IsWellFormed(environmentId) || await tables.Environments.FindAsync(caller.TenantId, environmentId, ct) is not { } row)
+    public Task<Outcome<EnvironmentView>> SetPolicyAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct) =>
+        Contention.RetryAsync<EnvironmentView>(async () =>
         {
-            return Failure.NotFound("The environment");
-        }
-        row[PolicyColumn] = HostAccessPolicy.NameOf(level);
-        await tables.Environments.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, ct);
-        return ToView(row);
-    }
+            if (!RandomIds.IsWellFormed(environmentId) || await tables.Environments.FindAsync(caller.TenantId, environmentId, ct) is not { } row)
+            {
+                return Failure.NotFound("The environment");
+            }
+            row[PolicyColumn] = HostAccessPolicy.NameOf(level);
+            await tables.Environments.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge, ct);
+            return ToView(row);
+        }, "The environment", ct);
 }

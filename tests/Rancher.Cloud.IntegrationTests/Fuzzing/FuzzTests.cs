@@ -28,7 +28,9 @@ public sealed class FuzzTests(SelfHostedControlPlane controlPlane, ITestOutputHe
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"fuzz-{Guid.NewGuid():N}"[..20]);
         var target = (string)(await api.CreateServiceAsync(envId, new { name = "target", image = "busybox", scale = 0 }))["id"]!;
-        var host = await api.RegisterHostAsync(envId, "fuzz-host");
+        // The heartbeating host lives in an environment of its own: placements in the fuzzed one would
+        // make every reconcile there (and so every request's allocation) grow with what was created.
+        var host = await api.RegisterHostAsync(await api.CreateEnvironmentAsync($"fuzzhost-{Guid.NewGuid():N}"[..20]), "fuzz-host");
         using var agent = new Api(controlPlane.Url, host.Credential);
         var environmentsBefore = (await api.GetOkAsync("environments?limit=200"))["items"]!.AsArray().Count;
 
