@@ -38,4 +38,11 @@ public sealed class MachineRangesTests
     [Fact]
     public void Ranges_elsewhere_are_no_conflict() =>
         Assert.Null(MachineRanges.ConflictOf("10.42.7.0/24", ["172.17.0.0/16", "192.168.0.0/16", "10.42.8.0/24"]));
+
+    [Fact]
+    public void A_new_environments_default_network_avoids_what_the_tenants_machines_use()
+    {
+        var chosen = EnvironmentNetwork.Check(null, [("prod", Ipv4Cidr.Parse("10.42.0.0/16"))], "cidr", new Errors.FieldErrors(), MachineRanges.Parse(["10.43.0.0/16", "10.44.5.0/24"]));
+        Assert.Equal("10.45.0.0/16", chosen!.Value.ToString());
+    }
 }

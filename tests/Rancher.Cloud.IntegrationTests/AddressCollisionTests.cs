@@ -62,4 +62,19 @@ public sealed class AddressCollisionTests(SelfHostedControlPlane controlPlane)
         var service = await api.CreateServiceAsync(envId, new { name = "web", image = "busybox" });
         Assert.Contains(service["placement"]!["reasons"]!.AsArray(), r => ((string?)r!["reason"] ?? "").Contains("overlaps", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_new_environment_takes_a_default_network_clear_of_what_the_tenants_machines_use()
+    {
+        var tenant = await Tenant.CreateAsync(controlPlane, "lan");
+        using var owner = tenant.Client(controlPlane);
+        var prod = await owner.CreateEnvironmentAsync("prod");
+        var token = (string)(await owner.CreateTokenAsync(prod))["token"]!;
+        var facts = new HostFacts("lan-host", "28.2.2", 2, 1L << 30, "Debian", "x86_64") { UsedRanges = ["10.43.0.0/16"] };
+        await Api.OkAsync(await owner.PostAsync("agent/register", new RegistrationRequest(token, facts)));
+
+        var staging = await Api.OkAsync(await owner.PostAsync("environments", new { name = "staging" }));
+
+        Assert.Equal("10.44.0.0/16", (string?)staging["cidr"]);
+    }
 }

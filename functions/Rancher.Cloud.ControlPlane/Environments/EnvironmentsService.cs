@@ -25,14 +25,19 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
         var name = ResourceName.Check(request.Name, "name", errors);
         var guard = await GuardRow.ReadAsync(tables.Environments, caller.TenantId, NetworksGuard, ct);
         var others = new List<(string, Ipv4Cidr)>();
+        var machinesUse = new List<Ipv4Cidr>();
         await foreach (var row in tables.Environments.QueryAsync<TableEntity>(r => r.PartitionKey == caller.TenantId, cancellationToken: ct))
         {
             if (Ipv4Cidr.TryParse(row.GetString("Cidr"), out var taken))
             {
                 others.Add((row.GetString("Name"), taken));
+                if (request.Cidr is null)
+                {
+                    machinesUse.AddRange(await MachineRangesAsync(caller.TenantId, row.RowKey, ct));
+                }
             }
         }
-        var cidr = EnvironmentNetwork.Check(request.Cidr, others, "cidr", errors);
+        var cidr = EnvironmentNetwork.Check(request.Cidr, others, "cidr", errors, machinesUse);
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
@@ -65,6 +70,18 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
             return Failure.Conflict($"An environment named '{name}' already exists.");
         }
         return new EnvironmentView(id, name!, now) { Cidr = cidr.ToString() };
+    }
+
+    /// <summary>What the hosts of one of the tenant's environments report their machines use.</summary>
+    private async Task<List<Ipv4Cidr>> MachineRangesAsync(string tenantId, string environmentId, CancellationToken ct)
+    {
+        var ranges = new List<Ipv4Cidr>();
+        var partition = Tables.EnvironmentKey(tenantId, environmentId);
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.HostPrefix), select: ["Facts"], cancellationToken: ct))
+        {
+            ranges.AddRange(MachineRanges.Parse(StateRows.FactsOf(row)?.UsedRanges));
+        }
+        return ranges;
     }
 
     public async Task<Outcome<EnvironmentView>> GetAsync(TenantCaller caller, string environmentId, CancellationToken ct)

@@ -90,6 +90,10 @@ public static class StateRows
         ["Subnet"] = host.Subnet,
     };
 
+    /// <summary>The facts column of a host row, read on its own.</summary>
+    public static HostFacts? FactsOf(TableEntity row) =>
+        row.GetString("Facts") is { } json ? JsonSerializer.Deserialize<HostFacts>(json, Json) : null;
+
     public static Host ToHost(TableEntity row) => new(
         row.RowKey[HostPrefix.Length..],
         JsonSerializer.Deserialize<HostFacts>(row.GetString("Facts"), Json)!,

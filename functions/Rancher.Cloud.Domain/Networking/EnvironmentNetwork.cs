@@ -17,16 +17,18 @@ public static class EnvironmentNetwork
     /// <summary>
     /// Validates an environment's CIDR: IPv4, between /8 and /24, not overlapping <paramref name="others"/>.
     /// None asked: 10.42.0.0/16, or the next free /16 after it (10.43.0.0/16, …), so a tenant's
-    /// environments never overlap.
+    /// environments never overlap, and clear of what the tenant's machines are known to use
+    /// (<paramref name="machinesUse"/>), so their hosts can take a /24 of it.
     /// </summary>
-    public static Ipv4Cidr? Check(string? cidr, IReadOnlyCollection<(string Name, Ipv4Cidr Cidr)> others, string field, FieldErrors errors)
+    public static Ipv4Cidr? Check(
+        string? cidr, IReadOnlyCollection<(string Name, Ipv4Cidr Cidr)> others, string field, FieldErrors errors, IReadOnlyCollection<Ipv4Cidr>? machinesUse = null)
     {
         if (cidr is null)
         {
             for (var second = 42; second <= 255; second++)
             {
                 var candidate = new Ipv4Cidr((10u << 24) | ((uint)second << 16), 16);
-                if (!others.Any(o => o.Cidr.Overlaps(candidate)))
+                if (!others.Any(o => o.Cidr.Overlaps(candidate)) && machinesUse?.Any(m => m.Overlaps(candidate)) != true)
                 {
                     return candidate;
                 }
