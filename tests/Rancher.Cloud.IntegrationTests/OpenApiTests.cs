@@ -42,4 +42,20 @@ public sealed class OpenApiTests(SelfHostedControlPlane controlPlane)
         Assert.NotNull(create["responses"]!["403"]);
         Assert.Empty(document["paths"]!["/install.sh"]!["get"]!["security"]!.AsArray());
     }
+
+    [Fact]
+    public async Task The_limits_validation_enforces_are_documented()
+    {
+        using var http = new HttpClient();
+        var document = JsonNode.Parse(await http.GetStringAsync($"{controlPlane.Url}/api/v1/openapi.json"))!;
+        var service = document["paths"]!["/api/v1/environments/{envId}/services"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!;
+        var heartbeat = document["paths"]!["/api/v1/agent/heartbeat"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["facts"]!["properties"]!;
+
+        Assert.Equal(63, (int?)service["name"]!["maxLength"]);
+        Assert.Equal(100, (int?)service["ports"]!["maxItems"]);
+        Assert.Equal(500, (int?)service["environment"]!["maxProperties"]);
+        Assert.Equal(253, (int?)heartbeat["hostname"]!["maxLength"]);
+        Assert.Equal(256, (int?)heartbeat["usedRanges"]!["maxItems"]);
+        Assert.Equal(4096, (int?)heartbeat["cpus"]!["maximum"]);
+    }
 }
