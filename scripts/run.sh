@@ -58,7 +58,21 @@ if [ ! -s "$STATE/agent/identity.json" ]; then
   TOKEN=$(api -X POST "$URL/api/v1/environments/$ENV_ID/registrationTokens" | jq -r .token)
   AGENT_ARGS+=(--token "$TOKEN")
 fi
-dotnet "$REPO/agent/Rancher.Cloud.Agent/bin/Release/net10.0/Rancher.Cloud.Agent.dll" "${AGENT_ARGS[@]}" >"$STATE/agent.log" 2>&1 &
+# Supervised as install.sh does it without systemd: an agent that exits (a crash, a kill) is started
+# again after 5 s, and the rest of the system keeps running meanwhile.
+supervise_agent() {
+  local child="" code
+  trap '[ -n "$child" ] && kill "$child" 2>/dev/null; wait 2>/dev/null; exit 0' TERM INT
+  while true; do
+    dotnet "$REPO/agent/Rancher.Cloud.Agent/bin/Release/net10.0/Rancher.Cloud.Agent.dll" "${AGENT_ARGS[@]}" >>"$STATE/agent.log" 2>&1 &
+    child=$!
+    wait "$child" && code=0 || code=$?
+    echo "run.sh: the agent exited with $code; starting it again in 5 s" >>"$STATE/agent.log"
+    sleep 5 & wait $! || true
+  done
+}
+: >"$STATE/agent.log"
+supervise_agent &
 STARTED+=("$!")
 for _ in $(seq 1 60); do [ -s "$STATE/agent/identity.json" ] && break; sleep 0.5; done
 [ -s "$STATE/agent/identity.json" ] || { tail -20 "$STATE/agent.log"; fail "the local agent did not register; see $STATE/agent.log"; }
@@ -73,5 +87,5 @@ cat <<INFO
   Ctrl-C stops it.
 
 INFO
-# Until Ctrl-C, or until one of them stops (then the rest are stopped too; see the logs).
+# Until Ctrl-C, or until Azurite or the control plane stops (then the rest are stopped too; see the logs).
 wait -n "${STARTED[@]}" || true

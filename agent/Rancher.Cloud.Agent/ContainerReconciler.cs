@@ -60,10 +60,16 @@ public sealed class ContainerReconciler(
                 await RemoveAsync(stale, "its spec changed", ct);
             }
             var keep = current.FirstOrDefault(c => SpecHashOf(c) == planned.SpecHash);
-            var id = keep?.ID ?? await CreateAsync(plan, planned, images, ct);
             // A container that exited under restart 'no' (or cleanly under 'on-failure') stays stopped, as Docker would leave it.
             var exitedByPolicy = keep?.State == "exited" && planned.Restart is "no" or "on-failure";
-            if (keep?.State != "running" && !exitedByPolicy)
+            var starting = keep?.State != "running" && !exitedByPolicy;
+            if (starting && BindSources.LinkIn(options.Value.StateDir, planned) is { } unsafeBind)
+            {
+                log.LogWarning("Instance {InstanceId}: {Error}", planned.InstanceId, unsafeBind);
+                return new ObservedContainer(planned.InstanceId, keep?.ID, ContainerStates.Error, unsafeBind);
+            }
+            var id = keep?.ID ?? await CreateAsync(plan, planned, images, ct);
+            if (starting)
             {
                 await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
             }

@@ -75,6 +75,20 @@ public sealed class ComposeBudgetTests
     }
 
     [Fact]
+    public void Variables_expanding_past_the_budget_are_refused_before_they_are_built()
+    {
+        // Found by the hostile probe: 60,000 × ${A} of 8,000 characters took the process to 2 GB.
+        var yaml = "services:\n  web:\n    image: busybox\n    environment:\n      X: \"" + string.Concat(Enumerable.Repeat("${A}", 60_000)) + "\"\n";
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var outcome = ComposeReader.Read("shop", yaml, new Dictionary<string, string> { ["A"] = new string('x', 8000) });
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("variables expand the file to more than 1024 KiB", Assert.Single(outcome.Failure!.Fields!.ToDictionary()["compose"]), StringComparison.Ordinal);
+        Assert.True(allocated < 64L << 20, $"allocated {allocated >> 20} MiB");
+    }
+
+    [Fact]
     public void Anchors_and_merges_of_ordinary_files_are_within_budget()
     {
         var yaml = """

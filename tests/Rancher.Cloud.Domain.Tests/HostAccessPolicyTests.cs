@@ -25,18 +25,21 @@ public sealed class HostAccessPolicyTests
     [InlineData("/run/docker.sock")]
     [InlineData("/var/run")]
     [InlineData("/var")]
-    public void Binds_of_the_hosts_system_and_its_docker_socket_are_refused(string source)
+    [InlineData("/var/run/containerd/containerd.sock")]
+    [InlineData("/usr/bin")]
+    [InlineData("/var/lib/rancher-cloud-agent")]
+    [InlineData("/srv/data")]
+    [InlineData("/etc ")]
+    public void Absolute_binds_are_refused_as_pod_security_baseline_refuses_host_paths(string source)
     {
         var refusals = Refusals(Given.Draft(d => d with { Volumes = [new VolumeDraft("bind", source, "/host", null)] }));
         Assert.Contains("baseline", Assert.Single(refusals["volumes[0].source"]), StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("/srv/data")]
-    [InlineData("/home/app/conf")]
-    [InlineData("/etcetera")]
     [InlineData("./conf")]
-    public void Ordinary_binds_are_allowed(string source) =>
+    [InlineData("data")]
+    public void Binds_from_the_stacks_folder_are_allowed(string source) =>
         Assert.Empty(Refusals(Given.Draft(d => d with { Volumes = [new VolumeDraft("bind", source, "/data", null)] })));
 
     [Fact]
@@ -109,5 +112,53 @@ public sealed class HostAccessPolicyTests
     {
         var refused = ComposeReader.Read("ops", "services:\n  web:\n    image: busybox\n    network_mode: host\n", null, PolicyLevel.Privileged);
         Assert.Contains("network_mode", string.Join(";", refused.Failure!.Fields!.ToDictionary().Keys), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_secret_is_a_relative_file_always_read_only()
+    {
+        var writable = ServiceSpec.From(Given.Draft(d => d with { Volumes = [new VolumeDraft("secret", "./db.txt", "/run/secrets/db", false)] }));
+        Assert.Equal(["volumes[0].readOnly"], writable.Failure!.Fields!.ToDictionary().Keys);
+        var root = ServiceSpec.From(Given.Draft(d => d with { Volumes = [new VolumeDraft("secret", "/", "/host", null)] }));
+        Assert.Contains("relative path", Assert.Single(root.Failure!.Fields!.ToDictionary()["volumes[0].source"]), StringComparison.Ordinal);
+        var file = ServiceSpec.From(Given.Draft(d => d with { Volumes = [new VolumeDraft("secret", "./db.txt", "/run/secrets/db", null)] }));
+        Assert.True(file.Value.Spec.Volumes[0].ReadOnly);
+    }
+
+    [Fact]
+    public void A_compose_volume_of_type_secret_is_refused_by_line()
+    {
+        var refused = ComposeReader.Read("ops", "services:\n  web:\n    image: busybox\n    volumes:\n      - type: secret\n        source: /\n        target: /host\n", null);
+        Assert.False(refused.Succeeded);
+        Assert.Contains(refused.Failure!.Fields!.ToDictionary().Values.SelectMany(r => r), r => r.Contains("'secret' mounts are not supported", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_relative_bind_inside_another_services_writable_one_is_refused_since_a_link_there_would_escape()
+    {
+        const string compose = """
+            services:
+              a:
+                image: busybox
+                volumes: [".:/w"]
+              b:
+                image: busybox
+                volumes: ["./evil:/h"]
+            """;
+        var refused = ComposeReader.Read("sym", compose, null);
+        Assert.False(refused.Succeeded);
+        Assert.StartsWith("line 7: './evil' lies inside '.', which service 'a' mounts writable", Assert.Single(refused.Failure!.Fields!.ToDictionary()["services.b.volumes[0].source"]), StringComparison.Ordinal);
+
+        // Read-only, or side by side, the same folders are fine; and a privileged environment allows anything.
+        Assert.True(ComposeReader.Read("sym", compose.Replace(".:/w", ".:/w:ro", StringComparison.Ordinal), null).Succeeded);
+        Assert.True(ComposeReader.Read("sym", compose.Replace(".:/w", "./data:/w", StringComparison.Ordinal), null).Succeeded);
+        Assert.True(ComposeReader.Read("sym", compose, null, PolicyLevel.Privileged).Succeeded);
+    }
+
+    [Fact]
+    public void One_services_own_binds_meet_the_same_rule()
+    {
+        var spec = ServiceSpec.From(Given.Draft(d => d with { Volumes = [new VolumeDraft("bind", "./data", "/data", null), new VolumeDraft("bind", "./data/x", "/x", true)] })).Value.Spec;
+        Assert.Single(HostAccessPolicy.CheckFolder([spec], PolicyLevel.Baseline));
     }
 }

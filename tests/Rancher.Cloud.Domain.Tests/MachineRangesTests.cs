@@ -45,4 +45,8 @@ public sealed class MachineRangesTests
         var chosen = EnvironmentNetwork.Check(null, [("prod", Ipv4Cidr.Parse("10.42.0.0/16"))], "cidr", new Errors.FieldErrors(), MachineRanges.Parse(["10.43.0.0/16", "10.44.5.0/24"]));
         Assert.Equal("10.45.0.0/16", chosen!.Value.ToString());
     }
+
+    [Fact]
+    public void A_range_covering_everything_is_a_conflict_too() =>
+        Assert.NotNull(MachineRanges.ConflictOf("10.42.7.0/24", ["0.0.0.0/0"]));
 }

@@ -15,6 +15,10 @@ public sealed class NetworkTests
     [InlineData("10.42.0.0/33", false)]
     [InlineData("fd00::/64", false)]
     [InlineData("ten/8", false)]
+    [InlineData("010.252.0.0/16", false)]
+    [InlineData("0xa.253.0.0/16", false)]
+    [InlineData("167772160/16", false)]
+    [InlineData(" 10.42.0.0/16", false)]
     public void Cidrs_parse_only_as_ipv4_networks(string text, bool valid) =>
         Assert.Equal(valid, Ipv4Cidr.TryParse(text, out _));
 
@@ -121,5 +125,18 @@ public sealed class PeerPlanTests
         env.Settle();
         Assert.All(env.PlanContents.Values, p => Assert.Equal(150, p.Network!.Peers.Count));
         Assert.DoesNotContain(env.PlanContents["h151"].Network!.Peers, p => p.HostId == "h151");
+    }
+
+    [Theory]
+    [InlineData("127.0.0.0/16")]
+    [InlineData("169.254.0.0/16")]
+    [InlineData("224.0.0.0/16")]
+    [InlineData("8.8.0.0/16")]
+    [InlineData("192.0.2.0/24")]
+    public void Environment_networks_lie_in_private_ranges(string cidr)
+    {
+        var errors = new FieldErrors();
+        Assert.Null(EnvironmentNetwork.Check(cidr, [], "cidr", errors));
+        Assert.Contains("private range", errors.ToDictionary()["cidr"][0], StringComparison.Ordinal);
     }
 }

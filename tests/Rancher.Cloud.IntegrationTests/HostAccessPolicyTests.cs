@@ -81,4 +81,28 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
         var problem = await Api.ProblemAsync(response);
         Assert.StartsWith("line 4: privileged containers are refused", (string?)problem["errors"]!["services.agent.hostAccess.privileged"]![0], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_agent_refuses_a_bind_from_the_stacks_folder_that_crosses_a_symbolic_link()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"symlink-{Guid.NewGuid():N}"[..20]);
+        await using var agent = await controlPlane.StartAgentAsync(api, envId);
+        // As a container of an earlier life of the stack could have left it: a link to the host's root.
+        var folder = Path.Combine(agent.StateDir, "stacks", "sym");
+        Directory.CreateDirectory(folder);
+        File.CreateSymbolicLink(Path.Combine(folder, "evil"), "/");
+
+        var stack = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new
+        {
+            name = "sym",
+            compose = $"services:\n  b:\n    image: {LocalDocker.TestImage}\n    volumes: [\"./evil/etc:/h:ro\"]\n",
+        }));
+
+        var serviceId = (string)stack["services"]![0]!["id"]!;
+        var error = await Wait.ForAsync(async () =>
+            (string?)(await api.ServiceAsync(envId, serviceId))["instances"]![0]!["error"], Services.Converge, "the agent to refuse the bind");
+        Assert.Contains("crosses the symbolic link", error, StringComparison.Ordinal);
+        Assert.Empty(await LocalDocker.OfServiceAsync(agent.HostId, serviceId));
+    }
 }

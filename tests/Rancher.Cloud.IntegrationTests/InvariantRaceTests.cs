@@ -8,7 +8,8 @@ namespace Rancher.Cloud.IntegrationTests;
 /// Every rule the API promises over several rows holds when clients race, by construction
 /// (a claim row or an ETag), not by timing:
 /// tenant names, environment names, service names, stack names, one /24 per host (name or claim
-/// rows); at least one owner per tenant and non-overlapping environment networks (guard rows).
+/// rows); at least one owner per tenant, non-overlapping environment networks, and no service an
+/// environment's host-access policy refuses (guard rows).
 /// </summary>
 [Collection(SystemCollection.Name)]
 public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
@@ -114,6 +115,29 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
 
             Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.NoContent, HttpStatusCode.NotFound }));
             Assert.Equal(HttpStatusCode.NoContent, answers[1].StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Lowering_the_policy_and_adding_a_service_that_needs_it_never_both_win()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"polrace-{Guid.NewGuid():N}"[..20]);
+        for (var round = 0; round < 10; round++)
+        {
+            await Api.OkAsync(await api.PatchAsync($"environments/{envId}", new { policy = "privileged" }));
+
+            var answers = await Task.WhenAll(
+                api.PatchAsync($"environments/{envId}", new { policy = "baseline" }),
+                api.PostAsync($"environments/{envId}/services", new { name = $"pid-{round}", image = "busybox", scale = 0, hostAccess = new { pid = "host" } }));
+
+            var policy = (string?)(await api.GetOkAsync($"environments/{envId}"))["policy"];
+            var services = (await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray();
+            Assert.False(policy == "baseline" && services.Count > 0, $"round {round}: baseline with {services.Count} services needing more ({(int)answers[0].StatusCode}, {(int)answers[1].StatusCode})");
+            foreach (var service in services)
+            {
+                Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"environments/{envId}/services/{(string)service!["id"]!}")).StatusCode);
+            }
         }
     }
 

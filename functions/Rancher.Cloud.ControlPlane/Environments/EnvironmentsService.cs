@@ -129,9 +129,6 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
 
     private const string PolicyColumn = "Policy";
 
-    /// <summary>The host-access policy of an environment the caller reaches.</summary>
-    public static PolicyLevel PolicyOf(EnvironmentView environment) => HostAccessPolicy.Parse(environment.Policy) ?? PolicyLevel.Baseline;
-
     /// <summary>Records the environment's host-access policy; <see cref="PolicyService"/> decides whether it may change.</summary>
     public Task<Outcome<EnvironmentView>> SetPolicyAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct) =>
         Contention.RetryAsync<EnvironmentView>(async () =>

@@ -1,4 +1,6 @@
+using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
+using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Services;
 
@@ -8,7 +10,7 @@ namespace Rancher.Cloud.ControlPlane.Environments;
 /// Changes an environment's host-access policy. Owners only (the function's access rule says so);
 /// lowering it is refused while services need more, naming them, since they would no longer start.
 /// </summary>
-public sealed class PolicyService(EnvironmentsService environments, ServicesService services)
+public sealed class PolicyService(Tables tables, EnvironmentsService environments, ServicesService services)
 {
     public async Task<Outcome<EnvironmentView>> SetAsync(TenantCaller caller, string environmentId, UpdateEnvironmentRequest request, CancellationToken ct)
     {
@@ -20,10 +22,19 @@ public sealed class PolicyService(EnvironmentsService environments, ServicesServ
         {
             return missing;
         }
-        if (await services.RefusedByAsync(caller, environmentId, level, ct) is { Count: > 0 } refused)
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        var changed = await Contention.RetryAsync<bool>(async () =>
         {
-            return Failure.Conflict($"Services need more than '{request.Policy}' allows: {string.Join(", ", refused)}; change or delete them first.");
-        }
-        return await environments.SetPolicyAsync(caller, environmentId, level, ct);
+            // Read the guard before the services: a service committed after this read moved its ETag.
+            var guard = await PolicyGuard.ReadAsync(tables, partition, ct);
+            if (await services.RefusedByAsync(caller, environmentId, level, ct) is { Count: > 0 } refused)
+            {
+                return Failure.Conflict($"Services need more than '{request.Policy}' allows: {string.Join(", ", refused)}; change or delete them first.");
+            }
+            await tables.State.UpdateEntityAsync(
+                new TableEntity(partition, StateRows.PolicyGuard) { ["Level"] = HostAccessPolicy.NameOf(level) }, guard.ETag, TableUpdateMode.Merge, ct);
+            return true;
+        }, "The environment's services", ct);
+        return changed.Failure is { } failure ? failure : await environments.SetPolicyAsync(caller, environmentId, level, ct);
     }
 }

@@ -35,23 +35,37 @@ public sealed class ServicesService(
             return invalid;
         }
         var (spec, scale) = checkedSpec.Value;
-        if (HostAccessPolicy.Check(spec, EnvironmentsService.PolicyOf(environment.Value!), new FieldErrors()) is { IsEmpty: false } refused)
-        {
-            return Failure.Invalid(refused);
-        }
         var service = new Service(ids.NewId('s'), spec, scale, clock.GetUtcNow());
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
-        try
+        var created = await Contention.RetryAsync<bool>(async () =>
         {
-            await tables.State.SubmitTransactionAsync(
+            var policy = await PolicyGuard.ReadAsync(tables, partition, ct);
+            if (policy.Refusals([spec], _ => "") is { IsEmpty: false } refused)
+            {
+                return Failure.Invalid(refused);
+            }
+            List<TableTransactionAction> actions =
             [
                 new(TableTransactionActionType.Add, StateRows.NameRow(partition, service)),
                 new(TableTransactionActionType.Add, StateRows.ToRow(partition, service)),
-            ], ct);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409)
+            ];
+            if (PolicyGuard.NeedsMoreThanBaseline([spec]))
+            {
+                actions.Add(policy.Claim()); // the policy it was allowed by must still hold when it commits
+            }
+            try
+            {
+                await tables.State.SubmitTransactionAsync(actions, ct);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                return Failure.Conflict($"A service named '{spec.Name}' already exists in this environment.");
+            }
+            return true;
+        }, "The environment's policy", ct);
+        if (created.Failure is { } failure)
         {
-            return Failure.Conflict($"A service named '{spec.Name}' already exists in this environment.");
+            return failure;
         }
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         return await GetAsync(caller, environmentId, service.Id, ct);
@@ -67,18 +81,24 @@ public sealed class ServicesService(
         return views.Value!.Items.Count == 1 ? views.Value.Items[0] : Failure.NotFound("The service");
     }
 
-    /// <summary>The services of the environment that <paramref name="level"/> would refuse, by name.</summary>
+    /// <summary>The services of the environment that <paramref name="level"/> would refuse, by name; a stack's services are judged together.</summary>
     public async Task<IReadOnlyList<string>> RefusedByAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct)
     {
-        var refused = new List<string>();
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        var specs = new List<ServiceSpec>();
         await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.ServicePrefix), cancellationToken: ct))
         {
-            var service = StateRows.ToService(row);
-            if (!service.Deleting && !HostAccessPolicy.Check(service.Spec, level, new FieldErrors()).IsEmpty)
+            if (StateRows.ToService(row) is { Deleting: false } service)
             {
-                refused.Add(service.Spec.QualifiedName);
+                specs.Add(service.Spec);
             }
+        }
+        var refused = new List<string>();
+        foreach (var folder in specs.GroupBy(s => s.Stack ?? "\0" + s.Name))
+        {
+            var members = folder.ToList();
+            var errors = PolicyGuard.RefusalsAt(level, members, i => $"{members[i].QualifiedName}:").ToDictionary();
+            refused.AddRange(members.Select(m => m.QualifiedName).Where(name => errors.Keys.Any(k => k.StartsWith(name + ":", StringComparison.Ordinal))));
         }
         return refused;
     }

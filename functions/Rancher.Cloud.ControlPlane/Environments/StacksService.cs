@@ -34,42 +34,59 @@ public sealed class StacksService(
         var name = ResourceName.Check(draft.Name, "name", errors);
         if (draft.Variables is { } variables && !Bounds.TooMany(variables.Count, StackDraft.MaxVariables, "variables", errors))
         {
-            foreach (var (key, value) in variables.Where(v => v.Key.Length > 256 || v.Value is null || v.Value.Length > Bounds.MaxArgumentLength))
+            foreach (var (key, value) in variables.Where(v => !IsVariableName(v.Key) || v.Value is null || v.Value.Length > Bounds.MaxArgumentLength))
             {
-                errors.Add($"variables.{key}", $"names are at most 256 characters, values strings of at most {Bounds.MaxArgumentLength}");
+                errors.Add($"variables.{key}", $"names are letters, digits and '_' (not first a digit), at most 256; values strings of at most {Bounds.MaxArgumentLength} characters");
             }
         }
         if (name is null || !errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
-        var read = ComposeReader.Read(name, draft.Compose, draft.Variables, EnvironmentsService.PolicyOf(environment.Value!));
-        if (read.Failure is { } invalid)
-        {
-            return invalid;
-        }
-        var stack = read.Value!;
         var id = ids.NewId('k');
-        var now = clock.GetUtcNow();
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
-        var actions = StateRows.ToRows(partition, id, stack, now).Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)).ToList();
-        foreach (var service in stack.Services)
+        var created = await Contention.RetryAsync<bool>(async () =>
         {
-            var row = new Service(ids.NewId('s'), service.Spec, service.Scale, now);
-            actions.Add(new(TableTransactionActionType.Add, StateRows.NameRow(partition, row)));
-            actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(partition, row)));
-        }
-        try
+            var policy = await PolicyGuard.ReadAsync(tables, partition, ct);
+            var read = ComposeReader.Read(name, draft.Compose, draft.Variables, policy.Level);
+            if (read.Failure is { } invalid)
+            {
+                return invalid;
+            }
+            var stack = read.Value!;
+            var now = clock.GetUtcNow();
+            var actions = StateRows.ToRows(partition, id, stack, now).Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)).ToList();
+            foreach (var service in stack.Services)
+            {
+                var row = new Service(ids.NewId('s'), service.Spec, service.Scale, now);
+                actions.Add(new(TableTransactionActionType.Add, StateRows.NameRow(partition, row)));
+                actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(partition, row)));
+            }
+            if (PolicyGuard.NeedsMoreThanBaseline(stack.Services.Select(s => s.Spec).ToList()))
+            {
+                actions.Add(policy.Claim()); // the policy it was allowed by must still hold when it commits
+            }
+            try
+            {
+                await tables.State.SubmitTransactionAsync(actions, ct);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                return Failure.Conflict($"A stack named '{name}' already exists in this environment.");
+            }
+            return true;
+        }, "The environment's policy", ct);
+        if (created.Failure is { } failure)
         {
-            await tables.State.SubmitTransactionAsync(actions, ct);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409)
-        {
-            return Failure.Conflict($"A stack named '{name}' already exists in this environment.");
+            return failure;
         }
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         return await GetAsync(caller, environmentId, id, ct);
     }
+
+    /// <summary>What <c>${NAME}</c> can name in a compose file.</summary>
+    private static bool IsVariableName(string name) =>
+        name.Length is > 0 and <= 256 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     public async Task<Outcome<Page<StackView>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct)
     {

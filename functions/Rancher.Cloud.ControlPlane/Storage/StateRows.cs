@@ -27,6 +27,13 @@ public static class StateRows
     public const string StackNamePrefix = "stackname~";
     public const string SubnetPrefix = "subnet~";
 
+    /// <summary>
+    /// The environment's host-access policy as the checks read it: a guard row. A service that needs
+    /// more than baseline commits together with a claim of it, and a policy change claims it too, so
+    /// lowering the policy and adding a service that needs it cannot both win.
+    /// </summary>
+    public const string PolicyGuard = "~policy";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>An OData filter for the rows whose key starts with <paramref name="prefix"/>.</summary>

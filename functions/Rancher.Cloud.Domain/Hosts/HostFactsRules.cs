@@ -36,9 +36,9 @@ public static class HostFactsRules
         {
             for (var i = 0; i < (facts.UsedRanges?.Count ?? 0); i++)
             {
-                if (!Ipv4Cidr.TryParse(facts.UsedRanges![i], out _))
+                if (!Ipv4Cidr.TryParse(facts.UsedRanges![i], out var range) || range.Prefix == 0)
                 {
-                    errors.Add($"{field}.usedRanges[{i}]", "must be an IPv4 network with its host bits zero, such as 192.168.1.0/24");
+                    errors.Add($"{field}.usedRanges[{i}]", "must be an IPv4 network with its host bits zero, such as 192.168.1.0/24 (not the default route)");
                 }
             }
         }

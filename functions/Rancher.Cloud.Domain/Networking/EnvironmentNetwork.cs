@@ -11,6 +11,10 @@ public static class EnvironmentNetwork
 {
     public const string DefaultCidr = "10.42.0.0/16";
 
+    /// <summary>Where environment networks may lie: RFC 1918's private ranges and RFC 6598's shared space.</summary>
+    public static readonly IReadOnlyList<Ipv4Cidr> PrivateRanges =
+        [Ipv4Cidr.Parse("10.0.0.0/8"), Ipv4Cidr.Parse("172.16.0.0/12"), Ipv4Cidr.Parse("192.168.0.0/16"), Ipv4Cidr.Parse("100.64.0.0/10")];
+
     /// <summary>Addresses per host /24 that instances can use.</summary>
     public const int InstancesPerHost = 253;
 
@@ -44,6 +48,11 @@ public static class EnvironmentNetwork
         if (parsed.Prefix is < 8 or > 24)
         {
             errors.Add(field, "must be between /8 and /24: each host takes a /24 of it");
+            return null;
+        }
+        if (!PrivateRanges.Any(p => p.Contains(parsed.Network) && parsed.Prefix >= p.Prefix))
+        {
+            errors.Add(field, "must lie in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): others are someone else's addresses, loopback, link-local or multicast");
             return null;
         }
         foreach (var (name, other) in others)

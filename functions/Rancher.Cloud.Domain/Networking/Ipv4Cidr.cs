@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Rancher.Cloud.Domain.Networking;
 
 /// <summary>An IPv4 network: a base address (host bits zero) and a prefix length.</summary>
-public readonly record struct Ipv4Cidr(uint Network, int Prefix)
+public readonly partial record struct Ipv4Cidr(uint Network, int Prefix)
 {
     public uint Mask => Prefix == 0 ? 0 : uint.MaxValue << (32 - Prefix);
 
@@ -24,12 +24,16 @@ public readonly record struct Ipv4Cidr(uint Network, int Prefix)
     /// <summary>The address <paramref name="offset"/> past the network address (1 is the gateway).</summary>
     public uint At(int offset) => Network + (uint)offset;
 
+    /// <summary>
+    /// Dotted decimal only (<c>10.42.0.0/16</c>): the parser of <see cref="IPAddress"/> also reads
+    /// <c>010.1.0.0</c> as octal, <c>0xa.1.0.0</c> and <c>167772160</c>, which name other networks than they seem to.
+    /// </summary>
     public static bool TryParse(string? text, out Ipv4Cidr cidr)
     {
         cidr = default;
         var slash = text?.IndexOf('/', StringComparison.Ordinal) ?? -1;
-        if (slash < 0
-            || !IPAddress.TryParse(text![..slash], out var address) || address.AddressFamily != AddressFamily.InterNetwork
+        if (slash < 0 || !DottedDecimal().IsMatch(text![..slash])
+            || !IPAddress.TryParse(text[..slash], out var address) || address.AddressFamily != AddressFamily.InterNetwork
             || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)
         {
             return false;
@@ -47,6 +51,9 @@ public readonly record struct Ipv4Cidr(uint Network, int Prefix)
         var bytes = address.GetAddressBytes();
         return ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\z")]
+    private static partial System.Text.RegularExpressions.Regex DottedDecimal();
 
     public static string Format(uint address) => string.Create(CultureInfo.InvariantCulture,
         $"{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255}");

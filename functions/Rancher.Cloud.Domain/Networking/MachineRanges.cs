@@ -21,7 +21,7 @@ public static class MachineRanges
         {
             return null;
         }
-        return Parse(ranges).FirstOrDefault(r => r.Overlaps(own)) is var clash && clash != default
+        return Parse(ranges).Where(r => r.Overlaps(own)).Select(r => (Ipv4Cidr?)r).FirstOrDefault() is { } clash
             ? $"its network {own} overlaps {clash}, which the machine already uses (a route, an address or a Docker network); remove that, or remove the host and register it again to get a clear /24"
             : null;
     }

@@ -25,10 +25,6 @@ public static class HostAccessPolicy
         "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
     };
 
-    /// <summary>Host paths a baseline container may not bind: the host's system, and the Docker socket that controls it.</summary>
-    public static readonly IReadOnlyList<string> ProtectedPaths =
-        ["/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var/run/docker.sock", "/run/docker.sock", "/var/lib/docker", "/run/containerd"];
-
     /// <summary>System files so commonly bound read-only, and harmless so, that baseline allows them: the host's time zone.</summary>
     public static readonly IReadOnlySet<string> ReadOnlyExceptions = new HashSet<string>(StringComparer.Ordinal) { "/etc/localtime", "/etc/timezone" };
 
@@ -78,38 +74,49 @@ public static class HostAccessPolicy
         }
         for (var i = 0; i < spec.Volumes.Count; i++)
         {
-            if (spec.Volumes[i] is { Type: "bind", IsRelativeBind: false } bind && ProtectedPath(bind.Source) is { } path
-                && !(bind.ReadOnly && ReadOnlyExceptions.Contains(bind.Source)))
+            // As Pod Security Standards' baseline forbids hostPath: no deny-list keeps up with what a host
+            // keeps in its file system (sockets, credentials, binaries), so only named volumes, the
+            // stack's folder and tmpfs are allowed, and the host's time zone read-only.
+            if (spec.Volumes[i] is { Type: "bind", IsRelativeBind: false } bind && !(bind.ReadOnly && ReadOnlyExceptions.Contains(bind.Source)))
             {
-                errors.Add($"volumes[{i}].source", $"binding {path} from the host is {refused}");
+                errors.Add($"volumes[{i}].source", $"binding {bind.Source} from the host is {refused}; use a named volume or a path in the stack's folder");
             }
         }
         return errors;
     }
 
     /// <summary>
-    /// The protected path <paramref name="source"/> is, lies under, or holds (a bind of <c>/var/run</c>
-    /// exposes the Docker socket, one of <c>/</c> everything), after normalizing it.
+    /// The rule across a stack's services (or one service's own mounts): no relative bind or secret
+    /// may lie inside another's writable relative bind. A container that can write there could
+    /// replace the inner path with a symbolic link, and the other container's bind would follow it
+    /// out of the stack's folder, to the host's root.
     /// </summary>
-    private static string? ProtectedPath(string source)
+    /// <returns>Each refusal: the index of the service in <paramref name="services"/>, the field, the reason.</returns>
+    public static IEnumerable<(int Service, string Field, string Reason)> CheckFolder(IReadOnlyList<ServiceSpec> services, PolicyLevel level)
     {
-        var parts = new List<string>();
-        foreach (var part in source.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        if (level == PolicyLevel.Privileged)
         {
-            if (part == "..")
+            yield break;
+        }
+        var mounts = services
+            .SelectMany((spec, s) => spec.Volumes.Select((v, i) => (Service: s, Index: i, Volume: v)))
+            .Where(m => m.Volume.IsRelativeBind)
+            .Select(m => (m.Service, m.Index, m.Volume, Path: Normal(m.Volume.Source)))
+            .ToList();
+        foreach (var writable in mounts.Where(m => !m.Volume.ReadOnly))
+        {
+            foreach (var inner in mounts.Where(m => IsInside(m.Path, writable.Path)))
             {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-            }
-            else if (part != ".")
-            {
-                parts.Add(part);
+                yield return (inner.Service, $"volumes[{inner.Index}].source",
+                    $"'{inner.Volume.Source}' lies inside '{writable.Volume.Source}', which service '{services[writable.Service].Name}' mounts writable; refused by the environment's 'baseline' host-access policy, since a container could swap it for a link out of the stack's folder");
             }
         }
-        var normal = "/" + string.Join('/', parts);
-        var prefix = normal == "/" ? "/" : normal + "/";
-        return ProtectedPaths.FirstOrDefault(p => normal == p || normal.StartsWith(p + "/", StringComparison.Ordinal) || p.StartsWith(prefix, StringComparison.Ordinal));
     }
+
+    /// <summary>A relative path without '.', empty parts or a trailing '/': "" is the folder itself.</summary>
+    private static string Normal(string relative) =>
+        string.Join('/', relative.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."));
+
+    private static bool IsInside(string path, string folder) =>
+        path != folder && (folder.Length == 0 || path.StartsWith(folder + "/", StringComparison.Ordinal));
 }

@@ -54,7 +54,12 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
                 errors.Add($"{at}.source", reason);
                 continue;
             }
-            result.Add(new VolumeMount(type, source, target, draft.ReadOnly ?? type == "secret"));
+            if (type == "secret" && draft.ReadOnly == false)
+            {
+                errors.Add($"{at}.readOnly", "a secret is always mounted read-only");
+                continue;
+            }
+            result.Add(new VolumeMount(type, source, target, type == "secret" || (draft.ReadOnly ?? false)));
         }
         return result;
     }
@@ -66,6 +71,7 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
         "bind" or "secret" when source.Length == 0 => "is required",
         "bind" or "secret" when source.Contains('\0', StringComparison.Ordinal) || source.Contains(':', StringComparison.Ordinal) =>
             "must not contain ':' or NUL",
+        "secret" when source.StartsWith('/') => "a secret is a file in the stack's folder on each host: a relative path",
         "bind" or "secret" when !source.StartsWith('/') && EscapesFolder(source) =>
             "a relative path must stay inside the stack's folder (no '..' above it)",
         "tmpfs" when source.Length > 0 => "a tmpfs mount has no source",

@@ -175,9 +175,24 @@ public sealed class ComposeContext(IReadOnlyDictionary<string, string> variables
 
     public List<string> Warnings { get; } = [];
 
+    /// <summary>Characters interpolation may produce in one file, all scalars together: as much as aliases may expand to.</summary>
+    public const long MaxInterpolated = ComposeBudget.MaxCharacters;
+
+    private long interpolated;
+
     public string Interpolate(string text, ComposeNode at)
     {
-        var result = Interpolation.Apply(text, variables, out var missing, out var failure);
+        if (interpolated > MaxInterpolated)
+        {
+            return ""; // already refused; the rest of the file is not expanded
+        }
+        var result = Interpolation.Apply(text, variables, out var missing, out var failure, MaxInterpolated - interpolated);
+        interpolated += result.Length;
+        if (interpolated > MaxInterpolated)
+        {
+            Errors.Add("compose", $"line {at.Line}: variables expand the file to more than {MaxInterpolated / 1024} KiB of text");
+            return "";
+        }
         if (failure is not null)
         {
             at.Error(failure);

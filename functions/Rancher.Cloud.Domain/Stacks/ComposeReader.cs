@@ -144,6 +144,13 @@ public static class ComposeReader
             }
             services.Add(new StackService(stored, scale));
         }
+        // Services of a stack share its folder on each host: the policy looks at their binds together.
+        var readSpecs = services.Select(s => s.Spec).ToList();
+        foreach (var (index, field, reason) in HostAccessPolicy.CheckFolder(readSpecs, policy))
+        {
+            var service = read.First(r => r.Name == readSpecs[index].Name);
+            root.Context.Errors.Add($"{service.Node.Path}.{field}", $"line {LineOf(service, field)}: {reason}");
+        }
         CheckDependencies(read, root);
         return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets);
     }

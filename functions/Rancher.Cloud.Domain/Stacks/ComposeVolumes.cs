@@ -104,7 +104,7 @@ public static class ComposeVolumes
                     break;
             }
         }
-        if (draft.Type is "npipe" or "cluster" or "image")
+        if (draft.Type is "npipe" or "cluster" or "image" or "secret")
         {
             item.Error($"'{draft.Type}' mounts are not supported (volume, bind, tmpfs)");
             return null;

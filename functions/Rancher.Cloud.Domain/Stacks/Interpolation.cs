@@ -9,7 +9,12 @@ namespace Rancher.Cloud.Domain.Stacks;
 /// </summary>
 public static class Interpolation
 {
-    public static string Apply(string text, IReadOnlyDictionary<string, string> variables, out List<string> missing, out string? failure)
+    /// <param name="text">The scalar as written.</param>
+    /// <param name="variables">The stack's variables.</param>
+    /// <param name="missing">Variables used but not set.</param>
+    /// <param name="failure">Why the text cannot be interpolated, if it cannot.</param>
+    /// <param name="limit">Stop once the result is longer: a few kilobytes of <c>${VAR}</c> can stand for gigabytes.</param>
+    public static string Apply(string text, IReadOnlyDictionary<string, string> variables, out List<string> missing, out string? failure, long limit = long.MaxValue)
     {
         missing = [];
         failure = null;
@@ -18,7 +23,7 @@ public static class Interpolation
             return text;
         }
         var result = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
+        for (var i = 0; i < text.Length && result.Length <= limit; i++)
         {
             var c = text[i];
             if (c != '$' || i + 1 >= text.Length)
