@@ -20,6 +20,10 @@ stop_started() {
   say "stopping what run.sh started (logs: $STATE)"
   for pid in "${STARTED[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # The agent's tunnel outlives the agent on purpose (traffic flows across its restarts), not run.sh:
+  # its interface is named from the host id (rcw + 10 hex of its SHA-256), and wireguard-go exits with it.
+  local host; host=$(jq -r '.hostId // empty' "$STATE/agent/identity.json" 2>/dev/null || true)
+  if [ -n "$host" ]; then ip link del "rcw$(printf '%s' "$host" | sha256sum | cut -c1-10)" 2>/dev/null || true; fi
   if [ -n "$STARTED_DOCKERD" ]; then kill "$STARTED_DOCKERD" 2>/dev/null || true; fi
 }
 trap 'stop_started; exit 130' INT TERM

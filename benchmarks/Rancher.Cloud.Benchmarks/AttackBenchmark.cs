@@ -7,7 +7,8 @@ using System.Text.Json.Nodes;
 namespace Rancher.Cloud.Benchmarks;
 
 /// <summary>
-/// The compose attacks that once took the control plane down (deep nesting, an alias bomb), sent
+/// The compose attacks that once took the control plane down (deep nesting, an alias bomb, a
+/// variable expanded 60,000 times), sent
 /// by one tenant without pause, while another tenant reads: time to each 400, and the other
 /// tenant's read latency during the attacks against the same reads with no attack (a ratio from
 /// one run), and the control plane's memory before and after.
@@ -24,11 +25,13 @@ public static class AttackBenchmark
         var attackEnv = await CreateEnvironmentAsync(attacker);
         var readEnv = await CreateEnvironmentAsync(bystander);
 
-        var attacks = new (string Name, string Compose)[]
+        var bigVariable = new Dictionary<string, string> { ["A"] = new string('x', 8000) };
+        var attacks = new (string Name, string Compose, Dictionary<string, string>? Variables)[]
         {
-            ("labels nested 15,000 deep", "services:\n  web:\n    image: busybox\n    labels: " + string.Concat(Enumerable.Repeat("{a: ", 15_000)) + "b" + new string('}', 15_000) + "\n"),
-            ("command nested 30,000 deep", "services:\n  web:\n    image: busybox\n    command: " + new string('[', 30_000) + new string(']', 30_000) + "\n"),
-            ("100,000-character anchor × 10,000 aliases", $"x-s: &s \"{new string('$', 100_000)}\"\nservices:\n  web:\n    image: busybox\n    command: [" + string.Join(", ", Enumerable.Repeat("*s", 10_000)) + "]\n"),
+            ("labels nested 15,000 deep", "services:\n  web:\n    image: busybox\n    labels: " + string.Concat(Enumerable.Repeat("{a: ", 15_000)) + "b" + new string('}', 15_000) + "\n", null),
+            ("command nested 30,000 deep", "services:\n  web:\n    image: busybox\n    command: " + new string('[', 30_000) + new string(']', 30_000) + "\n", null),
+            ("100,000-character anchor × 10,000 aliases", $"x-s: &s \"{new string('$', 100_000)}\"\nservices:\n  web:\n    image: busybox\n    command: [" + string.Join(", ", Enumerable.Repeat("*s", 10_000)) + "]\n", null),
+            ("60,000 × ${A} of 8,000 characters", "services:\n  web:\n    image: busybox\n    environment:\n      X: \"" + string.Concat(Enumerable.Repeat("${A}", 60_000)) + "\"\n", bigVariable),
         };
 
         // Warm both paths first, so neither figure includes a first call's JIT.
@@ -43,10 +46,10 @@ public static class AttackBenchmark
         {
             while (!stop.IsCancellationRequested)
             {
-                foreach (var (name, compose) in attacks)
+                foreach (var (name, compose, variables) in attacks)
                 {
                     var clock = Stopwatch.StartNew();
-                    using var response = await attacker.PostAsJsonAsync($"environments/{attackEnv}/stacks", new { name = "bomb", compose });
+                    using var response = await attacker.PostAsJsonAsync($"environments/{attackEnv}/stacks", new { name = "bomb", compose, variables });
                     attackTimes[name].Add(clock.Elapsed.TotalMilliseconds);
                     statuses[(int)response.StatusCode] = statuses.GetValueOrDefault((int)response.StatusCode) + 1;
                 }
