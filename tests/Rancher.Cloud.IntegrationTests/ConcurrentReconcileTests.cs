@@ -18,10 +18,11 @@ public sealed class ConcurrentReconcileTests(SelfHostedControlPlane controlPlane
         var reconciler = controlPlane.App.Services.GetRequiredService<Reconciler>();
         var tenant = "t0default";
 
-        // Each create reconciles inline, concurrently; extra reconcilers race them.
+        // Each create reconciles inline, concurrently; extra reconcilers race them. Both are started
+        // before either is awaited (ToList): a lazy Select would start the racers only afterwards.
         var creates = Enumerable.Range(0, 8).Select(i =>
-            api.CreateServiceAsync(envId, new { name = $"svc{i}", image = "busybox", scale = 6 }));
-        var racers = Enumerable.Range(0, 4).Select(_ => reconciler.ReconcileAsync(tenant, envId, CancellationToken.None));
+            api.CreateServiceAsync(envId, new { name = $"svc{i}", image = "busybox", scale = 6 })).ToList();
+        var racers = Enumerable.Range(0, 4).Select(_ => Task.Run(() => reconciler.ReconcileAsync(tenant, envId, CancellationToken.None))).ToList();
         var services = await Task.WhenAll(creates);
         await Task.WhenAll(racers);
         await reconciler.ReconcileAsync(tenant, envId, CancellationToken.None);
