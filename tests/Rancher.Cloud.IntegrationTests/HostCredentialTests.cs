@@ -37,6 +37,28 @@ public sealed class HostCredentialTests(SelfHostedControlPlane controlPlane)
     }
 
     [Fact]
+    public async Task A_host_cannot_report_another_hosts_instances()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"report-{Guid.NewGuid():N}"[..20]);
+        var a = await api.RegisterHostAsync(envId, "a");
+        var b = await api.RegisterHostAsync(envId, "b");
+        var web = await api.CreateServiceAsync(envId, new { name = "web", image = "busybox", scale = 2 });
+        using var asB = AgentClient(b.Credential);
+        var planOfB = (await asB.GetFromJsonAsync<HostPlan>(AgentRoutes.Plan, Api.Json))!;
+        var onB = Assert.Single(planOfB.Containers).InstanceId;
+
+        // A claims B's instance runs (and is unhealthy): refused silently, B's instance is untouched.
+        using var asA = AgentClient(a.Credential);
+        var forged = new HostReport(planOfB.Version, [new ObservedContainer(onB, "forged", ContainerStates.Running, null) { Health = HealthStates.Unhealthy }]);
+        Assert.Equal(HttpStatusCode.NoContent, (await asA.PostAsJsonAsync(AgentRoutes.Report, forged, Api.Json)).StatusCode);
+
+        var instance = (await api.ServiceAsync(envId, (string)web["id"]!))["instances"]!.AsArray().Single(i => (string?)i!["id"] == onB)!;
+        Assert.Equal("scheduled", (string?)instance["state"]);
+        Assert.Null(instance["containerId"]);
+    }
+
+    [Fact]
     public async Task The_plan_answers_not_modified_to_its_own_etag()
     {
         using var api = controlPlane.Admin();
