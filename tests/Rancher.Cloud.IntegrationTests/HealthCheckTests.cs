@@ -49,4 +49,41 @@ public sealed class HealthCheckTests(SelfHostedControlPlane controlPlane)
         }, Services.Converge, "the unhealthy instance to be replaced");
         Assert.Equal("activating", (string?)(await api.ServiceAsync(envId, (string)closed["id"]!))["state"]);
     }
+
+    [Fact]
+    public async Task Every_check_type_passes_and_fails_for_real_and_a_start_period_holds_the_verdict()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"checks2-{Guid.NewGuid():N}"[..20]);
+        await using var agent = await controlPlane.StartAgentAsync(api, envId);
+
+        // Passing: TCP on the open port, a command that exits 0. Failing: HTTP on a path that answers 404,
+        // HTTP against a port that accepts but never answers (the timeout), a command that exits 1.
+        var tcpOpen = await api.CreateServiceAsync(envId, new { name = "tcp-open", image = LocalDocker.TestImage, healthCheck = new { type = "tcp", port = 80, interval = "1s", timeout = "1s" } });
+        var commandOk = await api.CreateServiceAsync(envId, new { name = "cmd-ok", image = LocalDocker.TestImage, healthCheck = new { type = "command", test = new[] { "CMD", "cat", "/www/index.html" }, interval = "1s" } });
+        var http404 = await api.CreateServiceAsync(envId, new { name = "http-404", image = LocalDocker.TestImage, healthCheck = new { type = "http", port = 80, path = "/missing", interval = "1s", timeout = "1s", retries = 2 } });
+        var silent = await api.CreateServiceAsync(envId, new
+        {
+            name = "http-silent", image = LocalDocker.TestImage, command = new[] { "nc", "-ll", "-p", "81", "-e", "sleep", "30" },
+            healthCheck = new { type = "http", port = 81, path = "/", interval = "1s", timeout = "1s", retries = 2 },
+        });
+        var commandFails = await api.CreateServiceAsync(envId, new { name = "cmd-fails", image = LocalDocker.TestImage, healthCheck = new { type = "command", test = new[] { "CMD", "cat", "/missing" }, interval = "1s", retries = 2 } });
+        var late = await api.CreateServiceAsync(envId, new { name = "start-period", image = LocalDocker.TestImage, healthCheck = new { type = "command", test = new[] { "CMD", "cat", "/missing" }, interval = "1s", retries = 1, startPeriod = "5m" } });
+
+        foreach (var passing in new[] { tcpOpen, commandOk })
+        {
+            await Wait.UntilAsync(async () => (string?)(await api.ServiceAsync(envId, (string)passing["id"]!))["instances"]![0]!["health"] == "healthy",
+                Services.Converge, $"{passing["name"]} to be healthy");
+        }
+        foreach (var failing in new[] { http404, silent, commandFails })
+        {
+            var first = (string)failing["instances"]![0]!["id"]!;
+            await Wait.UntilAsync(async () => (string?)(await api.ServiceAsync(envId, (string)failing["id"]!))["instances"]![0]!["id"] != first,
+                Services.Converge, $"{failing["name"]} to be replaced as unhealthy");
+        }
+        // Failing all along, but within its start period: starting, not unhealthy, and not replaced.
+        var lateInstance = (await api.ServiceAsync(envId, (string)late["id"]!))["instances"]![0]!;
+        Assert.Equal((string?)late["instances"]![0]!["id"], (string?)lateInstance["id"]);
+        Assert.Equal("starting", (string?)lateInstance["health"]);
+    }
 }
