@@ -89,6 +89,21 @@ public sealed class ComposeBudgetTests
     }
 
     [Fact]
+    public void Many_errors_under_a_long_key_make_a_bounded_refusal()
+    {
+        // Found by the second probe: an explicit 40,000-character key with 8,000 unknown keys under it
+        // answered 321 MB, each error repeating the key in its path.
+        var key = new string('s', 40_000);
+        var yaml = $"services:\n  ? {key}\n  :\n    image: busybox\n" + string.Concat(Enumerable.Range(0, 8_000).Select(i => $"    k{i}: 1\n"));
+        var outcome = ComposeReader.Read("shop", yaml, null);
+        var errors = outcome.Failure!.Fields!.ToDictionary();
+
+        Assert.True(errors.Count <= Errors.FieldErrors.MaxFields + 1);
+        Assert.True(errors.Sum(e => e.Key.Length + e.Value.Sum(r => r.Length)) < 512 * 1024);
+        Assert.Contains("more refusals are left out", errors[Errors.FieldErrors.MoreField][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Anchors_and_merges_of_ordinary_files_are_within_budget()
     {
         var yaml = """

@@ -161,4 +161,15 @@ public sealed class HostAccessPolicyTests
         var spec = ServiceSpec.From(Given.Draft(d => d with { Volumes = [new VolumeDraft("bind", "./data", "/data", null), new VolumeDraft("bind", "./data/x", "/x", true)] })).Value.Spec;
         Assert.Single(HostAccessPolicy.CheckFolder([spec], PolicyLevel.Baseline));
     }
+
+    [Theory]
+    [InlineData("./a/../data/x")]
+    [InlineData("a/..")]
+    [InlineData("data/x/..")]
+    public void Relative_sources_name_their_path_plainly_so_nesting_cannot_hide(string source)
+    {
+        // Found by the second probe: './a/../data/x' inside a writable './data' passed the nesting rule.
+        var outcome = ServiceSpec.From(Given.Draft(d => d with { Volumes = [new VolumeDraft("bind", "./data", "/data", null), new VolumeDraft("bind", source, "/host", true)] }));
+        Assert.Contains("no '..' parts", Assert.Single(outcome.Failure!.Fields!.ToDictionary()["volumes[1].source"]), StringComparison.Ordinal);
+    }
 }

@@ -19,6 +19,8 @@ public sealed class NetworkTests
     [InlineData("0xa.253.0.0/16", false)]
     [InlineData("167772160/16", false)]
     [InlineData(" 10.42.0.0/16", false)]
+    [InlineData("10.1.0.0/16\0", false)]
+    [InlineData("10.0.0.0/016", false)]
     public void Cidrs_parse_only_as_ipv4_networks(string text, bool valid) =>
         Assert.Equal(valid, Ipv4Cidr.TryParse(text, out _));
 

@@ -32,7 +32,7 @@ public readonly partial record struct Ipv4Cidr(uint Network, int Prefix)
     {
         cidr = default;
         var slash = text?.IndexOf('/', StringComparison.Ordinal) ?? -1;
-        if (slash < 0 || !DottedDecimal().IsMatch(text![..slash])
+        if (slash < 0 || !DottedDecimal().IsMatch(text![..slash]) || !PrefixLength().IsMatch(text[(slash + 1)..])
             || !IPAddress.TryParse(text[..slash], out var address) || address.AddressFamily != AddressFamily.InterNetwork
             || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)
         {
@@ -54,6 +54,9 @@ public readonly partial record struct Ipv4Cidr(uint Network, int Prefix)
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\z")]
     private static partial System.Text.RegularExpressions.Regex DottedDecimal();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(3[0-2]|[12]?[0-9])\z")]
+    private static partial System.Text.RegularExpressions.Regex PrefixLength();
 
     public static string Format(uint address) => string.Create(CultureInfo.InvariantCulture,
         $"{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255}");

@@ -72,26 +72,12 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
         "bind" or "secret" when source.Contains('\0', StringComparison.Ordinal) || source.Contains(':', StringComparison.Ordinal) =>
             "must not contain ':' or NUL",
         "secret" when source.StartsWith('/') => "a secret is a file in the stack's folder on each host: a relative path",
-        "bind" or "secret" when !source.StartsWith('/') && EscapesFolder(source) =>
-            "a relative path must stay inside the stack's folder (no '..' above it)",
+        "bind" or "secret" when !source.StartsWith('/') && source.Split('/').Contains("..") =>
+            "a relative path stays inside the stack's folder and names it plainly: no '..' parts",
         "tmpfs" when source.Length > 0 => "a tmpfs mount has no source",
         _ => null,
     };
 
     private static bool IsVolumeName(string name) =>
         char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
-
-    private static bool EscapesFolder(string relative)
-    {
-        var depth = 0;
-        foreach (var part in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            depth += part switch { ".." => -1, "." => 0, _ => 1 };
-            if (depth < 0)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 }
