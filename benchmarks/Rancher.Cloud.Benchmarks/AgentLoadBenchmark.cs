@@ -21,8 +21,12 @@ public static class AgentLoadBenchmark
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan Cycle = TimeSpan.FromSeconds(15);
 
-    /// <summary>Operations an idle host's two calls make on its environment's partition per cycle (counted from AgentService).</summary>
-    private const int EnvironmentOps = 3;
+    /// <summary>
+    /// Operations an idle host's two calls make on its environment's partition per cycle (counted from
+    /// AgentService): the heartbeat reads the host row, writes it under its ETag (the clone watch) and
+    /// reads the plan's version; the plan fetch reads the plan.
+    /// </summary>
+    private const int EnvironmentOps = 4;
 
     private sealed record SimulatedAgent(string HostId, string Credential, HostFacts Facts);
 
@@ -62,7 +66,7 @@ public static class AgentLoadBenchmark
               ratio heartbeat p50 / point read p50: {Stats.Percentile(hb, 50) / baseline.P50:0.0}
 
             Table Storage, per partition (~2,000 operations/s each):
-              an idle agent costs per 15 s: heartbeat = 1 credential read (its own partition) + 1 host upsert
+              an idle agent costs per 15 s: heartbeat = 1 credential read (its own partition) + 1 host read + 1 host write under its ETag
               + 1 plan version read (environment partition); plan = 1 credential read + 1 plan read.
               environment partition: {EnvironmentOps} operations / 15 s per host = {EnvironmentOps / 15.0:0.00}/s per host;
               at {perEnvironment:0} hosts per environment: {perEnvironment * EnvironmentOps / 15:0} ops/s, {perEnvironment * EnvironmentOps / 15 / 2000:P1} of one partition;
