@@ -34,14 +34,7 @@ public sealed class PlannerEventProperties
     [Property(Arbitrary = [typeof(PlannerEventProperties)], MaxTest = 150)]
     public void Invariants_hold_after_every_event(History history)
     {
-        var env = new EnvironmentModel();
-        env.Hosts.AddRange(Enumerable.Range(1, history.Hosts).Select(i => Given.Host($"h{i}")));
-        for (var i = 0; i < history.Services.Length; i++)
-        {
-            var (scale, port) = history.Services[i];
-            env.Services.Add(port is { } p ? Given.Service($"s{i}", scale, p) : Given.Service($"s{i}", scale));
-        }
-        env.Settle();
+        var env = PlannerProperties.Build(new PlannerProperties.Shape(history.Hosts, history.Services));
         var silent = new HashSet<string>(StringComparer.Ordinal);
         var done = new List<Event>();
         foreach (var e in history.Events)

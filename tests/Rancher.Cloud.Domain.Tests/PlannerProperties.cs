@@ -18,7 +18,8 @@ public sealed class PlannerProperties
              select (scale, port))
          select new Shape(hosts, services.Take(8).ToArray())).ToArbitrary();
 
-    private static EnvironmentModel Build(Shape shape)
+    /// <summary>The environment of <paramref name="shape"/>, settled.</summary>
+    internal static EnvironmentModel Build(Shape shape)
     {
         var env = new EnvironmentModel();
         env.Hosts.AddRange(Enumerable.Range(1, shape.Hosts).Select(i => Given.Host($"h{i}")));
