@@ -57,7 +57,9 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         // next reconcile replaces failing instances and refreshes DNS; ask for it now, not at the next tick.
         var digest = ReportDigest(rows);
         var hostRow = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.HostPrefix + host.HostId, ["ReportDigest"], ct);
-        if (hostRow.HasValue && hostRow.Value!.GetString("ReportDigest") != digest)
+        // A host that never reported ran nothing: its first empty report changes nothing and asks for no reconcile
+        // (a thousand idle agents starting together asked for a thousand).
+        if (hostRow.HasValue && (hostRow.Value!.GetString("ReportDigest") ?? EmptyReportDigest) != digest)
         {
             await tables.State.UpdateEntityAsync(new TableEntity(partition, StateRows.HostPrefix + host.HostId) { ["ReportDigest"] = digest }, Azure.ETag.All, TableUpdateMode.Merge, ct);
             await reconcile.EnqueueAsync(new ReconcileRequest(host.TenantId, host.EnvironmentId), ct);
@@ -127,6 +129,8 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         }
         return verdict;
     }
+
+    private static readonly string EmptyReportDigest = ReportDigest([]);
 
     private static string ReportDigest(IEnumerable<TableEntity> rows) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
