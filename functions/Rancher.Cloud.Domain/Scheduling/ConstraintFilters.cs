@@ -74,7 +74,7 @@ public sealed class HostNetworkMustHaveRoom : IHostFilter
 public sealed class HostNetworkMustBeClear : IHostFilter
 {
     public Rejection? Check(Services.Service service, HostView host) =>
-        Networking.MachineRanges.ConflictOf(host.Host.Subnet, host.Host.Facts.UsedRanges) is { } conflict
+        host.AddressConflict is { } conflict
             ? new Rejection(host.Id, Constraints.Addresses, conflict)
             : null;
 }

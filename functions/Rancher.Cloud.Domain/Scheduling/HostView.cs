@@ -19,7 +19,11 @@ public sealed class HostView
         State = state;
         CpuMillis = host.Facts.Cpus * 1000;
         MemoryBytes = host.Facts.MemoryBytes;
+        AddressConflict = Networking.MachineRanges.ConflictOf(host.Subnet, host.Facts.UsedRanges);
     }
+
+    /// <summary>Why the host's /24 collides with what its machine uses, or null; parsed once per pass, not per placement.</summary>
+    public string? AddressConflict { get; }
 
     public Host Host { get; }
 
