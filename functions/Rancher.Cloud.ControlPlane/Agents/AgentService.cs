@@ -106,11 +106,12 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
     /// </summary>
     private async Task<Outcome<CloneVerdict>> RecordBeatAsync(HostCaller host, string partition, Heartbeat heartbeat, CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
         var row = await tables.State.FindAsync(partition, StateRows.HostPrefix + host.HostId, ct);
-        var (watch, verdict) = (row is null ? CloneWatch.None : StateRows.ToCloneWatch(row)).Observe(heartbeat.Facts, clock.GetUtcNow());
+        var (watch, verdict) = (row is null ? CloneWatch.None : StateRows.ToCloneWatch(row)).Observe(heartbeat.Facts, now);
         var update = verdict switch
         {
-            CloneVerdict.Accepted => StateRows.HeartbeatRow(partition, host.HostId, heartbeat.Facts, clock.GetUtcNow(), heartbeat.AppliedPlanVersion),
+            CloneVerdict.Accepted => StateRows.HeartbeatRow(partition, host.HostId, heartbeat.Facts, now, heartbeat.AppliedPlanVersion),
             CloneVerdict.Suspected => new TableEntity(partition, StateRows.HostPrefix + host.HostId),
             _ => null,
         };

@@ -11,9 +11,8 @@ public sealed record PolicyGuard(string Partition, PolicyLevel Level, ETag ETag)
 {
     public static async Task<PolicyGuard> ReadAsync(Tables tables, string partition, CancellationToken ct)
     {
-        var etag = await GuardRow.ReadAsync(tables.State, partition, StateRows.PolicyGuard, ct);
-        var row = await tables.State.FindAsync(partition, StateRows.PolicyGuard, ct);
-        return new PolicyGuard(partition, HostAccessPolicy.Parse(row?.GetString("Level")) ?? PolicyLevel.Baseline, row?.ETag ?? etag);
+        var row = await GuardRow.ReadRowAsync(tables.State, partition, StateRows.PolicyGuard, ct);
+        return new PolicyGuard(partition, HostAccessPolicy.Parse(row.GetString("Level")) ?? PolicyLevel.Baseline, row.ETag);
     }
 
     /// <summary>The transaction step that fails if the policy changed since it was read.</summary>

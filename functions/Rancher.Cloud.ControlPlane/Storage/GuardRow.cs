@@ -16,19 +16,25 @@ public static class GuardRow
     public const char KeyPrefix = '~';
 
     /// <summary>The guard's ETag, creating the guard the first time.</summary>
-    public static async Task<ETag> ReadAsync(TableClient table, string partition, string rowKey, CancellationToken ct)
+    public static async Task<ETag> ReadAsync(TableClient table, string partition, string rowKey, CancellationToken ct) =>
+        (await ReadRowAsync(table, partition, rowKey, ct)).ETag;
+
+    /// <summary>The guard row itself (for guards that also hold a value), creating it the first time.</summary>
+    public static async Task<TableEntity> ReadRowAsync(TableClient table, string partition, string rowKey, CancellationToken ct)
     {
         if (await table.FindAsync(partition, rowKey, ct) is { } row)
         {
-            return row.ETag;
+            return row;
         }
+        var created = new TableEntity(partition, rowKey);
         try
         {
-            return (await table.AddEntityAsync(new TableEntity(partition, rowKey) { ["Changes"] = 0L }, ct)).Headers.ETag!.Value;
+            created.ETag = (await table.AddEntityAsync(created, ct)).Headers.ETag!.Value;
+            return created;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return (await table.GetEntityAsync<TableEntity>(partition, rowKey, cancellationToken: ct)).Value.ETag;
+            return (await table.GetEntityAsync<TableEntity>(partition, rowKey, cancellationToken: ct)).Value;
         }
     }
 
