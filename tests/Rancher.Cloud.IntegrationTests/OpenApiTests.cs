@@ -37,7 +37,13 @@ public sealed class OpenApiTests(SelfHostedControlPlane controlPlane)
         var body = create["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!.AsObject();
         Assert.Contains("image", body.Select(p => p.Key));
         Assert.Contains("ports", body.Select(p => p.Key));
-        Assert.NotNull(create["responses"]!["201"]!["content"]!["application/json"]!["schema"]!["properties"]!["instances"]);
+        var answer = create["responses"]!["201"]!["content"]!["application/json"]!["schema"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("instances", answer);
+        // The view carries the spec and shows its fields flat: every field of the spec, written once.
+        Assert.Contains("image", answer);
+        Assert.Contains("stopSignal", answer);
+        Assert.DoesNotContain("spec", answer);
+        Assert.DoesNotContain("compose", answer);
         Assert.Equal("envId", (string?)create["parameters"]![0]!["name"]);
         Assert.NotNull(create["responses"]!["403"]);
         Assert.Empty(document["paths"]!["/install.sh"]!["get"]!["security"]!.AsArray());

@@ -5,14 +5,13 @@ using Rancher.Cloud.Domain.Services;
 
 namespace Rancher.Cloud.ControlPlane.Environments;
 
-/// <summary>A service as the API shows it: its spec, its instances, and why any could not be placed.</summary>
+/// <summary>
+/// A service as the API shows it: its spec's fields (written flat, declared once in
+/// <see cref="ServiceSpec"/>), its instances, and why any could not be placed.
+/// </summary>
 public sealed record ServiceView(
     string Id,
-    string Name,
-    string Image,
-    IReadOnlyList<string> Command,
-    IReadOnlyDictionary<string, string> Environment,
-    IReadOnlyList<PortMapping> Ports,
+    [property: Flatten("compose")] ServiceSpec Spec,
     int Scale,
     string State,
     IReadOnlyList<InstanceView> Instances,
@@ -21,40 +20,6 @@ public sealed record ServiceView(
 {
     [JsonIgnore]
     public string ETag { get; init; } = "";
-
-    /// <summary>The placement rules the service was created with.</summary>
-    public SchedulingRules Scheduling { get; init; } = SchedulingRules.None;
-
-    /// <summary>The stack it belongs to, if any.</summary>
-    public string? Stack { get; init; }
-
-    public IReadOnlyList<string>? Entrypoint { get; init; }
-
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
-
-    public IReadOnlyList<VolumeMount> Volumes { get; init; } = [];
-
-    public HealthCheck? HealthCheck { get; init; }
-
-    public string? Restart { get; init; }
-
-    public string? User { get; init; }
-
-    public string? Hostname { get; init; }
-
-    public IReadOnlyList<string> CapAdd { get; init; } = [];
-
-    public string? StopSignal { get; init; }
-
-    public ResourceLimits Limits { get; init; } = ResourceLimits.None;
-
-    public Contracts.HostAccess? HostAccess { get; init; }
-
-    /// <summary>For an alias: the services its name answers with.</summary>
-    public IReadOnlyList<string>? Alias { get; init; }
-
-    /// <summary>For an external service: the addresses or host name its name answers with.</summary>
-    public ExternalTarget? External { get; init; }
 }
 
 /// <summary>One instance: where it is placed, what its agent last observed, and its health check's verdict.</summary>

@@ -4,7 +4,6 @@ using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Http;
 using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Storage;
-using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Services;
@@ -200,85 +199,37 @@ public sealed class ServicesService(
             return new Page<ServiceView>([]);
         }
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
-        var services = new List<Service>();
-        var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
-        var instances = new List<Instance>();
-        var observed = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        var filter = serviceId is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
-            : TableClient.CreateQueryFilter(
-                $"PartitionKey eq {partition} and (RowKey eq {StateRows.ServicePrefix + serviceId} or RowKey eq {StateRows.StatusPrefix + serviceId} or (RowKey ge {StateRows.InstancePrefix + serviceId + "~"} and RowKey lt {StateRows.InstancePrefix + serviceId + "~~"}) or (RowKey ge {StateRows.ObservedPrefix} and RowKey lt {StateRows.ObservedPrefix + "\uffff"} and ServiceId eq {serviceId}))");
-        await foreach (var row in tables.State.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-        {
-            var key = row.RowKey;
-            if (key.StartsWith(StateRows.ServicePrefix, StringComparison.Ordinal))
-            {
-                var service = StateRows.ToService(row);
-                services.Add(service);
-                tags[service.Id] = EntityTags.Of(row.ETag);
-            }
-            else if (key.StartsWith(StateRows.StatusPrefix, StringComparison.Ordinal))
-            {
-                statuses[key[StateRows.StatusPrefix.Length..]] = StateRows.ToStatus(row);
-            }
-            else if (key.StartsWith(StateRows.InstancePrefix, StringComparison.Ordinal))
-            {
-                instances.Add(StateRows.ToInstance(row));
-            }
-            else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
-            {
-                observed[key[StateRows.ObservedPrefix.Length..]] = row;
-            }
-        }
-        var byService = instances.ToLookup(i => i.ServiceId, StringComparer.Ordinal);
-        var views = services
+        var rows = serviceId is null
+            ? await EnvironmentRows.ReadAsync(tables, partition, ct)
+            : await EnvironmentRows.ReadServiceAsync(tables, partition, serviceId, ct);
+        var byService = rows.Instances.ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        var views = rows.Services
             .Where(s => !s.Deleting)
             .OrderBy(s => s.CreatedAt)
-            .Select(s => ToView(s, byService[s.Id], statuses.GetValueOrDefault(s.Id), observed) with { ETag = tags[s.Id] })
+            .Select(s => ToView(s, byService[s.Id], rows.Statuses.GetValueOrDefault(s.Id), rows.Observations)
+                with { ETag = EntityTags.Of(rows.ETags[StateRows.ServicePrefix + s.Id]) })
             .ToList();
         return new Page<ServiceView>(views);
     }
 
-    private static ServiceView ToView(Service service, IEnumerable<Instance> instances, ServiceStatus? status, Dictionary<string, TableEntity> observed)
+    private static ServiceView ToView(Service service, IEnumerable<Instance> instances, ServiceStatus? status, Dictionary<string, Observation> observed)
     {
-        var instanceViews = instances.OrderBy(i => i.Slot).Select(i =>
+        var placed = instances.OrderBy(i => i.Slot).ToList();
+        var instanceViews = placed.Select(i =>
         {
             var seen = observed.GetValueOrDefault(i.Id);
-            return new InstanceView(i.Id, i.Slot, i.HostId, seen?.GetString("State") ?? "scheduled", seen?.GetString("ContainerId"), seen?.GetString("Error"))
+            return new InstanceView(i.Id, i.Slot, i.HostId, seen?.State ?? "scheduled", seen?.ContainerId, seen?.Error)
             {
-                Health = seen?.GetString("Health"),
-                HealthOutput = seen?.GetString("HealthOutput"),
+                Health = seen?.Health,
+                HealthOutput = seen?.HealthOutput,
                 Address = i.Address,
             };
         }).ToList();
-        var spec = service.Spec;
         var unplaced = status?.Unplaced ?? 0;
         // A global service's scale is however many hosts it runs on.
-        var scale = spec.Scheduling.Global ? instanceViews.Count : service.Scale;
-        var state = unplaced > 0 ? "degraded"
-            : instanceViews.Count == scale && instanceViews.All(i => i.State == ContainerStates.Running && (spec.HealthCheck is null || i.Health == HealthStates.Healthy)) ? "active"
-            : "activating";
-        return new ServiceView(
-            service.Id, spec.Name, spec.Image, spec.Command, spec.Environment, spec.Ports, scale, state, instanceViews,
-            unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt)
-        {
-            Scheduling = spec.Scheduling,
-            Stack = spec.Stack,
-            Entrypoint = spec.Entrypoint,
-            Labels = spec.Labels,
-            Volumes = spec.Volumes,
-            HealthCheck = spec.HealthCheck,
-            Restart = spec.Restart,
-            User = spec.User,
-            Hostname = spec.Hostname,
-            CapAdd = spec.CapAdd,
-            HostAccess = spec.HostAccess,
-            StopSignal = spec.StopSignal,
-            Limits = spec.Limits,
-            Alias = spec.Alias,
-            External = spec.External,
-        };
+        var scale = service.Spec.Scheduling.Global ? placed.Count : service.Scale;
+        var state = ServiceStates.Of(service.Spec, scale, unplaced, placed.Select(i => observed.GetValueOrDefault(i.Id)?.AsState()).ToList());
+        return new ServiceView(service.Id, service.Spec, scale, state, instanceViews,
+            unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt);
     }
-
 }

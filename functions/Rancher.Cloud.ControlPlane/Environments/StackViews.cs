@@ -20,7 +20,5 @@ public sealed record StackView(
     DateTimeOffset CreatedAt)
 {
     /// <summary>active when every service is, degraded when any is, else activating.</summary>
-    public string State => Services.Any(s => s.State == "degraded") ? "degraded"
-        : Services.All(s => s.State == "active") ? "active"
-        : "activating";
+    public string State => Domain.Services.ServiceStates.OfStack(Services.Select(s => s.State));
 }

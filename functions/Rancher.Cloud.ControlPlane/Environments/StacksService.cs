@@ -189,7 +189,7 @@ public sealed class StacksService(
         return new StackView(
             stored.Id,
             stored.Name,
-            all.Where(s => s.Stack == stored.Name).OrderBy(s => rank.GetValueOrDefault(s.Name, int.MaxValue)).ToList(),
+            all.Where(s => s.Spec.Stack == stored.Name).OrderBy(s => rank.GetValueOrDefault(s.Spec.Name, int.MaxValue)).ToList(),
             stored.Definition.Ignored,
             stored.Definition.Warnings,
             stored.CreatedAt);

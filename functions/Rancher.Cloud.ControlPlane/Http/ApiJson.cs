@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using Rancher.Cloud.Domain.Errors;
@@ -70,6 +71,9 @@ public static class ApiJson
         : e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? "appears more than once"
         : null;
 
+    /// <summary>The API's contract: reflection, with views' <see cref="FlattenAttribute"/> records written flat.</summary>
+    public static DefaultJsonTypeInfoResolver Resolver() => new() { Modifiers = { FlattenAttribute.Apply } };
+
     private static JsonSerializerOptions Create(bool strict)
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
@@ -80,6 +84,7 @@ public static class ApiJson
             // The web defaults read "5" as 5; a number is a number.
             NumberHandling = JsonNumberHandling.Strict,
             MaxDepth = MaxDepth,
+            TypeInfoResolver = Resolver(),
         };
         if (strict)
         {

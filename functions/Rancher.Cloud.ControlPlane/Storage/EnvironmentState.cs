@@ -1,9 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Rancher.Cloud.Domain.Hosts;
-using Rancher.Cloud.Domain.Networking;
 using Rancher.Cloud.Domain.Reconcile;
-using Rancher.Cloud.Domain.Services;
 
 namespace Rancher.Cloud.ControlPlane.Storage;
 
@@ -26,73 +23,23 @@ public sealed class EnvironmentState(Tables tables)
     public async Task<LoadedEnvironment?> LoadAsync(string tenantId, string environmentId, CancellationToken ct)
     {
         var partition = Tables.EnvironmentKey(tenantId, environmentId);
-        TableEntity? meta = null;
-        var services = new List<Service>();
-        var instances = new List<Instance>();
-        var hosts = new List<Host>();
-        var plans = new Dictionary<string, StoredPlan>(StringComparer.Ordinal);
-        var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
-        var etags = new Dictionary<string, ETag>(StringComparer.Ordinal);
-        var unhealthy = new List<UnhealthyInstance>();
-        var seen = new Dictionary<string, ObservedState>(StringComparer.Ordinal);
-        var replacements = new Dictionary<string, ReplacementHistory>(StringComparer.Ordinal);
-        await foreach (var row in tables.State.QueryAsync<TableEntity>(r => r.PartitionKey == partition, cancellationToken: ct))
-        {
-            var key = row.RowKey;
-            etags[key] = row.ETag;
-            if (key == StateRows.Meta)
-            {
-                meta = row;
-            }
-            else if (key.StartsWith(StateRows.ServicePrefix, StringComparison.Ordinal))
-            {
-                services.Add(StateRows.ToService(row));
-            }
-            else if (key.StartsWith(StateRows.InstancePrefix, StringComparison.Ordinal))
-            {
-                instances.Add(StateRows.ToInstance(row));
-            }
-            else if (key.StartsWith(StateRows.HostPrefix, StringComparison.Ordinal))
-            {
-                hosts.Add(StateRows.ToHost(row));
-            }
-            else if (key.StartsWith(StateRows.PlanPrefix, StringComparison.Ordinal))
-            {
-                plans[key[StateRows.PlanPrefix.Length..]] = StateRows.ToStoredPlan(row);
-            }
-            else if (key.StartsWith(StateRows.StatusPrefix, StringComparison.Ordinal))
-            {
-                statuses[key[StateRows.StatusPrefix.Length..]] = StateRows.ToStatus(row);
-            }
-            else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
-            {
-                seen[key[StateRows.ObservedPrefix.Length..]] = new ObservedState(row.GetString("State") ?? "", row.GetString("Health"));
-                if (StateRows.ToUnhealthy(row) is { } sick)
-                {
-                    unhealthy.Add(sick);
-                }
-            }
-            else if (key.StartsWith(StateRows.ReplacementsPrefix, StringComparison.Ordinal))
-            {
-                replacements[key[StateRows.ReplacementsPrefix.Length..]] = StateRows.ToReplacementHistory(row);
-            }
-        }
-        if (meta is null)
+        var rows = await EnvironmentRows.ReadAsync(tables, partition, ct);
+        if (rows.Meta is not { } meta)
         {
             return null;
         }
-        var live = instances.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-        var orphans = seen.Keys.Where(id => !live.Contains(id)).ToList();
-        var snapshot = new EnvironmentSnapshot(services, instances, hosts, plans, statuses)
+        var live = rows.Instances.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var orphans = rows.Observations.Keys.Where(id => !live.Contains(id)).ToList();
+        var snapshot = new EnvironmentSnapshot(rows.Services, rows.Instances, rows.Hosts, rows.Plans, rows.Statuses)
         {
-            Unhealthy = unhealthy,
-            Replacements = replacements,
+            Unhealthy = rows.Observations.Values.Select(o => o.AsUnhealthy()).OfType<UnhealthyInstance>().ToList(),
+            Replacements = rows.Replacements,
             EnvironmentId = environmentId,
             Cidr = meta.GetString("Cidr"),
             Name = meta.GetString("Name"),
-            Observed = seen,
+            Observed = rows.Observations.ToDictionary(p => p.Key, p => p.Value.AsState(), StringComparer.Ordinal),
         };
-        return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, etags, orphans);
+        return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, rows.ETags, orphans);
     }
 
     /// <summary>Applies a step atomically. False when another writer moved the environment on first.</summary>

@@ -183,11 +183,16 @@ public static class StateRows
     /// <summary>What an agent reports is kept to a bounded length; the start is what matters.</summary>
     private static string? Trimmed(string? text, int max) => text is { Length: var n } && n > max ? text[..max] : text;
 
-    /// <summary>An instance its agent reports unhealthy, or null.</summary>
-    public static UnhealthyInstance? ToUnhealthy(TableEntity row) =>
-        row.GetString("Health") == HealthStates.Unhealthy && row.GetString("HostId") is { } hostId
-            ? new UnhealthyInstance(row.RowKey[ObservedPrefix.Length..], hostId, row.GetDateTimeOffset("ObservedAt") ?? DateTimeOffset.MinValue)
-            : null;
+    public static Observation ToObservation(TableEntity row) => new(
+        row.RowKey[ObservedPrefix.Length..],
+        row.GetString("HostId"),
+        row.GetString("ServiceId"),
+        row.GetString("State") ?? "",
+        row.GetString("ContainerId"),
+        row.GetString("Error"),
+        row.GetString("Health"),
+        row.GetString("HealthOutput"),
+        row.GetDateTimeOffset("ObservedAt") ?? DateTimeOffset.MinValue);
 
     public static TableEntity ToRow(string partition, string serviceId, ReplacementHistory history) => new(partition, ReplacementsPrefix + serviceId)
     {

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
-using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Http;
@@ -16,7 +15,7 @@ namespace Rancher.Cloud.Functions.OpenApi;
 /// </summary>
 public static partial class OpenApiDocument
 {
-    private static readonly JsonSerializerOptions Schemas = new(ApiJson.Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+    private static readonly JsonSerializerOptions Schemas = new(ApiJson.Options) { TypeInfoResolver = ApiJson.Resolver() };
 
     private static readonly Lazy<string> Built = new(() => Build(typeof(OpenApiDocument).Assembly).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 

@@ -1,0 +1,96 @@
+using Azure;
+using Azure.Data.Tables;
+using Rancher.Cloud.Domain.Hosts;
+using Rancher.Cloud.Domain.Reconcile;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.ControlPlane.Storage;
+
+/// <summary>
+/// An environment partition's rows, typed: the one place that tells its row kinds apart by key
+/// prefix. The reconciler reads the whole partition; a service's view reads only its own rows.
+/// </summary>
+public sealed class EnvironmentRows
+{
+    /// <summary>The environment's meta row: its revision, name and network; null when the environment is gone.</summary>
+    public TableEntity? Meta { get; private set; }
+
+    public List<Service> Services { get; } = [];
+
+    public List<Instance> Instances { get; } = [];
+
+    public List<Host> Hosts { get; } = [];
+
+    public Dictionary<string, StoredPlan> Plans { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each service's last placement status, by service id.</summary>
+    public Dictionary<string, ServiceStatus> Statuses { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What agents last reported, by instance id.</summary>
+    public Dictionary<string, Observation> Observations { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each service's recent health replacements, by service id.</summary>
+    public Dictionary<string, ReplacementHistory> Replacements { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every row's ETag, by row key, for writes guarded by what was read.</summary>
+    public Dictionary<string, ETag> ETags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The whole partition.</summary>
+    public static Task<EnvironmentRows> ReadAsync(Tables tables, string partition, CancellationToken ct) =>
+        QueryAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), ct);
+
+    /// <summary>One service's rows: itself, its status, its instances and what was observed of them.</summary>
+    public static Task<EnvironmentRows> ReadServiceAsync(Tables tables, string partition, string serviceId, CancellationToken ct) =>
+        QueryAsync(tables, TableClient.CreateQueryFilter(
+            $"PartitionKey eq {partition} and (RowKey eq {StateRows.ServicePrefix + serviceId} or RowKey eq {StateRows.StatusPrefix + serviceId} or (RowKey ge {StateRows.InstancePrefix + serviceId + "~"} and RowKey lt {StateRows.InstancePrefix + serviceId + "~~"}) or (RowKey ge {StateRows.ObservedPrefix} and RowKey lt {StateRows.ObservedPrefix + "\uffff"} and ServiceId eq {serviceId}))"),
+            ct);
+
+    private static async Task<EnvironmentRows> QueryAsync(Tables tables, string filter, CancellationToken ct)
+    {
+        var rows = new EnvironmentRows();
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private void Add(TableEntity row)
+    {
+        var key = row.RowKey;
+        ETags[key] = row.ETag;
+        if (key == StateRows.Meta)
+        {
+            Meta = row;
+        }
+        else if (key.StartsWith(StateRows.ServicePrefix, StringComparison.Ordinal))
+        {
+            Services.Add(StateRows.ToService(row));
+        }
+        else if (key.StartsWith(StateRows.InstancePrefix, StringComparison.Ordinal))
+        {
+            Instances.Add(StateRows.ToInstance(row));
+        }
+        else if (key.StartsWith(StateRows.HostPrefix, StringComparison.Ordinal))
+        {
+            Hosts.Add(StateRows.ToHost(row));
+        }
+        else if (key.StartsWith(StateRows.PlanPrefix, StringComparison.Ordinal))
+        {
+            Plans[key[StateRows.PlanPrefix.Length..]] = StateRows.ToStoredPlan(row);
+        }
+        else if (key.StartsWith(StateRows.StatusPrefix, StringComparison.Ordinal))
+        {
+            Statuses[key[StateRows.StatusPrefix.Length..]] = StateRows.ToStatus(row);
+        }
+        else if (key.StartsWith(StateRows.ObservedPrefix, StringComparison.Ordinal))
+        {
+            var observation = StateRows.ToObservation(row);
+            Observations[observation.InstanceId] = observation;
+        }
+        else if (key.StartsWith(StateRows.ReplacementsPrefix, StringComparison.Ordinal))
+        {
+            Replacements[key[StateRows.ReplacementsPrefix.Length..]] = StateRows.ToReplacementHistory(row);
+        }
+    }
+}
