@@ -41,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Tables>();
         services.AddSingleton<IIdGenerator, RandomIds>();
         services.AddSingleton(Scheduler.Default);
+        services.AddSingleton(EnvironmentState.Budget);
         services.AddSingleton<ReconcilePlanner>();
         services.AddSingleton<EnvironmentState>();
         services.AddSingleton<ReconcileQueue>();

@@ -10,7 +10,7 @@ namespace Rancher.Cloud.Domain.Tests;
 /// </summary>
 internal sealed class EnvironmentModel
 {
-    private readonly ReconcilePlanner planner = new(Scheduling.Scheduler.Default, new SequentialIds());
+    private readonly ReconcilePlanner planner = Given.Planner(new SequentialIds());
 
     public List<Service> Services { get; } = [];
     public List<Instance> Instances { get; } = [];

@@ -10,6 +10,24 @@ internal static class Given
 {
     public static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>A transaction like Table Storage's (the store's own budget is checked against its writes in the integration tests).</summary>
+    public static readonly TransactionBudget Budget = new()
+    {
+        Operations = 100,
+        Bytes = 3_900_000,
+        PerStep = 1,
+        PerAdded = 1,
+        PerRemoved = 2,
+        PerPurged = 3,
+        PerStatus = 1,
+        PerReplacement = 1,
+        PerPlan = 1,
+        RowBytes = 1024,
+        BytesPerContentChar = 3,
+    };
+
+    public static ReconcilePlanner Planner(IIdGenerator ids) => new(Scheduling.Scheduler.Default, ids, Budget);
+
     public static Host Host(string id, TimeSpan? silentFor = null) =>
         new(id, new HostFacts(id, "20.10", 2, 4L << 30, "Debian", "x86_64"), Now.AddHours(-1), Now - (silentFor ?? TimeSpan.Zero));
 

@@ -146,8 +146,8 @@ public sealed class ReconcilePlannerTests
         env.Services.AddRange([Given.Service("s1", 3, 80), Given.Service("s2", 2)]);
         var snapshot = env.Snapshot();
 
-        var a = new ReconcilePlanner(Scheduler.Default, new SequentialIds()).NextStep(snapshot, Given.Now);
-        var b = new ReconcilePlanner(Scheduler.Default, new SequentialIds()).NextStep(snapshot, Given.Now);
+        var a = Given.Planner(new SequentialIds()).NextStep(snapshot, Given.Now);
+        var b = Given.Planner(new SequentialIds()).NextStep(snapshot, Given.Now);
 
         Assert.Equal(a.Added, b.Added);
         Assert.Equal(a.Plans.Select(p => p.ContentHash), b.Plans.Select(p => p.ContentHash));

@@ -8,7 +8,8 @@ namespace Rancher.Cloud.ControlPlane.Storage;
 /// </summary>
 public static class ChunkedProperty
 {
-    private const int Chunk = 30_000;
+    /// <summary>Characters of one chunk: a Table Storage string property holds 32K.</summary>
+    public const int Chunk = 30_000;
 
     /// <summary>At most this many chunks: 16 × 30,000 characters are 960,000 bytes as UTF-16, under the entity's 1 MiB.</summary>
     public const int MaxChunks = 16;

@@ -42,8 +42,48 @@ public sealed class EnvironmentState(Tables tables)
         return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, rows.ETags, orphans);
     }
 
+    /// <summary>
+    /// The transaction a step commits in, counted from what <see cref="Actions"/> writes for each
+    /// kind of change (the most it writes). The planner spends it; a property test checks that no
+    /// step it produces writes more.
+    /// </summary>
+    public static TransactionBudget Budget { get; } = new()
+    {
+        Operations = MaxOperations,
+        // A transaction's payload is at most 4 MiB; the rest is the batch's own framing.
+        Bytes = (4 << 20) - (256 << 10),
+        PerStep = 1,        // the meta row's revision
+        PerAdded = 1,       // the instance row (added, or replacing its slot's old one)
+        PerRemoved = 2,     // the instance row and what was observed of it
+        PerPurged = 3,      // the service row, its status and its replacement history
+        PerStatus = 1,
+        PerReplacement = 1,
+        PerPlan = 1,
+        RowBytes = 1024,    // a changeset's headers, the keys and the fixed columns
+        // Content is JSON inside a JSON string: a quote is written as \u0022, six bytes for one.
+        BytesPerContentChar = 3,
+    };
+
+    /// <summary>Operations Table Storage accepts in one transaction.</summary>
+    private const int MaxOperations = 100;
+
     /// <summary>Applies a step atomically. False when another writer moved the environment on first.</summary>
     public async Task<bool> CommitAsync(LoadedEnvironment loaded, ReconcileStep step, CancellationToken ct)
+    {
+        var actions = Actions(loaded, step);
+        try
+        {
+            await tables.State.SubmitTransactionAsync(actions, ct);
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The writes that commit <paramref name="step"/>, guarded by the ETags it was planned from.</summary>
+    public static List<TableTransactionAction> Actions(LoadedEnvironment loaded, ReconcileStep step)
     {
         var p = loaded.Partition;
         var actions = new List<TableTransactionAction>
@@ -107,18 +147,10 @@ public sealed class EnvironmentState(Tables tables)
                 : new(TableTransactionActionType.Add, row));
         }
         // Observations left behind by a report that raced a removal; cleaned while there is room.
-        foreach (var orphan in loaded.OrphanObservations.Take(Math.Max(0, 99 - actions.Count)))
+        foreach (var orphan in loaded.OrphanObservations.Take(Math.Max(0, MaxOperations - actions.Count)))
         {
             actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.ObservedPrefix + orphan), ETag.All));
         }
-        try
-        {
-            await tables.State.SubmitTransactionAsync(actions, ct);
-            return true;
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
-        {
-            return false;
-        }
+        return actions;
     }
 }

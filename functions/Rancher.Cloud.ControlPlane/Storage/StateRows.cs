@@ -158,13 +158,39 @@ public static class StateRows
         {
             ["Version"] = revision.Plan.Version,
             ["ContentHash"] = revision.ContentHash,
-        }.WithChunks("Plan", JsonSerializer.Serialize(revision.Plan, Json));
+        }.WithPlan(JsonSerializer.Serialize(revision.Plan, Json));
+
+    /// <summary>
+    /// A plan longer than one property is stored compressed: a large environment's peers and names,
+    /// and its containers' repeated settings, shrink several times, so its plans fit a row.
+    /// </summary>
+    private static TableEntity WithPlan(this TableEntity row, string json) =>
+        json.Length <= ChunkedProperty.Chunk
+            ? row.WithChunks("Plan", json)
+            : row.WithChunks("PlanGz", Convert.ToBase64String(Compressed(json)));
+
+    private static byte[] Compressed(string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+        return buffer.ToArray();
+    }
+
+    private static string Decompressed(string base64)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String(base64)), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, System.Text.Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
 
     public static StoredPlan ToStoredPlan(TableEntity row) =>
         new(row.GetInt64("Version") ?? 0, row.GetString("ContentHash") ?? "");
 
     public static HostPlan ToPlan(TableEntity row)
-        => JsonSerializer.Deserialize<HostPlan>(row.Chunks("Plan"), Json)!;
+        => JsonSerializer.Deserialize<HostPlan>(row.ContainsKey("PlanGz0") ? Decompressed(row.Chunks("PlanGz")) : row.Chunks("Plan"), Json)!;
 
     public static TableEntity ToRow(string partition, string hostId, ObservedContainer observed, string serviceId, long planVersion, DateTimeOffset now) =>
         new(partition, ObservedPrefix + observed.InstanceId)

@@ -9,184 +9,231 @@ namespace Rancher.Cloud.Domain.Reconcile;
 /// <summary>
 /// Computes the next step from desired state (services and their scale) and current
 /// placements: which instances to place or remove, and which host plans change. Pure: the
-/// same snapshot, time and ids give the same step.
+/// same snapshot, time and ids give the same step. A step is built in named phases, each
+/// spending from the store's <see cref="TransactionBudget"/>: move off lost hosts, replace
+/// unhealthy instances, shrink, place, revise plans.
 /// </summary>
-public sealed class ReconcilePlanner
+public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, TransactionBudget budget)
 {
-    /// <summary>Instance changes per step, so a step fits one storage transaction (100 operations).</summary>
+    /// <summary>Instance changes per step: a pace that leaves the step room for the plans of the hosts it touches.</summary>
     public const int MaxInstanceChanges = 30;
 
-    /// <summary>Plan bytes per step, well inside a storage transaction's 4 MiB.</summary>
-    public const long MaxPlanBytesPerStep = 2_500_000;
+    /// <summary>What one instance's container may add to its service's first (ids and addresses differ in length).</summary>
+    private const int ContainerSlack = 64;
 
-    /// <summary>A generous size of one planned container in a stored plan.</summary>
-    private const int ContainerBytes = 2_000;
-
-    /// <summary>Services visited per step, bounding status writes.</summary>
+    /// <summary>Services changed per step, so one step's status writes stay few.</summary>
     public const int MaxServices = 20;
-
-    private readonly Scheduler scheduler;
-    private readonly IIdGenerator ids;
-
-    public ReconcilePlanner(Scheduler scheduler, IIdGenerator ids)
-    {
-        this.scheduler = scheduler;
-        this.ids = ids;
-    }
 
     public ReconcileStep NextStep(EnvironmentSnapshot snapshot, DateTimeOffset now)
     {
-        var services = snapshot.Services.ToDictionary(s => s.Id, StringComparer.Ordinal);
-        var views = snapshot.Hosts
+        var pass = new Pass(snapshot, now, new StepDraft(budget, MaxInstanceChanges));
+        MoveOffLostHosts(pass);
+        ReplaceUnhealthy(pass);
+        pass.Settle();
+        Shrink(pass);
+        Place(pass);
+        RevisePlans(pass);
+        return pass.Step.ToStep();
+    }
+
+    /// <summary>What the phases of one step share: the snapshot, the hosts as the step changes them, and the step so far.</summary>
+    private sealed class Pass(EnvironmentSnapshot snapshot, DateTimeOffset now, StepDraft step)
+    {
+        public EnvironmentSnapshot Snapshot { get; } = snapshot;
+
+        public DateTimeOffset Now { get; } = now;
+
+        public StepDraft Step { get; } = step;
+
+        public Dictionary<string, Service> Services { get; } = snapshot.Services.ToDictionary(s => s.Id, StringComparer.Ordinal);
+
+        public List<HostView> Views { get; } = snapshot.Hosts
             .OrderBy(h => h.Id, StringComparer.Ordinal)
             .Select(h => new HostView(h, HostLiveness.StateOf(h, now)))
             .ToList();
-        var viewById = views.ToDictionary(v => v.Id, StringComparer.Ordinal);
-        var lostHostsMove = LostHostsMayMove(views);
-        // Instances on a host that is gone, evacuated, removed or lost move: removed here, their slots placed again below.
-        var displaced = snapshot.Instances
-            .Where(i => !viewById.TryGetValue(i.HostId, out var host) || host.Host.Displaces
-                        || (lostHostsMove && host.State == HostState.Disconnected))
-            .ToList();
-        // Bounded like every change; the rest keep their slots until a later step moves them.
-        var moving = displaced.Take(MaxInstanceChanges).ToList();
-        var replacements = ReplaceUnhealthy(snapshot, services, moving, now);
-        var displacedIds = moving.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var instance in snapshot.Instances.Where(i => !displacedIds.Contains(i.Id) && viewById.ContainsKey(i.HostId)))
-        {
-            if (services.TryGetValue(instance.ServiceId, out var owner))
-            {
-                viewById[instance.HostId].Add(owner);
-            }
-        }
 
-        var addresses = new HostAddresses(snapshot.Instances.Where(i => !displacedIds.Contains(i.Id)).ToLookup(i => i.HostId, StringComparer.Ordinal));
-        var added = new List<Instance>();
-        var removed = new List<Instance>();
-        var purged = new List<string>();
-        var statuses = new Dictionary<string, ServiceStatus>(StringComparer.Ordinal);
-        var instancesByService = snapshot.Instances.Where(i => !displacedIds.Contains(i.Id)).ToLookup(i => i.ServiceId, StringComparer.Ordinal);
-        removed.AddRange(moving);
-        var moreWork = false;
-        var visited = 0;
+        public Dictionary<string, HostView> ViewById => field ??= Views.ToDictionary(v => v.Id, StringComparer.Ordinal);
 
-        foreach (var service in snapshot.Services.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal))
+        /// <summary>Each service's instances that stay (not moved off their host this step).</summary>
+        public ILookup<string, Instance> Staying { get; private set; } = Enumerable.Empty<Instance>().ToLookup(i => i.ServiceId);
+
+        public HostAddresses Addresses { get; private set; } = null!;
+
+        /// <summary>Services this step changed or wrote a status for.</summary>
+        public HashSet<string> Visited { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Once instances that move are known: hosts count what stays on them, and addresses stay taken.</summary>
+        public void Settle()
         {
-            if (added.Count + removed.Count >= MaxInstanceChanges || visited >= MaxServices)
+            var moved = Step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+            var staying = Snapshot.Instances.Where(i => !moved.Contains(i.Id)).ToList();
+            foreach (var instance in staying)
             {
-                moreWork = true;
-                break;
-            }
-            var existing = instancesByService[service.Id].ToList();
-            var global = service.Spec.Scheduling.Global;
-            var desiredScale = service.Deleting ? 0 : global ? int.MaxValue : service.Scale;
-            var surplus = existing.Where(i => i.Slot > desiredScale).OrderByDescending(i => i.Slot).ToList();
-            if (global && !service.Deleting)
-            {
-                // One per host: a second instance on a host (two reconcilers racing on old data) goes.
-                surplus = existing.GroupBy(i => i.HostId, StringComparer.Ordinal).SelectMany(g => g.OrderBy(i => i.Slot).Skip(1)).ToList();
-                existing = existing.Except(surplus).ToList();
-            }
-            var changes = surplus.Count;
-            foreach (var instance in surplus.Take(MaxInstanceChanges - added.Count - removed.Count))
-            {
-                removed.Add(instance);
-                if (viewById.TryGetValue(instance.HostId, out var view))
+                if (ViewById.TryGetValue(instance.HostId, out var view) && Services.TryGetValue(instance.ServiceId, out var owner))
                 {
-                    view.Remove(service);
+                    view.Add(owner);
                 }
             }
-            if (service.Deleting)
-            {
-                if (surplus.Count == existing.Count && removed.Count(r => r.ServiceId == service.Id) == surplus.Count)
-                {
-                    purged.Add(service.Id);
-                }
-                visited += changes > 0 ? 1 : 0;
-                continue;
-            }
-
-            var avoid = (replacements.GetValueOrDefault(service.Id) ?? snapshot.Replacements.GetValueOrDefault(service.Id))?.At(now).FailedHosts
-                .ToHashSet(StringComparer.Ordinal);
-            var status = global
-                ? PlaceGlobal(service, existing, views, added, removed.Count, addresses, ref changes, out var pending)
-                : PlaceMissing(service, existing, views, added, removed.Count, avoid, addresses, ref changes, out pending);
-            var stored = snapshot.Statuses.GetValueOrDefault(service.Id) ?? ServiceStatus.Placed;
-            if (!status.SameAs(stored))
-            {
-                statuses[service.Id] = status;
-            }
-            if (changes > 0 || statuses.ContainsKey(service.Id))
-            {
-                visited++;
-            }
-            if (pending > 0)
-            {
-                moreWork = true;
-            }
+            Staying = staying.ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+            Addresses = new HostAddresses(staying.ToLookup(i => i.HostId, StringComparer.Ordinal));
         }
 
-        moreWork |= displaced.Count > MaxInstanceChanges;
-        var plans = RevisePlans(snapshot, services, added, removed, out var sharedLength);
-        // A host joining changes every other host's peers: the plans that fit this step's
-        // transaction go now (those whose containers changed first), the rest in the next.
-        // A transaction also carries at most 4 MiB: plans (which list every peer and DNS name) are
-        // taken while they fit well inside it.
-        var room = Math.Max(1, 99 - 1 - (2 * (added.Count + removed.Count)) - statuses.Count - (2 * purged.Count) - replacements.Count);
-        var touched = added.Concat(removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
-        var fitting = new List<PlanRevision>();
-        var bytes = 0L;
-        foreach (var plan in plans.OrderBy(p => touched.Contains(p.Plan.HostId) ? 0 : 1))
+        public bool MayVisit(string serviceId)
         {
-            // An estimate, not a second serialization: the shared peers and names, plus each container.
-            var size = sharedLength + (plan.Plan.Containers.Count * ContainerBytes);
-            if (fitting.Count > 0 && (fitting.Count >= room || bytes + size > MaxPlanBytesPerStep))
+            if (Visited.Contains(serviceId) || Visited.Count < MaxServices)
             {
-                moreWork = true;
-                break;
+                return true;
             }
-            fitting.Add(plan);
-            bytes += size;
+            Step.MoreWork = true;
+            return false;
         }
-        plans = fitting;
-        return new ReconcileStep(added, removed, purged, statuses, plans, moreWork) { Replacements = replacements };
+    }
+
+    /// <summary>
+    /// Instances on a host that is gone, evacuated, removed or lost leave it: removed here, their
+    /// slots placed again by <see cref="Place"/>. Bounded like every change; the rest keep their
+    /// slots until a later step moves them.
+    /// </summary>
+    private static void MoveOffLostHosts(Pass pass)
+    {
+        var lostHostsMove = LostHostsMayMove(pass.Views);
+        foreach (var instance in pass.Snapshot.Instances.Where(i => !pass.ViewById.TryGetValue(i.HostId, out var host) || host.Host.Displaces
+                     || (lostHostsMove && host.State == HostState.Disconnected)))
+        {
+            if (!pass.Step.CanChangeInstance)
+            {
+                pass.Step.MoreWork = true;
+                return;
+            }
+            pass.Step.Remove(instance);
+        }
     }
 
     /// <summary>
     /// Unhealthy instances are replaced one per service per step, no sooner than the service's
     /// backoff allows; each replacement is remembered so the next placement avoids that host.
     /// </summary>
-    private static Dictionary<string, ReplacementHistory> ReplaceUnhealthy(
-        EnvironmentSnapshot snapshot, Dictionary<string, Service> services, List<Instance> moving, DateTimeOffset now)
+    private static void ReplaceUnhealthy(Pass pass)
     {
-        var changed = new Dictionary<string, ReplacementHistory>(StringComparer.Ordinal);
+        var snapshot = pass.Snapshot;
         if (snapshot.Unhealthy.Count == 0)
         {
-            return changed;
+            return;
         }
         var instances = snapshot.Instances.ToDictionary(i => i.Id, StringComparer.Ordinal);
-        var moved = moving.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var moved = pass.Step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var unhealthy in snapshot.Unhealthy.OrderBy(u => u.Since).ThenBy(u => u.InstanceId, StringComparer.Ordinal))
         {
-            if (moving.Count >= MaxInstanceChanges)
-            {
-                break;
-            }
             if (!instances.TryGetValue(unhealthy.InstanceId, out var instance) || moved.Contains(instance.Id)
-                || instance.HostId != unhealthy.HostId || changed.ContainsKey(instance.ServiceId)
-                || !services.TryGetValue(instance.ServiceId, out var service) || service.Deleting)
+                || instance.HostId != unhealthy.HostId || pass.Step.Replacements.ContainsKey(instance.ServiceId)
+                || !pass.Services.TryGetValue(instance.ServiceId, out var service) || service.Deleting)
             {
                 continue;
             }
-            var history = (snapshot.Replacements.GetValueOrDefault(service.Id) ?? ReplacementHistory.None).At(now);
-            if (now < history.NextAllowed)
+            var history = (snapshot.Replacements.GetValueOrDefault(service.Id) ?? ReplacementHistory.None).At(pass.Now);
+            if (pass.Now < history.NextAllowed)
             {
                 continue;
             }
-            changed[service.Id] = history.After(instance.HostId, now);
-            moving.Add(instance);
+            if (!pass.Step.CanChangeInstance || !pass.Step.TryReplace(service.Id, history.After(instance.HostId, pass.Now)))
+            {
+                pass.Step.MoreWork = true;
+                return;
+            }
+            pass.Step.Remove(instance);
         }
-        return changed;
+    }
+
+    /// <summary>Services in the order they were created: the oldest are served first.</summary>
+    private static IEnumerable<Service> InOrder(Pass pass) =>
+        pass.Snapshot.Services.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Instances beyond a service's scale go, highest slots first; a global service keeps one per
+    /// host; a deleted service loses all of them, and its last rows once none is left.
+    /// </summary>
+    private static void Shrink(Pass pass)
+    {
+        foreach (var service in InOrder(pass))
+        {
+            var surplus = Surplus(service, pass.Staying[service.Id].ToList());
+            if (surplus.Count == 0 && !service.Deleting)
+            {
+                continue;
+            }
+            if (!pass.MayVisit(service.Id))
+            {
+                return;
+            }
+            pass.Visited.Add(service.Id);
+            var removed = 0;
+            foreach (var instance in surplus)
+            {
+                if (!pass.Step.CanChangeInstance)
+                {
+                    pass.Step.MoreWork = true;
+                    return;
+                }
+                pass.Step.Remove(instance);
+                removed++;
+                if (pass.ViewById.TryGetValue(instance.HostId, out var view))
+                {
+                    view.Remove(service);
+                }
+            }
+            var movedAway = pass.Step.Removed.Count(r => r.ServiceId == service.Id) - removed;
+            var everyInstanceGone = pass.Snapshot.Instances.Count(i => i.ServiceId == service.Id) == removed + movedAway;
+            if (service.Deleting && everyInstanceGone)
+            {
+                pass.Step.TryPurge(service.Id);
+            }
+        }
+    }
+
+    private static List<Instance> Surplus(Service service, List<Instance> staying)
+    {
+        if (service.Deleting)
+        {
+            return staying.OrderByDescending(i => i.Slot).ToList();
+        }
+        if (service.Spec.Scheduling.Global)
+        {
+            // One per host: a second instance on a host (two reconcilers racing on old data) goes.
+            return staying.GroupBy(i => i.HostId, StringComparer.Ordinal).SelectMany(g => g.OrderBy(i => i.Slot).Skip(1)).ToList();
+        }
+        return staying.Where(i => i.Slot > service.Scale).OrderByDescending(i => i.Slot).ToList();
+    }
+
+    /// <summary>Each service's missing instances are placed, and its placement status written when it changed.</summary>
+    private void Place(Pass pass)
+    {
+        var removed = pass.Step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var service in InOrder(pass).Where(s => !s.Deleting))
+        {
+            // A step with no instance change left stops here: a status judged on slots it could not try would be wrong.
+            if (!pass.Step.CanChangeInstance || !pass.MayVisit(service.Id))
+            {
+                pass.Step.MoreWork = true;
+                return;
+            }
+            var existing = pass.Staying[service.Id].Where(i => !removed.Contains(i.Id)).ToList();
+            var avoid = (pass.Step.Replacements.GetValueOrDefault(service.Id) ?? pass.Snapshot.Replacements.GetValueOrDefault(service.Id))?.At(pass.Now).FailedHosts
+                .ToHashSet(StringComparer.Ordinal);
+            var before = pass.Step.Added.Count;
+            var status = service.Spec.Scheduling.Global
+                ? PlaceGlobal(service, existing, pass)
+                : PlaceMissing(service, existing, avoid, pass);
+            var stored = pass.Snapshot.Statuses.GetValueOrDefault(service.Id) ?? ServiceStatus.Placed;
+            var statusChanged = !status.SameAs(stored);
+            if (statusChanged)
+            {
+                pass.Step.TryStatus(service.Id, status);
+            }
+            if (pass.Step.Added.Count > before || statusChanged)
+            {
+                pass.Visited.Add(service.Id);
+            }
+        }
     }
 
     /// <summary>A new instance on <paramref name="host"/>, with the lowest free address of the host's /24 when it has one.</summary>
@@ -194,42 +241,40 @@ public sealed class ReconcilePlanner
         new(ids.NewId('i'), service.Id, slot, host.Id) { Address = addresses.Assign(host.Host) };
 
     /// <summary>A global service: one instance on every host that passes its hard rules.</summary>
-    private ServiceStatus PlaceGlobal(
-        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount,
-        HostAddresses addresses, ref int changes, out int pending)
+    private ServiceStatus PlaceGlobal(Service service, List<Instance> existing, Pass pass)
     {
-        pending = 0;
+        var pending = 0;
         var slots = existing.Select(i => i.Slot).ToHashSet();
         var covered = existing.Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         var rejections = new List<Rejection>();
         var placed = 0;
         var slot = 1;
-        foreach (var view in views.Where(v => !covered.Contains(v.Id)))
+        foreach (var view in pass.Views.Where(v => !covered.Contains(v.Id)))
         {
             if (scheduler.Check(service, view) is { } rejection)
             {
                 rejections.Add(rejection);
                 continue;
             }
-            if (added.Count + removedCount >= MaxInstanceChanges)
+            if (!pass.Step.CanChangeInstance)
             {
                 pending++;
+                pass.Step.MoreWork = true;
                 continue;
             }
             while (!slots.Add(slot))
             {
                 slot++;
             }
-            added.Add(NewInstance(service, slot, view, addresses));
+            pass.Step.Add(NewInstance(service, slot, view, pass.Addresses));
             view.Add(service);
             placed++;
         }
-        changes += placed;
         if (existing.Count + placed + pending > 0)
         {
             return ServiceStatus.Placed;
         }
-        return new ServiceStatus(1, views.Count == 0
+        return new ServiceStatus(1, pass.Views.Count == 0
             ? [new Rejection("", Constraints.NoHosts, "the environment has no hosts; register one with a registration token")]
             : rejections);
     }
@@ -247,13 +292,10 @@ public sealed class ReconcilePlanner
         return considered > 0 && active * 2 >= considered;
     }
 
-    private ServiceStatus PlaceMissing(
-        Service service, List<Instance> existing, List<HostView> views, List<Instance> added, int removedCount,
-        IReadOnlySet<string>? avoid, HostAddresses addresses, ref int changes, out int pending)
+    private ServiceStatus PlaceMissing(Service service, List<Instance> existing, IReadOnlySet<string>? avoid, Pass pass)
     {
         var taken = existing.Select(i => i.Slot).ToHashSet();
         var unplaced = 0;
-        pending = 0;
         IReadOnlyList<Rejection> reasons = [];
         for (var slot = 1; slot <= service.Scale; slot++)
         {
@@ -261,17 +303,16 @@ public sealed class ReconcilePlanner
             {
                 continue;
             }
-            if (added.Count + removedCount >= MaxInstanceChanges)
+            if (!pass.Step.CanChangeInstance)
             {
                 // Not attempted in this step: pending for the next one, not refused.
-                pending++;
+                pass.Step.MoreWork = true;
                 continue;
             }
-            var placement = scheduler.Place(service, views, slot, avoid);
+            var placement = scheduler.Place(service, pass.Views, slot, avoid);
             if (placement.Host is { } host)
             {
-                added.Add(NewInstance(service, slot, host, addresses));
-                changes++;
+                pass.Step.Add(NewInstance(service, slot, host, pass.Addresses));
             }
             else
             {
@@ -282,34 +323,43 @@ public sealed class ReconcilePlanner
         return unplaced == 0 ? ServiceStatus.Placed : new ServiceStatus(unplaced, reasons);
     }
 
-    private static List<PlanRevision> RevisePlans(
-        EnvironmentSnapshot snapshot,
-        Dictionary<string, Service> services,
-        List<Instance> added,
-        List<Instance> removed,
-        out int sharedLength)
+    /// <summary>
+    /// Every host whose plan content changed gets a new version. A host joining changes every
+    /// other host's peers: the plans that fit this step's transaction go now (those whose
+    /// containers changed first), the rest in the next.
+    /// </summary>
+    private static void RevisePlans(Pass pass)
     {
-        var removedIds = removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-        var after = snapshot.Instances.Where(i => !removedIds.Contains(i.Id)).Concat(added)
-            .Where(i => services.ContainsKey(i.ServiceId))
+        var snapshot = pass.Snapshot;
+        var step = pass.Step;
+        var removedIds = step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var after = snapshot.Instances.Where(i => !removedIds.Contains(i.Id)).Concat(step.Added)
+            .Where(i => pass.Services.ContainsKey(i.ServiceId))
             .ToLookup(i => i.HostId, StringComparer.Ordinal);
-        var revisions = new List<PlanRevision>();
-        var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, services, after.SelectMany(g => g), snapshot.Observed);
+        var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, pass.Services, after.SelectMany(g => g), snapshot.Observed);
         var peers = snapshot.Cidr is null ? [] : HostPlanBuilder.Peers(snapshot.Hosts);
-        var shared = HostPlanBuilder.SharedHash(peers, dns, out sharedLength);
-        foreach (var host in snapshot.Hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
+        var shared = HostPlanBuilder.SharedHash(peers, dns, out var sharedLength);
+        var containerLength = new Dictionary<string, int>(StringComparer.Ordinal);
+        var touched = step.Added.Concat(step.Removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
+        foreach (var host in snapshot.Hosts.OrderBy(h => touched.Contains(h.Id) ? 0 : 1).ThenBy(h => h.Id, StringComparer.Ordinal))
         {
-            var containers = HostPlanBuilder.Containers(after[host.Id], services);
+            var containers = HostPlanBuilder.Containers(after[host.Id], pass.Services);
             var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr, peers);
-            var hostDns = network is null ? null : dns;
             var hash = HostPlanBuilder.ContentHash(containers, network, network is null ? null : shared);
             var stored = snapshot.Plans.GetValueOrDefault(host.Id);
-            if (stored is null || stored.ContentHash != hash)
+            if (stored is not null && stored.ContentHash == hash)
             {
-                var version = (stored?.Version ?? 0) + 1;
-                revisions.Add(new PlanRevision(new HostPlan(host.Id, version, containers) { Network = network, Dns = hostDns }, hash));
+                continue;
+            }
+            var plan = new HostPlan(host.Id, (stored?.Version ?? 0) + 1, containers) { Network = network, Dns = network is null ? null : dns };
+            // Measured, not serialized again: the shared peers and names, plus each service's container as written once.
+            var length = sharedLength + containers.Sum(c => containerLength.TryGetValue(c.ServiceId, out var known)
+                ? known
+                : containerLength[c.ServiceId] = System.Text.Json.JsonSerializer.Serialize(c).Length + ContainerSlack);
+            if (!step.TryPlan(new PlanRevision(plan, hash), length))
+            {
+                return;
             }
         }
-        return revisions;
     }
 }

@@ -1,0 +1,114 @@
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Reconcile;
+
+/// <summary>
+/// A step as the planner's phases build it, and what it has spent of its transaction. Each
+/// phase asks before it adds: a change the budget cannot hold waits for the next step.
+/// </summary>
+internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges)
+{
+    private int operations = budget.PerStep;
+    private long bytes = budget.RowBytes;
+
+    public List<Instance> Added { get; } = [];
+
+    public List<Instance> Removed { get; } = [];
+
+    public List<string> Purged { get; } = [];
+
+    public Dictionary<string, ServiceStatus> Statuses { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, ReplacementHistory> Replacements { get; } = new(StringComparer.Ordinal);
+
+    public List<PlanRevision> Plans { get; } = [];
+
+    /// <summary>Something was left for another step.</summary>
+    public bool MoreWork { get; set; }
+
+    /// <summary>Whether an instance may still be added or removed: within the step's pace and its transaction.</summary>
+    public bool CanChangeInstance =>
+        Added.Count + Removed.Count < maxInstanceChanges
+        && Fits(Math.Max(budget.PerAdded, budget.PerRemoved), budget.RowBytes);
+
+    public void Add(Instance instance) => Spend(Added, instance, budget.PerAdded);
+
+    public void Remove(Instance instance) => Spend(Removed, instance, budget.PerRemoved);
+
+    public bool TryPurge(string serviceId)
+    {
+        if (!TryTake(budget.PerPurged, budget.RowBytes))
+        {
+            return false;
+        }
+        Purged.Add(serviceId);
+        return true;
+    }
+
+    public bool TryReplace(string serviceId, ReplacementHistory history)
+    {
+        if (!TryTake(budget.PerReplacement, budget.RowBytes + ContentBytes(80 + history.FailedHosts.Sum(h => h.Length + 3))))
+        {
+            return false;
+        }
+        Replacements[serviceId] = history;
+        return true;
+    }
+
+    public bool TryStatus(string serviceId, ServiceStatus status)
+    {
+        var length = 64 + status.Reasons.Sum(r => r.HostId.Length + r.Constraint.Length + r.Reason.Length + 48);
+        if (!TryTake(budget.PerStatus, budget.RowBytes + ContentBytes(length)))
+        {
+            return false;
+        }
+        Statuses[serviceId] = status;
+        return true;
+    }
+
+    /// <summary>
+    /// A plan whose JSON is about <paramref name="length"/> characters. The first plan of a step
+    /// is taken whatever its size while an operation is left, so a large plan is never starved.
+    /// </summary>
+    public bool TryPlan(PlanRevision plan, long length)
+    {
+        if (!TryTake(budget.PerPlan, Plans.Count == 0 ? 0 : budget.RowBytes + ContentBytes(length)))
+        {
+            return false;
+        }
+        if (Plans.Count == 0)
+        {
+            bytes += budget.RowBytes + ContentBytes(length);
+        }
+        Plans.Add(plan);
+        return true;
+    }
+
+    public ReconcileStep ToStep() =>
+        new(Added, Removed, Purged, Statuses, Plans, MoreWork) { Replacements = Replacements };
+
+    private long ContentBytes(long characters) => characters * budget.BytesPerContentChar;
+
+    private bool Fits(int ops, long size) => operations + ops <= budget.Operations && bytes + size <= budget.Bytes;
+
+    private bool TryTake(int ops, long size)
+    {
+        if (!Fits(ops, size))
+        {
+            MoreWork = true;
+            return false;
+        }
+        operations += ops;
+        bytes += size;
+        return true;
+    }
+
+    private void Spend(List<Instance> list, Instance instance, int ops)
+    {
+        if (!TryTake(ops, budget.RowBytes))
+        {
+            throw new InvalidOperationException("An instance change was made without asking CanChangeInstance first.");
+        }
+        list.Add(instance);
+    }
+}
