@@ -35,12 +35,19 @@ resource bus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
   properties: { minimumTlsVersion: '1.2' }
 }
 
-// The control plane creates per-environment queues and sends; agents get listen-only SAS tokens
-// signed with this rule's key, scoped to their environment's queue.
+// The control plane creates per-environment queues and sends with this rule.
 resource busRule 'Microsoft.ServiceBus/namespaces/authorizationRules@2022-10-01-preview' = {
   parent: bus
   name: 'control-plane'
   properties: { rights: [ 'Manage', 'Send', 'Listen' ] }
+}
+
+// Agents' SAS tokens are signed with this rule's key, each scoped to its environment's queue:
+// a leaked token can only listen there, never send or manage.
+resource agentsRule 'Microsoft.ServiceBus/namespaces/authorizationRules@2022-10-01-preview' = {
+  parent: bus
+  name: 'agents-listen'
+  properties: { rights: [ 'Listen' ] }
 }
 
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
@@ -80,6 +87,7 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'RANCHER_CLOUD_ADMIN_KEY', value: adminKey }
         { name: 'RancherCloud__Signals', value: 'serviceBus' }
         { name: 'RancherCloud__ServiceBusConnection', value: busRule.listKeys().primaryConnectionString }
+        { name: 'RancherCloud__ServiceBusAgentListenConnection', value: agentsRule.listKeys().primaryConnectionString }
         { name: 'RancherCloud__PublicUrl', value: 'https://${prefix}-api-${suffix}.azurewebsites.net' }
       ]
     }

@@ -33,7 +33,8 @@ public static class FootprintBenchmark
         var baseline = await StartAsync(api, controlPlane.Url, "framework", AgentLaunch.Local);
         await using var publishedAgent = published.Agent;
         await using var baselineAgent = baseline.Agent;
-        var samplers = new[] { (Name: "published (self-contained, trimmed)", Sampler: new ProcessSampler(published.Agent.ProcessId)), (Name: "framework-dependent (baseline)", Sampler: new ProcessSampler(baseline.Agent.ProcessId)) };
+        var samplers = new[] { (Name: "published (self-contained, trimmed)", Sampler: Sampler(published.Agent)), (Name: "framework-dependent (baseline)", Sampler: Sampler(baseline.Agent)) };
+        Console.WriteLine("Each figure is the agent together with what it runs: its child processes and its tunnel's wireguard-go.");
         var samples = samplers.ToDictionary(s => s.Name, _ => new List<(string Phase, ProcessSampler.Sample Sample)>());
 
         var total = TimeSpan.FromMinutes(minutes);
@@ -76,8 +77,9 @@ public static class FootprintBenchmark
             {
                 var rss = group.Select(s => s.Sample.RssMb).ToList();
                 var cpu = group.Select(s => s.Sample.CpuPercent).ToList();
+                var processes = group.Select(s => s.Sample.Processes).ToList();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {group.Key,-10} n={rss.Count,3}  RSS MB min {rss.Min(),5:0.0} median {Stats.Median(rss),5:0.0} max {rss.Max(),5:0.0}   CPU % mean {cpu.Average(),5:0.00} max {cpu.Max(),5:0.0}"));
+                    $"  {group.Key,-10} n={rss.Count,3}  RSS MB min {rss.Min(),5:0.0} median {Stats.Median(rss),5:0.0} max {rss.Max(),5:0.0}   CPU % mean {cpu.Average(),5:0.00} max {cpu.Max(),5:0.0}   processes {processes.Min()}–{processes.Max()}"));
             }
             var idleRss = all.Where(s => s.Phase == "idle").Select(s => s.Sample.RssMb).ToList();
             if (idleRss.Count >= 4)
@@ -101,6 +103,9 @@ public static class FootprintBenchmark
         await Task.Delay(TimeSpan.FromSeconds(10)); // let the agents remove their containers
         Directory.Delete(installed, recursive: true);
     }
+
+    private static ProcessSampler Sampler(AgentProcess agent) =>
+        new(agent.ProcessId, Rancher.Cloud.Agent.Networking.Tunnel.InterfaceName(agent.HostId));
 
     private static async Task<(string EnvironmentId, AgentProcess Agent)> StartAsync(HttpClient api, string url, string name, AgentLaunch launch)
     {

@@ -28,4 +28,10 @@ public sealed class ControlPlaneOptions
 
     /// <summary>Service Bus: connection string with a send/manage policy, for the control plane's side.</summary>
     public string ServiceBusConnection { get; set; } = "";
+
+    /// <summary>
+    /// Service Bus: connection string of a listen-only policy of the same namespace. Agents' tokens
+    /// are signed with its key, so a token can never send or manage, whatever else it names.
+    /// </summary>
+    public string ServiceBusAgentListenConnection { get; set; } = "";
 }

@@ -68,7 +68,7 @@ public static class ServiceCollectionExtensions
             var clock = sp.GetRequiredService<TimeProvider>();
             return options.Signals switch
             {
-                "serviceBus" => new ServiceBusSignals(options.ServiceBusConnection, clock, sp.GetRequiredService<ILogger<ServiceBusSignals>>()),
+                "serviceBus" => new ServiceBusSignals(options.ServiceBusConnection, options.ServiceBusAgentListenConnection, clock, sp.GetRequiredService<ILogger<ServiceBusSignals>>()),
                 "storageQueue" => new StorageQueueSignals(sp.GetRequiredService<QueueServiceClient>(), options.AgentQueueEndpoint, clock, sp.GetRequiredService<ILogger<StorageQueueSignals>>()),
                 var other => throw new InvalidOperationException($"RancherCloud:Signals must be 'storageQueue' or 'serviceBus', not '{other}'."),
             };

@@ -24,6 +24,8 @@ internal static class Given
         PerPlan = 1,
         RowBytes = 1024,
         BytesPerContentChar = 3,
+        CompressedAboveChars = 30_000,
+        BytesPerCompressedChar = 2,
     };
 
     public static ReconcilePlanner Planner(IIdGenerator ids) => new(Scheduling.Scheduler.Default, ids, Budget);

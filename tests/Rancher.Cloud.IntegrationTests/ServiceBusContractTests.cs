@@ -17,7 +17,9 @@ namespace Rancher.Cloud.IntegrationTests;
 /// </summary>
 public sealed class ServiceBusContractTests
 {
-    private const string Connection = "Endpoint=sb://rancher-test.servicebus.windows.net/;SharedAccessKeyName=agents-listen;SharedAccessKey=c2VjcmV0LWtleS1mb3ItdGVzdHM=";
+    private const string Connection = "Endpoint=sb://rancher-test.servicebus.windows.net/;SharedAccessKeyName=control-plane;SharedAccessKey=Y29udHJvbC1wbGFuZS1rZXk=";
+
+    private const string AgentListen = "Endpoint=sb://rancher-test.servicebus.windows.net/;SharedAccessKeyName=agents-listen;SharedAccessKey=c2VjcmV0LWtleS1mb3ItdGVzdHM=";
 
     private static ServiceBusReceivedMessage Received(ServiceBusMessage sent, string? sessionId = null) =>
         ServiceBusModelFactory.ServiceBusReceivedMessage(
@@ -80,7 +82,7 @@ public sealed class ServiceBusContractTests
     public async Task The_agent_channel_is_a_signed_expiring_token_for_its_environment_queue_and_session()
     {
         var clock = new FixedClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        await using var signals = new ServiceBusSignals(Connection, clock, NullLogger<ServiceBusSignals>.Instance);
+        await using var signals = new ServiceBusSignals(Connection, AgentListen, clock, NullLogger<ServiceBusSignals>.Instance);
 
         var channel = signals.ChannelFor(new HostAddress("t1", "eabc", "hhost1"));
 
@@ -99,6 +101,26 @@ public sealed class ServiceBusContractTests
             Encoding.UTF8.GetBytes($"{WebUtility.UrlEncode(fields["sr"])}\n{fields["se"]}")));
         Assert.Equal(expected, fields["sig"]);
         Assert.DoesNotContain("c2VjcmV0LWtleS1mb3ItdGVzdHM=", channel.SasToken, StringComparison.Ordinal);
+        // Signed by the listen-only policy, never by the control plane's, and naming only its own environment's queue.
+        var byControlPlane = Convert.ToBase64String(HMACSHA256.HashData(
+            Encoding.UTF8.GetBytes("Y29udHJvbC1wbGFuZS1rZXk="),
+            Encoding.UTF8.GetBytes($"{WebUtility.UrlEncode(fields["sr"])}\n{fields["se"]}")));
+        Assert.NotEqual(byControlPlane, fields["sig"]);
+        Assert.DoesNotContain("control-plane", channel.SasToken, StringComparison.Ordinal);
+        var other = signals.ChannelFor(new HostAddress("t1", "edef", "hhost2"));
+        Assert.DoesNotContain("env-eabc", other.SasToken, StringComparison.Ordinal);
+        Assert.NotEqual(channel.SasToken, other.SasToken);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(Connection)]
+    [InlineData("Endpoint=sb://another.servicebus.windows.net/;SharedAccessKeyName=agents-listen;SharedAccessKey=c2VjcmV0LWtleS1mb3ItdGVzdHM=")]
+    [InlineData("Endpoint=sb://rancher-test.servicebus.windows.net/;SharedAccessKeyName=agents-listen;SharedAccessKey=Y29udHJvbC1wbGFuZS1rZXk=")]
+    public void Agents_tokens_are_never_signed_with_the_control_planes_policy_or_another_namespaces(string agentListen)
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => new ServiceBusSignals(Connection, agentListen, TimeProvider.System, NullLogger<ServiceBusSignals>.Instance));
+        Assert.Contains("ServiceBusAgentListenConnection", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

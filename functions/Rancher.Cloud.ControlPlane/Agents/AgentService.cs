@@ -44,18 +44,18 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         var partition = Tables.EnvironmentKey(host.TenantId, host.EnvironmentId);
         var now = clock.GetUtcNow();
         // Only instances planned for this host: a host cannot write another host's observations.
-        var observed = report.Containers
+        var rows = report.Containers
             .Where(c => c is not null && planned.ContainsKey(c.InstanceId))
             .DistinctBy(c => c.InstanceId)
+            .Select(c => StateRows.ToRow(partition, host.HostId, c, planned[c.InstanceId], report.PlanVersion, now))
             .ToList();
-        var rows = observed.Select(c => StateRows.ToRow(partition, host.HostId, c, planned[c.InstanceId], report.PlanVersion, now)).ToList();
         foreach (var chunk in rows.Chunk(100))
         {
             await tables.State.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct);
         }
         // What the host runs changed (an instance started, stopped, turned healthy or unhealthy): the
         // next reconcile replaces failing instances and refreshes DNS; ask for it now, not at the next tick.
-        var digest = ReportDigest(observed);
+        var digest = ReportDigest(rows.Select(StateRows.ToObservation));
         var hostRow = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.HostPrefix + host.HostId, ["ReportDigest"], ct);
         // A host that never reported ran nothing: its first empty report changes nothing and asks for no reconcile
         // (a thousand idle agents starting together asked for a thousand).
@@ -133,9 +133,10 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
 
     private static readonly string EmptyReportDigest = ReportDigest([]);
 
-    private static string ReportDigest(IEnumerable<ObservedContainer> observed) =>
+    /// <summary>What a report says, as stored (trimmed): the same report twice has the same digest.</summary>
+    private static string ReportDigest(IEnumerable<Observation> observed) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Join(';', observed.Select(c => $"{c.InstanceId}:{c.State}:{c.Health}").Order(StringComparer.Ordinal)))))[..16];
+            string.Join(';', observed.Select(o => $"{StateRows.ObservedPrefix}{o.InstanceId}:{o.State}:{o.Health}").Order(StringComparer.Ordinal)))))[..16];
 
     private async Task<TableEntity?> PlanRowAsync(HostCaller host, CancellationToken ct) =>
         await tables.State.FindAsync(Tables.EnvironmentKey(host.TenantId, host.EnvironmentId), StateRows.PlanPrefix + host.HostId, ct);

@@ -200,7 +200,7 @@ public sealed class ServicesService(
         }
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
         var rows = serviceId is null
-            ? await EnvironmentRows.ReadAsync(tables, partition, ct)
+            ? await EnvironmentRows.ReadServicesAsync(tables, partition, ct)
             : await EnvironmentRows.ReadServiceAsync(tables, partition, serviceId, ct);
         var byService = rows.Instances.ToLookup(i => i.ServiceId, StringComparer.Ordinal);
         var views = rows.Services

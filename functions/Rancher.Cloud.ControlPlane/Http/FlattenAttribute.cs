@@ -45,7 +45,15 @@ public sealed class FlattenAttribute(params string[] except) : Attribute
         lifted.Get = owner => getCarried(owner) is { } carried ? getInner(carried) : null;
         lifted.AttributeProvider = inner.AttributeProvider;
         lifted.CustomConverter = inner.CustomConverter;
-        lifted.IsRequired = inner.IsRequired;
+        // The schema says what the carried record says: which fields may be null, which are always there.
+        lifted.IsGetNullable = inner.IsGetNullable;
+        lifted.IsSetNullable = inner.IsSetNullable;
+        if (inner.IsRequired || inner.AssociatedParameter is { HasDefaultValue: false, IsMemberInitializer: false })
+        {
+            // Required needs a setter; views are written, never read.
+            lifted.Set = (_, _) => throw new NotSupportedException("A view is written, never read.");
+            lifted.IsRequired = true;
+        }
         if (inner.ShouldSerialize is { } should)
         {
             lifted.ShouldSerialize = (owner, value) => getCarried(owner) is { } carried && should(carried, value);

@@ -12,22 +12,29 @@ namespace Rancher.Cloud.ControlPlane.Signals;
 
 /// <summary>
 /// Signals over Azure Service Bus (production): a session-enabled queue per environment,
-/// sessions keyed by host id. Agents get a listen-only SAS token for their environment's queue.
+/// sessions keyed by host id. Agents get a SAS token for their environment's queue only, signed
+/// with a listen-only policy that is not the control plane's own.
 /// </summary>
 public sealed class ServiceBusSignals : IAgentSignals, IAsyncDisposable
 {
     private readonly ServiceBusClient client;
     private readonly ServiceBusAdministrationClient admin;
     private readonly ServiceBusConnectionStringProperties connection;
+    private readonly ServiceBusConnectionStringProperties agentListen;
     private readonly TimeProvider clock;
     private readonly ILogger<ServiceBusSignals> log;
     private readonly ConcurrentDictionary<string, ServiceBusSender> senders = new(StringComparer.Ordinal);
 
-    public ServiceBusSignals(string connectionString, TimeProvider clock, ILogger<ServiceBusSignals> log)
+    /// <param name="connectionString">The control plane's policy: it creates queues and sends.</param>
+    /// <param name="agentListenConnectionString">A listen-only policy of the same namespace, whose key signs agents' tokens.</param>
+    /// <param name="clock">Token expiry is counted from it.</param>
+    /// <param name="log">Where unsent signals are told.</param>
+    public ServiceBusSignals(string connectionString, string agentListenConnectionString, TimeProvider clock, ILogger<ServiceBusSignals> log)
     {
+        connection = ServiceBusConnectionStringProperties.Parse(connectionString);
+        agentListen = AgentListenPolicy(connection, agentListenConnectionString);
         client = new ServiceBusClient(connectionString);
         admin = new ServiceBusAdministrationClient(connectionString);
-        connection = ServiceBusConnectionStringProperties.Parse(connectionString);
         this.clock = clock;
         this.log = log;
     }
@@ -77,15 +84,38 @@ public sealed class ServiceBusSignals : IAgentSignals, IAsyncDisposable
             Namespace = connection.FullyQualifiedNamespace,
             QueueName = queue,
             SessionId = host.HostId,
-            SasToken = SasToken(resource, connection.SharedAccessKeyName, connection.SharedAccessKey, expires),
+            SasToken = SasToken(resource, agentListen.SharedAccessKeyName, agentListen.SharedAccessKey, expires),
             ExpiresOn = expires,
         };
     }
 
     /// <summary>
-    /// A Service Bus shared access signature for one entity. Note: the policy named in the
-    /// connection string should be a listen-only policy on the queue in production.
+    /// The policy agents' tokens are signed with: refused at start when missing, on another
+    /// namespace, or the control plane's own policy (whose tokens could send and manage).
     /// </summary>
+    private static ServiceBusConnectionStringProperties AgentListenPolicy(ServiceBusConnectionStringProperties control, string agentListen)
+    {
+        if (string.IsNullOrWhiteSpace(agentListen))
+        {
+            throw new InvalidOperationException("RancherCloud:ServiceBusAgentListenConnection is required with Service Bus signals: a listen-only policy's connection string, which signs agents' tokens.");
+        }
+        var listen = ServiceBusConnectionStringProperties.Parse(agentListen);
+        if (listen.SharedAccessKeyName is null || listen.SharedAccessKey is null)
+        {
+            throw new InvalidOperationException("RancherCloud:ServiceBusAgentListenConnection must name a shared access policy and its key.");
+        }
+        if (!string.Equals(listen.FullyQualifiedNamespace, control.FullyQualifiedNamespace, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("RancherCloud:ServiceBusAgentListenConnection must be a policy of the control plane's Service Bus namespace.");
+        }
+        if (listen.SharedAccessKeyName == control.SharedAccessKeyName || listen.SharedAccessKey == control.SharedAccessKey)
+        {
+            throw new InvalidOperationException("RancherCloud:ServiceBusAgentListenConnection must be a listen-only policy of its own, not the control plane's policy.");
+        }
+        return listen;
+    }
+
+    /// <summary>A Service Bus shared access signature for one entity.</summary>
     public static string SasToken(string resource, string keyName, string key, DateTimeOffset expires)
     {
         var encoded = WebUtility.UrlEncode(resource);

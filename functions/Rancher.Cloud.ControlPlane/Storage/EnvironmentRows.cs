@@ -39,6 +39,12 @@ public sealed class EnvironmentRows
     public static Task<EnvironmentRows> ReadAsync(Tables tables, string partition, CancellationToken ct) =>
         QueryAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), ct);
 
+    /// <summary>Every service's rows: services, statuses, instances and observations; no hosts or plans.</summary>
+    public static Task<EnvironmentRows> ReadServicesAsync(Tables tables, string partition, CancellationToken ct) =>
+        QueryAsync(tables, TableClient.CreateQueryFilter(
+            $"PartitionKey eq {partition} and ((RowKey ge {StateRows.ServicePrefix} and RowKey lt {StateRows.ServicePrefix + "\uffff"}) or (RowKey ge {StateRows.StatusPrefix} and RowKey lt {StateRows.StatusPrefix + "\uffff"}) or (RowKey ge {StateRows.InstancePrefix} and RowKey lt {StateRows.InstancePrefix + "\uffff"}) or (RowKey ge {StateRows.ObservedPrefix} and RowKey lt {StateRows.ObservedPrefix + "\uffff"}))"),
+            ct);
+
     /// <summary>One service's rows: itself, its status, its instances and what was observed of them.</summary>
     public static Task<EnvironmentRows> ReadServiceAsync(Tables tables, string partition, string serviceId, CancellationToken ct) =>
         QueryAsync(tables, TableClient.CreateQueryFilter(

@@ -62,6 +62,9 @@ public sealed class EnvironmentState(Tables tables)
         RowBytes = 1024,    // a changeset's headers, the keys and the fixed columns
         // Content is JSON inside a JSON string: a quote is written as \u0022, six bytes for one.
         BytesPerContentChar = 3,
+        // Longer plans are stored gzip+base64 (StateRows): at worst a little over 4/3 of the text, a '+' escaped.
+        CompressedAboveChars = ChunkedProperty.Chunk,
+        BytesPerCompressedChar = 2,
     };
 
     /// <summary>Operations Table Storage accepts in one transaction.</summary>

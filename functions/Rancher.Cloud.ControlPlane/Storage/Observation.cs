@@ -9,7 +9,7 @@ public sealed record Observation(
     string InstanceId,
     string? HostId,
     string? ServiceId,
-    string State,
+    string? State,
     string? ContainerId,
     string? Error,
     string? Health,
@@ -17,7 +17,7 @@ public sealed record Observation(
     DateTimeOffset ObservedAt)
 {
     /// <summary>The part service discovery and the service's state read.</summary>
-    public ObservedState AsState() => new(State, Health);
+    public ObservedState AsState() => new(State ?? "", Health);
 
     /// <summary>The instance as the planner sees it when its check fails, or null.</summary>
     public UnhealthyInstance? AsUnhealthy() =>

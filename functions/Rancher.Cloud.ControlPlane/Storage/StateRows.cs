@@ -213,7 +213,7 @@ public static class StateRows
         row.RowKey[ObservedPrefix.Length..],
         row.GetString("HostId"),
         row.GetString("ServiceId"),
-        row.GetString("State") ?? "",
+        row.GetString("State"),
         row.GetString("ContainerId"),
         row.GetString("Error"),
         row.GetString("Health"),

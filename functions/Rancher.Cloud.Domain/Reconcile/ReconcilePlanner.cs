@@ -135,7 +135,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
             {
                 continue;
             }
-            if (!pass.Step.CanChangeInstance || !pass.Step.TryReplace(service.Id, history.After(instance.HostId, pass.Now)))
+            if (!pass.Step.CanReplaceInstance || !pass.Step.TryReplace(service.Id, history.After(instance.HostId, pass.Now)))
             {
                 pass.Step.MoreWork = true;
                 return;

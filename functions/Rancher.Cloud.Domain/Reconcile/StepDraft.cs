@@ -31,6 +31,10 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
         Added.Count + Removed.Count < maxInstanceChanges
         && Fits(Math.Max(budget.PerAdded, budget.PerRemoved), budget.RowBytes);
 
+    /// <summary>Whether an unhealthy instance may still be replaced: removed, and its service's history written.</summary>
+    public bool CanReplaceInstance =>
+        CanChangeInstance && Fits(budget.PerRemoved + budget.PerReplacement, 2L * budget.RowBytes);
+
     public void Add(Instance instance) => Spend(Added, instance, budget.PerAdded);
 
     public void Remove(Instance instance) => Spend(Removed, instance, budget.PerRemoved);
@@ -68,17 +72,20 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
 
     /// <summary>
     /// A plan whose JSON is about <paramref name="length"/> characters. The first plan of a step
-    /// is taken whatever its size while an operation is left, so a large plan is never starved.
+    /// always fits: every other change leaves its operation in reserve, and its size is not
+    /// weighed, so a step that changes instances tells at least one host, and a large plan is never starved.
     /// </summary>
     public bool TryPlan(PlanRevision plan, long length)
     {
-        if (!TryTake(budget.PerPlan, Plans.Count == 0 ? 0 : budget.RowBytes + ContentBytes(length)))
+        var size = budget.RowBytes + (length > budget.CompressedAboveChars ? length * budget.BytesPerCompressedChar : ContentBytes(length));
+        var first = Plans.Count == 0;
+        if (!TryTake(budget.PerPlan, first ? 0 : size, reserve: 0))
         {
             return false;
         }
-        if (Plans.Count == 0)
+        if (first)
         {
-            bytes += budget.RowBytes + ContentBytes(length);
+            bytes += size;
         }
         Plans.Add(plan);
         return true;
@@ -89,11 +96,13 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
 
     private long ContentBytes(long characters) => characters * budget.BytesPerContentChar;
 
-    private bool Fits(int ops, long size) => operations + ops <= budget.Operations && bytes + size <= budget.Bytes;
+    /// <summary>Whether a change fits and still leaves the first plan's operation free.</summary>
+    private bool Fits(int ops, long size, int? reserve = null) =>
+        operations + ops + (reserve ?? (Plans.Count == 0 ? budget.PerPlan : 0)) <= budget.Operations && bytes + size <= budget.Bytes;
 
-    private bool TryTake(int ops, long size)
+    private bool TryTake(int ops, long size, int? reserve = null)
     {
-        if (!Fits(ops, size))
+        if (!Fits(ops, size, reserve))
         {
             MoreWork = true;
             return false;

@@ -35,4 +35,10 @@ public sealed record TransactionBudget
 
     /// <summary>Payload bytes per character of JSON content stored in a row (JSON inside a string is escaped).</summary>
     public required int BytesPerContentChar { get; init; }
+
+    /// <summary>Content longer than this many characters is stored compressed.</summary>
+    public required int CompressedAboveChars { get; init; }
+
+    /// <summary>Payload bytes per character of content stored compressed (at most; it is usually far less).</summary>
+    public required int BytesPerCompressedChar { get; init; }
 }
