@@ -8,14 +8,15 @@ namespace Rancher.Cloud.Agent;
 
 /// <summary>
 /// The agent's life: register once, start the heartbeats beside it, then forever fetch the
-/// plan (If-None-Match), converge Docker to it, report, and wait for a signal or the poll interval.
+/// plan (If-None-Match), run its reconcilers over it in order (network, containers, health
+/// checks), report what they observed and how each stands, and wait for a signal or the poll interval.
 /// </summary>
 public sealed class AgentLoop(
     IOptions<AgentOptions> options,
     ControlPlaneClient controlPlane,
     HostFactsReader facts,
     Heartbeats heartbeats,
-    ContainerReconciler reconciler,
+    IEnumerable<Converge.IReconciler> reconcilers,
     HealthMonitor health,
     Networking.TunnelKeys tunnelKeys,
     Networking.UsedRanges usedRanges,
@@ -168,11 +169,15 @@ public sealed class AgentLoop(
             }
             if (plan is not null)
             {
-                var observed = await reconciler.ConvergeAsync(plan, ct);
-                health.Track(plan, observed);
-                observed = health.Annotate(observed);
+                var pass = new Converge.Convergence(plan);
+                var conditions = new List<HostCondition>();
+                foreach (var reconciler in reconcilers)
+                {
+                    var condition = await reconciler.ReconcileAsync(pass, ct);
+                    conditions.Add(condition with { Error = Trimmed(condition.Error) });
+                }
                 heartbeats.Applied(plan.Version);
-                await ReportAsync(new HostReport(plan.Version, observed), ct);
+                await ReportAsync(new HostReport(plan.Version, pass.Observed) { Conditions = conditions }, ct);
             }
             return true;
         }
@@ -205,7 +210,8 @@ public sealed class AgentLoop(
 
     private async Task ReportAsync(HostReport report, CancellationToken ct)
     {
-        var key = string.Join(';', report.Containers.Select(c => $"{c.InstanceId}:{c.ContainerId}:{c.State}:{c.Error}:{c.Health}")) + $"@{report.PlanVersion}";
+        var key = string.Join(';', report.Containers.Select(c => $"{c.InstanceId}:{c.ContainerId}:{c.State}:{c.Error}:{c.Health}"))
+            + string.Join(';', (report.Conditions ?? []).Select(c => $"{c.Concern}:{c.Ready}:{c.Error}")) + $"@{report.PlanVersion}";
         if (key == lastReport && clock.GetUtcNow() - lastReportAt < ReportRefresh)
         {
             return;
@@ -262,4 +268,7 @@ public sealed class AgentLoop(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static string? Trimmed(string? error) =>
+        error is { Length: > HostCondition.MaxErrorLength } ? error[..HostCondition.MaxErrorLength] : error;
 }

@@ -3,7 +3,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Rancher.Cloud.Agent.Networking;
+using Rancher.Cloud.Agent.Converge;
 using Rancher.Cloud.Contracts;
 
 namespace Rancher.Cloud.Agent;
@@ -15,12 +15,15 @@ namespace Rancher.Cloud.Agent;
 /// agent restarted mid-way converges to the same state.
 /// </summary>
 public sealed class ContainerReconciler(
-    IDockerClient docker, HostNetworking networking, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log)
+    IDockerClient docker, IOptions<AgentOptions> options, ILogger<ContainerReconciler> log) : IReconciler
 {
     private const int Parallelism = 4;
 
-    public async Task<IReadOnlyList<ObservedContainer>> ConvergeAsync(HostPlan plan, CancellationToken ct)
+    public string Concern => HostConcerns.Containers;
+
+    public async Task<HostCondition> ReconcileAsync(Convergence pass, CancellationToken ct)
     {
+        var plan = pass.Plan;
         var existing = await ListOwnedAsync(plan.HostId, ct);
         var planned = plan.Containers.ToDictionary(c => c.InstanceId, StringComparer.Ordinal);
 
@@ -29,10 +32,11 @@ public sealed class ContainerReconciler(
             await RemoveAsync(orphan, "no longer planned", ct);
         }
 
-        if (await networking.ApplyAsync(plan, ct) is { } unreachable)
+        if (pass.Blocked is { } unreachable)
         {
             // Nothing can start without its network: say why for every instance.
-            return plan.Containers.Select(c => new ObservedContainer(c.InstanceId, null, ContainerStates.Error, unreachable)).ToList();
+            pass.Observed = plan.Containers.Select(c => new ObservedContainer(c.InstanceId, null, ContainerStates.Error, unreachable)).ToList();
+            return ConditionOf(pass.Observed);
         }
 
         var observed = new ObservedContainer[plan.Containers.Count];
@@ -47,7 +51,17 @@ public sealed class ContainerReconciler(
                 var container = plan.Containers[i];
                 observed[i] = await ConvergeOneAsync(plan, container, byInstance[container.InstanceId].ToList(), images, token);
             });
-        return observed;
+        pass.Observed = observed;
+        return ConditionOf(observed);
+    }
+
+    /// <summary>Ready when no planned container failed; otherwise how many did, and the first reason.</summary>
+    private HostCondition ConditionOf(IReadOnlyList<ObservedContainer> observed)
+    {
+        var failed = observed.Where(o => o.State == ContainerStates.Error).ToList();
+        return failed.Count == 0
+            ? new HostCondition(Concern, true, null)
+            : new HostCondition(Concern, false, $"{failed.Count} of {observed.Count} containers failed; {failed[0].InstanceId}: {failed[0].Error}");
     }
 
     private async Task<ObservedContainer> ConvergeOneAsync(

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Docker.DotNet;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rancher.Cloud.Agent.Converge;
 using Rancher.Cloud.Contracts;
 
 namespace Rancher.Cloud.Agent;
@@ -13,7 +14,7 @@ namespace Rancher.Cloud.Agent;
 /// instance turns unhealthy after <c>retries</c> failures in a row outside its start period and
 /// healthy again on a success. Each change wakes the agent loop, which reports it at once.
 /// </summary>
-public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILogger<HealthMonitor> log) : BackgroundService
+public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILogger<HealthMonitor> log) : BackgroundService, IReconciler
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(1);
@@ -24,8 +25,20 @@ public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILog
     /// <summary>Released whenever an instance's health changes.</summary>
     public SemaphoreSlim Changed { get; } = new(0);
 
-    /// <summary>Follows the containers the agent just converged: new ones are checked, gone ones forgotten.</summary>
-    public void Track(HostPlan plan, IReadOnlyList<ObservedContainer> observed)
+    public string Concern => HostConcerns.Health;
+
+    /// <summary>Follows what the pass observed (new containers are checked, gone ones forgotten) and adds each checked instance's health.</summary>
+    public Task<HostCondition> ReconcileAsync(Convergence pass, CancellationToken ct)
+    {
+        Track(pass.Plan, pass.Observed);
+        pass.Observed = Annotate(pass.Observed);
+        var unhealthy = pass.Observed.Where(o => o.Health == HealthStates.Unhealthy).ToList();
+        return Task.FromResult(unhealthy.Count == 0
+            ? new HostCondition(Concern, true, null)
+            : new HostCondition(Concern, false, $"{unhealthy.Count} unhealthy; {unhealthy[0].InstanceId}: {unhealthy[0].HealthOutput}"));
+    }
+
+    private void Track(HostPlan plan, IReadOnlyList<ObservedContainer> observed)
     {
         var running = observed.Where(o => o.State == ContainerStates.Running && o.ContainerId is not null)
             .ToDictionary(o => o.InstanceId, o => o.ContainerId!, StringComparer.Ordinal);
@@ -51,7 +64,7 @@ public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILog
     }
 
     /// <summary>The observations with each checked instance's health added.</summary>
-    public IReadOnlyList<ObservedContainer> Annotate(IReadOnlyList<ObservedContainer> observed) =>
+    private List<ObservedContainer> Annotate(IReadOnlyList<ObservedContainer> observed) =>
         observed.Select(o => tracked.TryGetValue(o.InstanceId, out var t) && t.ContainerId == o.ContainerId
             ? o with { Health = t.Status, HealthOutput = t.Status == HealthStates.Unhealthy ? t.LastOutput : null }
             : o).ToList();

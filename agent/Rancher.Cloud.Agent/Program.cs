@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rancher.Cloud.Agent;
+using Rancher.Cloud.Agent.Converge;
 using Rancher.Cloud.Agent.Networking;
 
 // rancher-cloud-agent --url <control plane> --token <registration token> [--state-dir DIR] [--docker unix:///var/run/docker.sock]
@@ -58,9 +59,11 @@ builder.Services.AddSingleton<EnvironmentBridge>();
 builder.Services.AddSingleton<TunnelKeys>();
 builder.Services.AddSingleton<Tunnel>();
 builder.Services.AddSingleton<DnsResponder>();
-builder.Services.AddSingleton<HostNetworking>();
-builder.Services.AddSingleton<ContainerReconciler>();
 builder.Services.AddSingleton<HealthMonitor>();
+// The host's concerns, in the order each pass runs them: containers need their network, checks their containers.
+builder.Services.AddSingleton<IReconciler, NetworkReconciler>();
+builder.Services.AddSingleton<IReconciler, ContainerReconciler>();
+builder.Services.AddSingleton<IReconciler>(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddSingleton<Heartbeats>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddHostedService<AgentLoop>();

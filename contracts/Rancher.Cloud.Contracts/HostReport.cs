@@ -1,7 +1,36 @@
 namespace Rancher.Cloud.Contracts;
 
 /// <summary>What the agent observed on its host after converging to <see cref="PlanVersion"/>.</summary>
-public sealed record HostReport(long PlanVersion, IReadOnlyList<ObservedContainer> Containers);
+public sealed record HostReport(long PlanVersion, IReadOnlyList<ObservedContainer> Containers)
+{
+    /// <summary>How each of the agent's concerns (network, containers, health checks) stands after the pass; absent from older agents.</summary>
+    [Limit(HostCondition.MaxConditions)]
+    public IReadOnlyList<HostCondition>? Conditions { get; init; }
+}
+
+/// <summary>How one concern of the agent stands on its host: ready, or what stops it.</summary>
+/// <param name="Concern">One of <see cref="HostConcerns"/>.</param>
+/// <param name="Ready">Whether the concern is converged to the plan.</param>
+/// <param name="Error">What is wrong, when not ready (or what was retried).</param>
+public sealed record HostCondition([property: Limit(32)] string Concern, bool Ready, [property: Limit(HostCondition.MaxErrorLength)] string? Error)
+{
+    public const int MaxConditions = 16;
+
+    public const int MaxErrorLength = 1000;
+}
+
+/// <summary>The concerns an agent converges, in the order it runs them.</summary>
+public static class HostConcerns
+{
+    /// <summary>The host's part of the environment network: bridge, DNS responder, tunnel.</summary>
+    public const string Network = "network";
+
+    /// <summary>The planned containers.</summary>
+    public const string Containers = "containers";
+
+    /// <summary>The planned health checks.</summary>
+    public const string Health = "health";
+}
 
 /// <summary>The observed state of one planned instance's container.</summary>
 /// <param name="InstanceId">The instance the container belongs to.</param>

@@ -36,7 +36,7 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
         var wg = Path.Combine(tools, "wg");
         await File.WriteAllTextAsync(wg, HeldWg);
         File.SetUnixFileMode(wg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        await AddHostAsync(group, api, envId, new Dictionary<string, string> { ["role"] = "busy" }, tools);
+        await group.AddHostAsync(fixture, api, envId, new Dictionary<string, string> { ["role"] = "busy" }, tools);
         var busyId = group.Agents[^1].HostId;
 
         var web = await api.CreateServiceAsync(envId, new
@@ -50,7 +50,7 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
 
         // A third host joining changes the busy host's peers: its converge runs "wg set" and waits there.
         await File.WriteAllTextAsync(wg + ".hold", "");
-        await AddHostAsync(group, api, envId, null, null);
+        await group.AddHostAsync(fixture, api, envId);
         await Wait.UntilAsync(() => Task.FromResult(File.Exists(wg + ".held")), TimeSpan.FromSeconds(30), "the busy host's converge to be held up");
 
         var held = Stopwatch.StartNew();
@@ -69,14 +69,5 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
         await Wait.UntilAsync(async () => await group.PeersAsync(1) == 2, TimeSpan.FromSeconds(30), "the busy host to take the new peer once released");
         Assert.Equal(instanceId, (string?)(await Services.RunningAsync(api, envId, serviceId, 1))[0]!["id"]);
         Directory.Delete(tools, recursive: true);
-    }
-
-    private async Task AddHostAsync(
-        HostGroup group, Api api, string envId, IReadOnlyDictionary<string, string>? labels, string? toolsFirst)
-    {
-        var host = await fixture.Network.AddHostAsync();
-        group.Hosts.Add(host);
-        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
-        group.Agents.Add(await host.StartAgentAsync(fixture.ControlPlane.PublicUrl, token, labels: labels, toolsFirst: toolsFirst));
     }
 }

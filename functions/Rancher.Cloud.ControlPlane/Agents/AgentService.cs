@@ -37,6 +37,10 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         {
             return Failure.Invalid("containers", $"must have at most {MaxReportedContainers} items");
         }
+        if (HostConditionRules.Check(report.Conditions) is { } refused)
+        {
+            return Failure.Invalid("conditions", refused);
+        }
         var planRow = await PlanRowAsync(host, ct);
         var planned = planRow is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
@@ -56,12 +60,30 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         // What the host runs changed (an instance started, stopped, turned healthy or unhealthy): the
         // next reconcile replaces failing instances and refreshes DNS; ask for it now, not at the next tick.
         var digest = ReportDigest(rows.Select(StateRows.ToObservation));
-        var hostRow = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.HostPrefix + host.HostId, ["ReportDigest"], ct);
+        var hostRow = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.HostPrefix + host.HostId, ["ReportDigest", StateRows.ConditionsColumn], ct);
+        if (!hostRow.HasValue)
+        {
+            return true;
+        }
+        var update = new TableEntity(partition, StateRows.HostPrefix + host.HostId);
         // A host that never reported ran nothing: its first empty report changes nothing and asks for no reconcile
         // (a thousand idle agents starting together asked for a thousand).
-        if (hostRow.HasValue && (hostRow.Value!.GetString("ReportDigest") ?? EmptyReportDigest) != digest)
+        var changed = (hostRow.Value!.GetString("ReportDigest") ?? EmptyReportDigest) != digest;
+        if (changed)
         {
-            await tables.State.UpdateEntityAsync(new TableEntity(partition, StateRows.HostPrefix + host.HostId) { ["ReportDigest"] = digest }, Azure.ETag.All, TableUpdateMode.Merge, ct);
+            update["ReportDigest"] = digest;
+        }
+        // How the agent's concerns stand (its network above all) is shown with the host; written when it changes.
+        if (report.Conditions is { } conditions && StateRows.ToJson(conditions) is var json && json != hostRow.Value.GetString(StateRows.ConditionsColumn))
+        {
+            update[StateRows.ConditionsColumn] = json;
+        }
+        if (update.ContainsKey("ReportDigest") || update.ContainsKey(StateRows.ConditionsColumn))
+        {
+            await tables.State.UpdateEntityAsync(update, Azure.ETag.All, TableUpdateMode.Merge, ct);
+        }
+        if (changed)
+        {
             await reconcile.EnqueueAsync(new ReconcileRequest(host.TenantId, host.EnvironmentId), ct);
         }
         return true;

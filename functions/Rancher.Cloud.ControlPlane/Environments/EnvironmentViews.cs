@@ -42,6 +42,9 @@ public sealed record HostDetails(
     /// <summary>Inactive and emptied by an evacuation.</summary>
     public bool Evacuated { get; init; }
 
+    /// <summary>How each of its agent's concerns (network, containers, health checks) stood at its last report.</summary>
+    public IReadOnlyList<Contracts.HostCondition>? Conditions { get; init; }
+
     /// <summary>The host's /24 of the environment network.</summary>
     public string? Subnet { get; init; }
 

@@ -141,6 +141,7 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
             f.Labels ?? new Dictionary<string, string>())
         {
             Evacuated = host.Mode == HostMode.Evacuated,
+            Conditions = StateRows.ToConditions(row),
             Subnet = host.Subnet,
             Conflict = conflict,
             AddressConflict = addressConflict,

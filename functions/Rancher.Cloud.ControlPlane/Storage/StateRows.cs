@@ -137,6 +137,12 @@ public static class StateRows
     public static TableEntity SubnetClaim(string partition, string subnet, string hostId) =>
         new(partition, SubnetPrefix + subnet.Replace('/', '_')) { ["HostId"] = hostId };
 
+    /// <summary>The host row's column that keeps how its agent's concerns last stood (<see cref="HostCondition"/>s).</summary>
+    public const string ConditionsColumn = "Conditions";
+
+    public static IReadOnlyList<HostCondition>? ToConditions(TableEntity row) =>
+        row.GetString(ConditionsColumn) is { } json ? JsonSerializer.Deserialize<List<HostCondition>>(json, Json) : null;
+
     /// <summary>The host row's column that keeps its <see cref="CloneWatch"/>.</summary>
     public const string CloneWatchColumn = "CloneWatch";
 

@@ -22,10 +22,7 @@ public sealed class HostGroup(ITestOutputHelper output) : IAsyncDisposable
         {
             for (var i = 0; i < count; i++)
             {
-                var host = await fixture.Network.AddHostAsync();
-                group.Hosts.Add(host);
-                var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
-                group.Agents.Add(await host.StartAgentAsync(fixture.ControlPlane.PublicUrl, token, labels: labels?.Invoke(i)));
+                await group.AddHostAsync(fixture, api, envId, labels?.Invoke(i));
             }
             return group;
         }
@@ -34,6 +31,18 @@ public sealed class HostGroup(ITestOutputHelper output) : IAsyncDisposable
             await group.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>One more host with its agent registered to <paramref name="envId"/>; <paramref name="toolsFirst"/> is searched before the machine's tools.</summary>
+    public async Task<AgentProcess> AddHostAsync(
+        MultiHostFixture fixture, Api api, string envId, IReadOnlyDictionary<string, string>? labels = null, string? toolsFirst = null)
+    {
+        var host = await fixture.Network.AddHostAsync();
+        Hosts.Add(host);
+        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var agent = await host.StartAgentAsync(fixture.ControlPlane.PublicUrl, token, labels: labels, toolsFirst: toolsFirst);
+        Agents.Add(agent);
+        return agent;
     }
 
     /// <summary>Every agent's log, for a failing test's message.</summary>
