@@ -48,7 +48,6 @@ public static partial class ComposeWriter
     private static YamlMappingNode Service(StackDefinition stack, StackService service)
     {
         var spec = service.Spec;
-        var compose = spec.Compose ?? new ComposeDetails();
         var node = new YamlMappingNode();
         if (spec.Alias is { } alias)
         {
@@ -69,44 +68,47 @@ public static partial class ComposeWriter
             }
             return node;
         }
-        if (compose.Build is null || spec.Image != $"{stack.Name}-{spec.Name}")
+        var export = new ServiceExport(stack, service);
+        foreach (var key in ComposeKeys.All)
         {
-            node.Add("image", Text(spec.Image));
+            key.Write?.Invoke(node, export);
         }
-        if (compose.Build is { } source)
+        return node;
+    }
+
+    internal static void WriteBuild(YamlMappingNode node, ServiceExport export)
+    {
+        if (export.Compose.Build is { } source)
         {
             var buildNode = new YamlMappingNode { { "context", Text(source.Context) } };
             AddIf(buildNode, "dockerfile", source.Dockerfile);
             AddIf(buildNode, "target", source.Target);
             node.Add("build", buildNode);
         }
-        if (spec.Entrypoint is { } entrypoint)
+    }
+
+    internal static void WritePorts(YamlMappingNode node, ServiceExport export)
+    {
+        if (export.Spec.Ports.Count > 0)
         {
-            node.Add("entrypoint", Sequence(entrypoint));
-        }
-        if (spec.Command.Count > 0)
-        {
-            node.Add("command", Sequence(spec.Command));
-        }
-        if (spec.Environment.Count > 0)
-        {
-            node.Add("environment", Mapping(spec.Environment));
-        }
-        if (spec.Ports.Count > 0)
-        {
-            node.Add("ports", new YamlSequenceNode(spec.Ports.Select(p =>
+            node.Add("ports", new YamlSequenceNode(export.Spec.Ports.Select(p =>
                 (YamlNode)Quoted(string.Create(CultureInfo.InvariantCulture, $"{p.Published}:{p.Target}{(p.Protocol == "tcp" ? "" : "/" + p.Protocol)}")))));
         }
-        if (compose.Expose.Count > 0)
+    }
+
+    internal static void WriteExpose(YamlMappingNode node, ServiceExport export)
+    {
+        if (export.Compose.Expose.Count > 0)
         {
-            node.Add("expose", new YamlSequenceNode(compose.Expose.Select(e => (YamlNode)Quoted(e))));
+            node.Add("expose", new YamlSequenceNode(export.Compose.Expose.Select(e => (YamlNode)Quoted(e))));
         }
-        AddMounts(node, stack, spec.Volumes);
-        if (spec.Labels.Count > 0)
-        {
-            node.Add("labels", Mapping(spec.Labels));
-        }
-        if (spec.HealthCheck is { Type: "command" } check)
+    }
+
+    internal static void WriteMounts(YamlMappingNode node, ServiceExport export) => AddMounts(node, export.Stack, export.Spec.Volumes);
+
+    internal static void WriteHealthCheck(YamlMappingNode node, ServiceExport export)
+    {
+        if (export.Spec.HealthCheck is { Type: "command" } check)
         {
             node.Add("healthcheck", new YamlMappingNode
             {
@@ -117,43 +119,26 @@ public static partial class ComposeWriter
                 { "start_period", Durations.Format(check.StartPeriod) },
             });
         }
-        AddIf(node, "restart", spec.Restart);
-        if (compose.DependsOn.Count > 0)
+    }
+
+    internal static void WriteDependsOn(YamlMappingNode node, ServiceExport export)
+    {
+        var dependsOn = export.Compose.DependsOn;
+        if (dependsOn.Count > 0)
         {
-            node.Add("depends_on", compose.DependsOn.All(d => d.Condition == "service_started")
-                ? Sequence(compose.DependsOn.Select(d => d.Service).ToList())
-                : new YamlMappingNode(compose.DependsOn.Select(d =>
+            node.Add("depends_on", dependsOn.All(d => d.Condition == "service_started")
+                ? Sequence(dependsOn.Select(d => d.Service).ToList())
+                : new YamlMappingNode(dependsOn.Select(d =>
                     new KeyValuePair<YamlNode, YamlNode>(d.Service, new YamlMappingNode { { "condition", d.Condition } }))));
         }
-        if (Deploy(service) is { } deploy)
+    }
+
+    internal static void WriteDeploy(YamlMappingNode node, ServiceExport export)
+    {
+        if (Deploy(export.Service) is { } deploy)
         {
             node.Add("deploy", deploy);
         }
-        if (compose.Networks.Count > 0)
-        {
-            node.Add("networks", Sequence(compose.Networks));
-        }
-        AddIf(node, "user", spec.User);
-        AddIf(node, "hostname", spec.Hostname);
-        if (spec.CapAdd.Count > 0)
-        {
-            node.Add("cap_add", Sequence(spec.CapAdd));
-        }
-        AddIf(node, "stop_signal", spec.StopSignal);
-        if (spec.HostAccess is { } access)
-        {
-            if (access.Privileged)
-            {
-                node.Add("privileged", "true");
-            }
-            AddIf(node, "pid", access.Pid);
-            AddIf(node, "ipc", access.Ipc);
-            if (access.Devices.Count > 0)
-            {
-                node.Add("devices", Sequence(access.Devices));
-            }
-        }
-        return node;
     }
 
     /// <summary>Volumes and secrets, in the order the service listed them (whichever key came first is written first).</summary>
@@ -254,11 +239,28 @@ public static partial class ComposeWriter
     private static YamlMappingNode Mapping(IReadOnlyDictionary<string, string> values) =>
         new(values.Select(v => new KeyValuePair<YamlNode, YamlNode>(v.Key, Text(v.Value))));
 
-    private static void AddIf(YamlMappingNode node, string key, string? value)
+    internal static void AddIf(YamlMappingNode node, string key, string? value)
     {
         if (value is not null)
         {
             node.Add(key, Text(value));
+        }
+    }
+
+    internal static void AddIf(YamlMappingNode node, string key, IReadOnlyList<string>? items)
+    {
+        if (items is not null)
+        {
+            node.Add(key, Sequence(items));
+        }
+    }
+
+    /// <summary>A mapping, unless it is empty.</summary>
+    internal static void AddIf(YamlMappingNode node, string key, IReadOnlyDictionary<string, string> values)
+    {
+        if (values.Count > 0)
+        {
+            node.Add(key, Mapping(values));
         }
     }
 
