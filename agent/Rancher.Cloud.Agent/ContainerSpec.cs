@@ -84,6 +84,10 @@ public static class ContainerSpec
         {
             create.Entrypoint = [.. entrypoint];
         }
+        if (planned.Run is { } run)
+        {
+            ApplyRun(create, run);
+        }
         if (network is not null && planned.Address is { } address)
         {
             // On the environment network at the address the control plane gave the instance.
@@ -99,12 +103,43 @@ public static class ContainerSpec
             {
                 // Names resolve within the stack first, then the environment; "web.shop" has one dot, so
                 // ndots:2 tries the search domains before asking upstream.
-                create.HostConfig.DNS = [network.Gateway];
-                create.HostConfig.DNSSearch = [$"{planned.Stack ?? PlannedDns.DefaultStack}.{dns.Domain}", dns.Domain];
-                create.HostConfig.DNSOptions = ["ndots:2"];
+                // The service's own servers, domains and options come after the platform's.
+                create.HostConfig.DNS = [network.Gateway, .. create.HostConfig.DNS ?? []];
+                create.HostConfig.DNSSearch = [$"{planned.Stack ?? PlannedDns.DefaultStack}.{dns.Domain}", dns.Domain, .. create.HostConfig.DNSSearch ?? []];
+                create.HostConfig.DNSOptions = ["ndots:2", .. create.HostConfig.DNSOptions ?? []];
             }
         }
         return create;
+    }
+
+    /// <summary>The rest of what docker run can say, as Docker's create parameters name it.</summary>
+    private static void ApplyRun(CreateContainerParameters create, RunOptions run)
+    {
+        create.Tty = run.Tty;
+        create.OpenStdin = run.StdinOpen;
+        create.WorkingDir = run.WorkingDir ?? "";
+        create.Domainname = run.Domainname ?? "";
+        var host = create.HostConfig!;
+        host.Init = run.Init;
+        host.ReadonlyRootfs = run.ReadOnly;
+        host.ExtraHosts = [.. run.ExtraHosts];
+        host.DNS = [.. run.Dns];
+        host.DNSSearch = [.. run.DnsSearch];
+        host.DNSOptions = [.. run.DnsOptions];
+        host.Sysctls = run.Sysctls.ToDictionary(StringComparer.Ordinal);
+        host.Ulimits = run.Ulimits.Select(u => new Docker.DotNet.Models.Ulimit { Name = u.Name, Soft = u.Soft, Hard = u.Hard }).ToList();
+        host.Tmpfs = run.Tmpfs.ToDictionary(StringComparer.Ordinal);
+        host.ShmSize = run.ShmSizeBytes;
+        if (run.Logging is { } logging)
+        {
+            host.LogConfig = new Docker.DotNet.Models.LogConfig { Type = logging.Driver, Config = logging.Options.ToDictionary(StringComparer.Ordinal) };
+        }
+        host.SecurityOpt = [.. run.SecurityOpt];
+        host.CPUShares = run.CpuShares;
+        host.CpusetCpus = run.Cpuset ?? "";
+        host.MemoryReservation = run.MemoryReservationBytes;
+        host.OomScoreAdj = run.OomScoreAdj ?? 0;
+        host.GroupAdd = [.. run.GroupAdd];
     }
 
     private static string Bind(string stateDir, PlannedContainer planned, PlannedMount mount)

@@ -96,6 +96,10 @@ public sealed record PlannedContainer(
     /// <remarks>Left out when null, so the spec hash of every container that asks for none stays what it was.</remarks>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public HostAccess? HostAccess { get; init; }
+
+    /// <summary>The rest of what <c>docker run</c> can say; null (and left out, so spec hashes stay) when the service says none of it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public RunOptions? Run { get; init; }
 }
 
 /// <summary>

@@ -40,6 +40,7 @@ public static class HostPlanBuilder
             CpuLimitMillis = spec.Limits.CpuMillis,
             MemoryLimitBytes = spec.Limits.MemoryBytes,
             HostAccess = spec.HostAccess,
+            Run = spec.Run,
         };
         // Everything the container is made from, so any change recreates it.
         // The address too: a container moved to another address is a new container.

@@ -28,6 +28,21 @@ public static class HostAccessPolicy
     /// <summary>System files so commonly bound read-only, and harmless so, that baseline allows them: the host's time zone.</summary>
     public static readonly IReadOnlySet<string> ReadOnlyExceptions = new HashSet<string>(StringComparer.Ordinal) { "/etc/localtime", "/etc/timezone" };
 
+    /// <summary>
+    /// Kernel parameters baseline allows: Kubernetes' safe set (each scoped to the container's own
+    /// namespaces, none able to starve the host), and <c>net.core.somaxconn</c>, a listen queue of the
+    /// container's own network namespace that database images commonly raise.
+    /// </summary>
+    public static readonly IReadOnlySet<string> BaselineSysctls = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", "net.core.somaxconn",
+    };
+
+    /// <summary>Log drivers that keep a container's logs with Docker; the others write to the host's journal or send them off it.</summary>
+    public static readonly IReadOnlySet<string> BaselineLogDrivers = new HashSet<string>(StringComparer.Ordinal) { "json-file", "local", "none" };
+
     public static string NameOf(PolicyLevel level) => level == PolicyLevel.Privileged ? "privileged" : "baseline";
 
     public static PolicyLevel? Parse(string? name) => name switch
@@ -72,6 +87,10 @@ public static class HostAccessPolicy
                 errors.Add($"capAdd[{i}]", $"'{spec.CapAdd[i]}' is beyond Docker's default capabilities and {refused}");
             }
         }
+        if (spec.Run is { } run)
+        {
+            CheckRun(run, refused, errors);
+        }
         for (var i = 0; i < spec.Volumes.Count; i++)
         {
             // As Pod Security Standards' baseline forbids hostPath: no deny-list keeps up with what a host
@@ -83,6 +102,30 @@ public static class HostAccessPolicy
             }
         }
         return errors;
+    }
+
+    private static void CheckRun(Contracts.RunOptions run, string refused, FieldErrors errors)
+    {
+        foreach (var name in run.Sysctls.Keys.Where(k => !BaselineSysctls.Contains(k)))
+        {
+            errors.Add($"run.sysctls.{name}", $"'{name}' is outside the kernel parameters baseline allows ({string.Join(", ", BaselineSysctls.Order(StringComparer.Ordinal))}) and {refused}");
+        }
+        for (var i = 0; i < run.SecurityOpt.Count; i++)
+        {
+            // Turning privilege escalation off only confines the container more; every other option loosens its confinement.
+            if (!run.SecurityOpt[i].StartsWith("no-new-privileges", StringComparison.Ordinal))
+            {
+                errors.Add($"run.securityOpt[{i}]", $"'{run.SecurityOpt[i]}' changes the container's confinement and is {refused}");
+            }
+        }
+        if (run.OomScoreAdj is < 0)
+        {
+            errors.Add("run.oomScoreAdj", $"a negative score makes the host's other processes die first when memory runs out, and is {refused}");
+        }
+        if (run.Logging is { } logging && !BaselineLogDrivers.Contains(logging.Driver))
+        {
+            errors.Add("run.logging.driver", $"'{logging.Driver}' writes logs to the host or sends them off it and is {refused}; use json-file, local or none");
+        }
     }
 
     /// <summary>

@@ -42,6 +42,9 @@ public sealed record ServiceDraft
     /// <summary>Privileged mode, host namespaces, devices: allowed only by a <c>privileged</c> environment.</summary>
     public HostAccessDraft? HostAccess { get; init; }
 
+    /// <summary>The rest of what <c>docker run</c> can say (tty, sysctls, ulimits, tmpfs, DNS, logging…).</summary>
+    public RunOptionsDraft? Run { get; init; }
+
     /// <summary>An alias: a DNS name answering with these services' instances (Rancher's dns-service).</summary>
     [Limit(Bounds.MaxItems)]
     public IReadOnlyList<string?>? Alias { get; init; }

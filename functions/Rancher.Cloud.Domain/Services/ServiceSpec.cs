@@ -54,6 +54,9 @@ public sealed record ServiceSpec(
     /// <summary>Access to the host beyond an ordinary container; null for none. The environment's policy decides whether it may run.</summary>
     public Contracts.HostAccess? HostAccess { get; init; }
 
+    /// <summary>The rest of what <c>docker run</c> can say; null for none of it.</summary>
+    public Contracts.RunOptions? Run { get; init; }
+
     /// <summary>An alias answers DNS with these services' instances (names as in affinity rules); it runs nothing.</summary>
     public IReadOnlyList<string>? Alias { get; init; }
 
@@ -96,6 +99,7 @@ public sealed record ServiceSpec(
             StopSignal = Optional(draft.StopSignal, "stopSignal", 16, errors),
             Limits = CheckLimits(draft.Limits, errors),
             HostAccess = HostAccessDraft.Check(draft.HostAccess, "hostAccess", errors),
+            Run = RunOptionsDraft.Check(draft.Run, "run", errors),
             Alias = CheckAlias(draft.Alias, errors),
             External = CheckExternal(draft.External, errors),
         };

@@ -69,6 +69,32 @@ internal static class ComposeKeys
         {
             Write = (n, e) => AddIf(n, "devices", e.Spec.HostAccess is { Devices.Count: > 0 } access ? access.Devices : null),
         },
+        // The rest of what docker run can say, as Rancher 1.6 passed it on; what reaches into the host is the policy's to allow.
+        Run("working_dir", "workingDir", (r, v) => r.Run with { WorkingDir = v.Text() }, (n, o) => AddIf(n, "working_dir", o.WorkingDir)),
+        Run("domainname", "domainname", (r, v) => r.Run with { Domainname = v.Text() }, (n, o) => AddIf(n, "domainname", o.Domainname)),
+        Run("tty", "tty", (r, v) => r.Run with { Tty = v.Boolean() }, (n, o) => AddTrue(n, "tty", o.Tty)),
+        Run("stdin_open", "stdinOpen", (r, v) => r.Run with { StdinOpen = v.Boolean() }, (n, o) => AddTrue(n, "stdin_open", o.StdinOpen)),
+        Run("init", "init", (r, v) => r.Run with { Init = v.Boolean() }, (n, o) => AddBoolean(n, "init", o.Init)),
+        Run("read_only", "readOnly", (r, v) => r.Run with { ReadOnly = v.Boolean() }, (n, o) => AddTrue(n, "read_only", o.ReadOnly)),
+        Run("extra_hosts", "extraHosts", (r, v) => r.Run with { ExtraHosts = ServiceReading.ExtraHosts(v) }, (n, o) => AddIf(n, "extra_hosts", o.ExtraHosts.Count > 0 ? o.ExtraHosts : null)),
+        Run("dns", "dns", (r, v) => r.Run with { Dns = ServiceReading.OneOrMany(v) }, (n, o) => AddIf(n, "dns", o.Dns.Count > 0 ? o.Dns : null)),
+        Run("dns_search", "dnsSearch", (r, v) => r.Run with { DnsSearch = ServiceReading.OneOrMany(v) }, (n, o) => AddIf(n, "dns_search", o.DnsSearch.Count > 0 ? o.DnsSearch : null)),
+        Run("dns_opt", "dnsOptions", (r, v) => r.Run with { DnsOptions = ServiceReading.OneOrMany(v) }, (n, o) => AddIf(n, "dns_opt", o.DnsOptions.Count > 0 ? o.DnsOptions : null)),
+        Run("sysctls", "sysctls", (r, v) => r.Run with { Sysctls = v.Pairs().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) }, (n, o) => AddIf(n, "sysctls", o.Sysctls)),
+        Run("ulimits", "ulimits", (r, v) => r.Run with { Ulimits = ServiceReading.Ulimits(v) }, WriteUlimits),
+        Run("tmpfs", "tmpfs", (r, v) => r.Run with { Tmpfs = ServiceReading.Tmpfs(v) }, WriteTmpfs),
+        Run("shm_size", "shmSizeBytes", (r, v) => r.Run with { ShmSizeBytes = ByteSize.Parse(v) }, (n, o) => AddIf(n, "shm_size", o.ShmSizeBytes > 0 ? ByteSize.Format(o.ShmSizeBytes) : null)),
+        Run("logging", "logging", (r, v) => r.Run with { Logging = ServiceReading.Logging(v) }, WriteLogging),
+        Run("security_opt", "securityOpt", (r, v) => r.Run with { SecurityOpt = v.Items().Select(i => i.Text()).ToList() }, (n, o) => AddIf(n, "security_opt", o.SecurityOpt.Count > 0 ? o.SecurityOpt : null)),
+        Run("cpu_shares", "cpuShares", (r, v) => r.Run with { CpuShares = v.Number(0, 262_144) }, (n, o) => AddNumber(n, "cpu_shares", o.CpuShares > 0 ? o.CpuShares : null)),
+        Run("cpuset", "cpuset", (r, v) => r.Run with { Cpuset = v.Text() }, (n, o) => AddIf(n, "cpuset", o.Cpuset)),
+        Run("mem_reservation", "memoryReservationBytes", (r, v) => r.Run with { MemoryReservationBytes = ByteSize.Parse(v) },
+            (n, o) => AddIf(n, "mem_reservation", o.MemoryReservationBytes > 0 ? ByteSize.Format(o.MemoryReservationBytes) : null)),
+        Run("oom_score_adj", "oomScoreAdj", (r, v) => r.Run with { OomScoreAdj = v.Number(-1000, 1000) }, (n, o) => AddNumber(n, "oom_score_adj", o.OomScoreAdj)),
+        Run("group_add", "groupAdd", (r, v) => r.Run with { GroupAdd = v.Items().Select(i => i.Text()).ToList() }, (n, o) => AddIf(n, "group_add", o.GroupAdd.Count > 0 ? o.GroupAdd : null)),
+        // compose's older spellings of deploy.resources.limits; written back there.
+        new("cpus", "limits", (r, v) => r.Draft = r.Draft with { Limits = new LimitsDraft(ServiceReading.Cpus(v), r.Draft.Limits?.MemoryBytes) }),
+        new("mem_limit", "limits", (r, v) => r.Draft = r.Draft with { Limits = new LimitsDraft(r.Draft.Limits?.Cpus, ByteSize.Parse(v)) }),
         // Rancher 1.6's kinds that run nothing: written by the writer's alias and external forms.
         new("links", "alias", (r, v) => r.Links = v),
         new("external_ips", "external", (r, v) => r.ExternalIps = v),
@@ -88,6 +114,20 @@ internal static class ComposeKeys
             }
         }),
     ];
+
+    /// <summary>A key of <c>docker run</c>'s other options: read into the service's <see cref="RunOptionsDraft"/>, written from its <see cref="Contracts.RunOptions"/>.</summary>
+    private static ComposeKey Run(
+        string name, string field, Func<ServiceReading, ComposeNode, RunOptionsDraft> read, Action<YamlDotNet.RepresentationModel.YamlMappingNode, Contracts.RunOptions> write) =>
+        new(name, $"run.{field}", (r, v) => r.Run = read(r, v))
+        {
+            Write = (n, e) =>
+            {
+                if (e.Spec.Run is { } run)
+                {
+                    write(n, run);
+                }
+            },
+        };
 
     private static readonly Dictionary<string, ComposeKey> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
 

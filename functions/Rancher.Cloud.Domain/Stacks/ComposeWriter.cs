@@ -239,6 +239,63 @@ public static partial class ComposeWriter
     private static YamlMappingNode Mapping(IReadOnlyDictionary<string, string> values) =>
         new(values.Select(v => new KeyValuePair<YamlNode, YamlNode>(v.Key, Text(v.Value))));
 
+    /// <summary>A plain YAML <c>true</c>, when it is.</summary>
+    internal static void AddTrue(YamlMappingNode node, string key, bool value)
+    {
+        if (value)
+        {
+            node.Add(key, "true");
+        }
+    }
+
+    /// <summary>A plain YAML number, when there is one.</summary>
+    internal static void AddNumber(YamlMappingNode node, string key, long? value)
+    {
+        if (value is { } number)
+        {
+            node.Add(key, number.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    internal static void AddBoolean(YamlMappingNode node, string key, bool? value)
+    {
+        if (value is { } known)
+        {
+            node.Add(key, known ? "true" : "false");
+        }
+    }
+
+    internal static void WriteUlimits(YamlMappingNode node, Contracts.RunOptions run)
+    {
+        if (run.Ulimits.Count > 0)
+        {
+            node.Add("ulimits", new YamlMappingNode(run.Ulimits.Select(u => new KeyValuePair<YamlNode, YamlNode>(u.Name, u.Soft == u.Hard
+                ? new YamlScalarNode(u.Soft.ToString(CultureInfo.InvariantCulture))
+                : new YamlMappingNode { { "soft", u.Soft.ToString(CultureInfo.InvariantCulture) }, { "hard", u.Hard.ToString(CultureInfo.InvariantCulture) } }))));
+        }
+    }
+
+    internal static void WriteTmpfs(YamlMappingNode node, Contracts.RunOptions run)
+    {
+        if (run.Tmpfs.Count > 0)
+        {
+            node.Add("tmpfs", Sequence(run.Tmpfs.Select(t => t.Value.Length == 0 ? t.Key : $"{t.Key}:{t.Value}").ToList()));
+        }
+    }
+
+    internal static void WriteLogging(YamlMappingNode node, Contracts.RunOptions run)
+    {
+        if (run.Logging is { } logging)
+        {
+            var written = new YamlMappingNode { { "driver", Text(logging.Driver) } };
+            if (logging.Options.Count > 0)
+            {
+                written.Add("options", Mapping(logging.Options));
+            }
+            node.Add("logging", written);
+        }
+    }
+
     internal static void AddIf(YamlMappingNode node, string key, string? value)
     {
         if (value is not null)

@@ -31,6 +31,9 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
 
     public HostAccessDraft HostAccess { get; set; } = new(null, null, null, null);
 
+    /// <summary>What the service says of <c>docker run</c>'s other options (tty, sysctls, ulimits…).</summary>
+    public RunOptionsDraft Run { get; set; } = new();
+
     public ComposeNode? Links { get; set; }
 
     public ComposeNode? ExternalIps { get; set; }
@@ -68,7 +71,92 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
             Labels = labels,
             Scheduling = new SchedulingDraft { HostLabels = hostLabels, Affinity = affinity, Reservations = reservations, Global = global },
             HostAccess = HostAccess,
+            Run = Run == new RunOptionsDraft() ? null : Run,
         };
+    }
+
+    /// <summary>One string or a list of them (compose allows both for dns, dns_search and tmpfs).</summary>
+    public static List<string?> OneOrMany(ComposeNode value) =>
+        value.IsSequence ? value.Items().Select(i => i.Text()).ToList() : [value.Text()];
+
+    /// <summary><c>name:address</c> (or <c>name=address</c>) items, or a mapping of names to addresses.</summary>
+    public static List<string?> ExtraHosts(ComposeNode value) =>
+        value.IsMapping
+            ? value.Entries().Select(e => e.Value.Text() is { } address ? $"{e.Key}:{address}" : null).ToList()
+            : value.Items().Select(i => i.Text() is { } text ? ReplaceFirst(text, '=', ':') : null).ToList();
+
+    private static string ReplaceFirst(string text, char from, char to)
+    {
+        var at = text.IndexOf(from, StringComparison.Ordinal);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return at >= 0 && (colon < 0 || at < colon) ? text[..at] + to + text[(at + 1)..] : text;
+    }
+
+    /// <summary><c>name: limit</c> or <c>name: {soft, hard}</c>, as compose writes ulimits.</summary>
+    public static List<Contracts.Ulimit?> Ulimits(ComposeNode value)
+    {
+        var result = new List<Contracts.Ulimit?>();
+        foreach (var (name, limit) in value.Entries())
+        {
+            if (!limit.IsMapping)
+            {
+                result.Add(limit.Number(-1, int.MaxValue) is { } both ? new Contracts.Ulimit(name, both, both) : null);
+                continue;
+            }
+            int? soft = null, hard = null;
+            foreach (var (key, node) in limit.Entries())
+            {
+                switch (key)
+                {
+                    case "soft":
+                        soft = node.Number(-1, int.MaxValue);
+                        break;
+                    case "hard":
+                        hard = node.Number(-1, int.MaxValue);
+                        break;
+                    default:
+                        node.Error($"'{key}' is not a ulimit option (soft, hard)");
+                        break;
+                }
+            }
+            result.Add(soft is { } s && hard is { } h ? new Contracts.Ulimit(name, s, h) : null);
+        }
+        return result;
+    }
+
+    /// <summary><c>/path</c> or <c>/path:options</c> items.</summary>
+    public static Dictionary<string, string?> Tmpfs(ComposeNode value)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var item in OneOrMany(value).OfType<string>())
+        {
+            var colon = item.IndexOf(':', StringComparison.Ordinal);
+            result[colon < 0 ? item : item[..colon]] = colon < 0 ? "" : item[(colon + 1)..];
+        }
+        return result;
+    }
+
+    /// <summary>compose's <c>logging: {driver, options}</c>.</summary>
+    public static LogConfigDraft? Logging(ComposeNode value)
+    {
+        string? driver = null;
+        Dictionary<string, string?>? options = null;
+        foreach (var (key, node) in value.Entries())
+        {
+            switch (key)
+            {
+                case "driver":
+                    driver = node.Text();
+                    break;
+                case "options":
+                    options = node.Pairs().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+                    break;
+                default:
+                    node.Error($"'{key}' is not a logging option (driver, options)");
+                    break;
+            }
+        }
+        return new LogConfigDraft(driver ?? "json-file", options);
     }
 
     /// <summary>
@@ -326,7 +414,7 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
         }
     }
 
-    private static double? Cpus(ComposeNode amount)
+    public static double? Cpus(ComposeNode amount)
     {
         if (amount.Text() is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var cpus))
         {

@@ -1,0 +1,137 @@
+using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Services;
+using Rancher.Cloud.Domain.Stacks;
+
+namespace Rancher.Cloud.Domain.Tests;
+
+/// <summary>The rest of what docker run can say, from a compose file: read, validated, governed by the policy, written back.</summary>
+public sealed class RunOptionsTests
+{
+    private const string Everything = """
+        services:
+          cache:
+            image: redis:7
+            working_dir: /data
+            domainname: example.internal
+            tty: true
+            stdin_open: true
+            init: true
+            read_only: true
+            extra_hosts:
+              - "db.local:10.0.0.5"
+              - "gw=host-gateway"
+            dns: 1.1.1.1
+            dns_search: [corp.example]
+            dns_opt: ["timeout:1", rotate]
+            sysctls:
+              net.core.somaxconn: "1024"
+            ulimits:
+              nproc: 65535
+              nofile: {soft: 20000, hard: 40000}
+            tmpfs:
+              - /run
+              - /tmp:size=64m,mode=1777
+            shm_size: 128m
+            logging:
+              driver: json-file
+              options: {max-size: 10m, max-file: "3"}
+            security_opt: [no-new-privileges:true]
+            cpu_shares: 512
+            cpuset: "0-1"
+            cpus: 0.5
+            mem_limit: 256m
+            mem_reservation: 128m
+            oom_score_adj: 100
+            group_add: [audio, "1001"]
+        """;
+
+    private static Outcome<StackDefinition> Read(string yaml, PolicyLevel policy = PolicyLevel.Baseline) =>
+        ComposeReader.Read("s", yaml, null, policy);
+
+    [Fact]
+    public void Every_option_is_read_into_the_spec()
+    {
+        var read = Read(Everything);
+        Assert.True(read.Succeeded, read.Failure?.ToString());
+        var spec = Assert.Single(read.Value!.Services).Spec;
+        var run = spec.Run!;
+        Assert.Equal("/data", run.WorkingDir);
+        Assert.Equal("example.internal", run.Domainname);
+        Assert.True(run.Tty && run.StdinOpen && run.ReadOnly && run.Init == true);
+        Assert.Equal(["db.local:10.0.0.5", "gw:host-gateway"], run.ExtraHosts);
+        Assert.Equal(["1.1.1.1"], run.Dns);
+        Assert.Equal(["corp.example"], run.DnsSearch);
+        Assert.Equal(["timeout:1", "rotate"], run.DnsOptions);
+        Assert.Equal("1024", run.Sysctls["net.core.somaxconn"]);
+        Assert.Equal([new("nproc", 65535, 65535), new("nofile", 20000, 40000)], run.Ulimits);
+        Assert.Equal("", run.Tmpfs["/run"]);
+        Assert.Equal("size=64m,mode=1777", run.Tmpfs["/tmp"]);
+        Assert.Equal(128L << 20, run.ShmSizeBytes);
+        Assert.Equal("json-file", run.Logging!.Driver);
+        Assert.Equal("10m", run.Logging.Options["max-size"]);
+        Assert.Equal(["no-new-privileges:true"], run.SecurityOpt);
+        Assert.Equal(512, run.CpuShares);
+        Assert.Equal("0-1", run.Cpuset);
+        Assert.Equal(128L << 20, run.MemoryReservationBytes);
+        Assert.Equal(100, run.OomScoreAdj);
+        Assert.Equal(["audio", "1001"], run.GroupAdd);
+        Assert.Equal(new ResourceLimits(500, 256L << 20), spec.Limits);
+    }
+
+    [Fact]
+    public void Every_option_is_written_back_and_reads_again_the_same()
+    {
+        var first = Read(Everything).Value!;
+        var exported = ComposeWriter.Write(first);
+        var again = Read(exported);
+
+        Assert.True(again.Succeeded, again.Failure?.ToString() + "\n" + exported);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(first.Services[0].Spec), System.Text.Json.JsonSerializer.Serialize(again.Value!.Services[0].Spec));
+        Assert.Equal(exported, ComposeWriter.Write(again.Value!));
+        Assert.Contains("cpu_shares: 512", exported, StringComparison.Ordinal);
+        Assert.Contains("tty: true", exported, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("working_dir: relative/dir", "run.workingDir", "absolute")]
+    [InlineData("extra_hosts: [\"no-address\"]", "run.extraHosts[0]", "name:address")]
+    [InlineData("dns: [not-an-ip]", "run.dns[0]", "IP address")]
+    [InlineData("ulimits: {bogus: 5}", "run.ulimits[0].name", "nofile")]
+    [InlineData("ulimits: {nofile: {soft: 10, hard: 5}}", "run.ulimits[0]", "soft is at most hard")]
+    [InlineData("tmpfs: [relative]", "run.tmpfs.relative", "absolute")]
+    [InlineData("cpu_shares: 1", "run.cpuShares", "between 2")]
+    [InlineData("cpuset: \"0-a\"", "run.cpuset", "0-3")]
+    [InlineData("oom_score_adj: 5000", "services.web.oom_score_adj", "between -1000 and 1000")]
+    [InlineData("group_add: [\"bad group\"]", "run.groupAdd[0]", "group")]
+    [InlineData("security_opt: [\"whatever\"]", "run.securityOpt[0]", "no-new-privileges")]
+    [InlineData("logging: {driver: \"Bad Driver\"}", "run.logging.driver", "log driver")]
+    public void A_bad_value_is_refused_naming_its_key_and_line(string option, string field, string reason)
+    {
+        var read = Read($"services:\n  web:\n    image: busybox\n    {option}\n");
+
+        Assert.False(read.Succeeded);
+        var errors = read.Failure!.Fields!.ToDictionary();
+        var key = field.StartsWith("services.", StringComparison.Ordinal) ? field : $"services.web.{field}";
+        Assert.True(errors.ContainsKey(key), $"{key} not in {string.Join(", ", errors.Keys)}");
+        Assert.Contains(errors[key], r => r.Contains(reason, StringComparison.Ordinal) && r.StartsWith("line 4:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("sysctls: {kernel.msgmax: \"65536\"}", "run.sysctls.kernel.msgmax")]
+    [InlineData("security_opt: [seccomp=unconfined]", "run.securityOpt[0]")]
+    [InlineData("oom_score_adj: -500", "run.oomScoreAdj")]
+    [InlineData("logging: {driver: journald}", "run.logging.driver")]
+    public void What_reaches_into_the_host_needs_a_privileged_environment(string option, string field)
+    {
+        var yaml = $"services:\n  web:\n    image: busybox\n    {option}\n";
+
+        var refused = Read(yaml);
+        Assert.False(refused.Succeeded);
+        Assert.Contains(refused.Failure!.Fields!.ToDictionary()[$"services.web.{field}"], r => r.Contains("baseline", StringComparison.Ordinal));
+        Assert.True(Read(yaml, PolicyLevel.Privileged).Succeeded);
+    }
+
+    [Fact]
+    public void A_service_that_says_none_of_it_has_no_run_options() =>
+        Assert.Null(Assert.Single(Read("services:\n  web:\n    image: busybox\n").Value!.Services).Spec.Run);
+}
