@@ -98,10 +98,20 @@ public sealed class ContainerReconciler(
 
     private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, bool> images, CancellationToken ct)
     {
-        if (!images.ContainsKey(planned.Image))
+        switch (planned.Run?.PullPolicy)
         {
-            await EnsureImageAsync(planned.Image, ct);
-            images[planned.Image] = true; // checked once per pass, not once per container
+            case "never":
+                break; // only what the host has: a missing image is Docker's "No such image" on create
+            case "always":
+                await PullAsync(planned.Image, ct);
+                break;
+            default:
+                if (!images.ContainsKey(planned.Image))
+                {
+                    await EnsureImageAsync(planned.Image, ct);
+                    images[planned.Image] = true; // checked once per pass, not once per container
+                }
+                break;
         }
         try
         {
@@ -126,9 +136,14 @@ public sealed class ContainerReconciler(
         }
         catch (DockerImageNotFoundException)
         {
-            log.LogInformation("Pulling {Image}", image);
-            await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image }, null, new Progress<JSONMessage>(), ct);
+            await PullAsync(image, ct);
         }
+    }
+
+    private async Task PullAsync(string image, CancellationToken ct)
+    {
+        log.LogInformation("Pulling {Image}", image);
+        await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image }, null, new Progress<JSONMessage>(), ct);
     }
 
     private async Task<ObservedContainer> ObserveAsync(PlannedContainer planned, string id, CancellationToken ct)

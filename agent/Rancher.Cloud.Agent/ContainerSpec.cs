@@ -88,7 +88,12 @@ public static class ContainerSpec
         {
             ApplyRun(create, run);
         }
-        if (network is not null && planned.Address is { } address)
+        if (planned.Run?.NetworkMode is { } mode)
+        {
+            // The host's own network stack, or none: not on the environment network, and no names from its responder.
+            create.HostConfig.NetworkMode = mode;
+        }
+        else if (network is not null && planned.Address is { } address)
         {
             // On the environment network at the address the control plane gave the instance.
             create.HostConfig.NetworkMode = network.Name;

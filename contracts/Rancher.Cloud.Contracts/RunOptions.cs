@@ -65,6 +65,12 @@ public sealed record RunOptions
 
     /// <summary>Supplementary groups of the container's process (names or ids).</summary>
     public IReadOnlyList<string> GroupAdd { get; init; } = [];
+
+    /// <summary><c>host</c> (the host's network stack) or <c>none</c> (no network); null is the environment's network.</summary>
+    public string? NetworkMode { get; init; }
+
+    /// <summary><c>always</c> pulls the image for every new container; <c>never</c> uses only what the host has; null pulls when missing.</summary>
+    public string? PullPolicy { get; init; }
 }
 
 /// <summary>A resource limit of the container's processes (<c>nofile</c>, <c>nproc</c>…); -1 is unlimited.</summary>

@@ -108,10 +108,25 @@ public sealed class HostAccessPolicyTests
     }
 
     [Fact]
-    public void Host_networking_is_not_supported_at_any_level()
+    public void Host_networking_needs_a_privileged_environment()
     {
-        var refused = ComposeReader.Read("ops", "services:\n  web:\n    image: busybox\n    network_mode: host\n", null, PolicyLevel.Privileged);
-        Assert.Contains("network_mode", string.Join(";", refused.Failure!.Fields!.ToDictionary().Keys), StringComparison.Ordinal);
+        const string yaml = "services:\n  web:\n    image: busybox\n    network_mode: host\n";
+        var refused = ComposeReader.Read("ops", yaml, null);
+        Assert.Contains(refused.Failure!.Fields!.ToDictionary()["services.web.run.networkMode"], r => r.StartsWith("line 4:", StringComparison.Ordinal) && r.Contains("baseline", StringComparison.Ordinal));
+
+        var allowed = ComposeReader.Read("ops", yaml, null, PolicyLevel.Privileged);
+        Assert.Equal("host", allowed.Value!.Services[0].Spec.Run!.NetworkMode);
+        Assert.Contains("network_mode: host", ComposeWriter.Write(allowed.Value), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("network_mode: \"service:db\"", "services.web.run.networkMode", "not supported")]
+    [InlineData("network_mode: none\n    ports: [\"80:80\"]", "services.web.ports", "publishes no ports")]
+    [InlineData("pull_policy: build", "services.web.run.pullPolicy", "does not build")]
+    public void Network_modes_other_than_host_and_none_and_ports_without_a_network_are_refused(string option, string field, string reason)
+    {
+        var refused = ComposeReader.Read("ops", $"services:\n  web:\n    image: busybox\n    {option}\n", null, PolicyLevel.Privileged);
+        Assert.Contains(refused.Failure!.Fields!.ToDictionary()[field], r => r.Contains(reason, StringComparison.Ordinal));
     }
 
     [Fact]

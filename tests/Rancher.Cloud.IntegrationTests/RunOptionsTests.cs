@@ -76,6 +76,27 @@ public sealed class RunOptionsTests(SelfHostedControlPlane controlPlane)
     }
 
     [Fact]
+    public async Task A_container_on_no_network_takes_no_address_and_pull_policy_never_never_pulls()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"run-{Guid.NewGuid():N}"[..20]);
+        await using var agent = await controlPlane.StartAgentAsync(api, envId);
+
+        var offline = await api.CreateServiceAsync(envId, new { name = "offline", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" }, run = new { networkMode = "none" } });
+        var instance = (await Services.RunningAsync(api, envId, (string)offline["id"]!, 1))[0]!;
+        Assert.Null(instance["address"]);
+        var container = await LocalDocker.Client.Containers.InspectContainerAsync((string)instance["containerId"]!);
+        Assert.Equal("none", container.HostConfig!.NetworkMode);
+
+        // An image the host does not have, which must not be pulled: Docker's own refusal is the instance's error.
+        var absent = await api.CreateServiceAsync(envId, new { name = "absent", image = "rancher-cloud-test/absent:1", run = new { pullPolicy = "never" } });
+        var error = await Wait.ForAsync(async () =>
+            (await api.ServiceAsync(envId, (string)absent["id"]!))["instances"]!.AsArray().Select(i => (string?)i!["error"]).FirstOrDefault(e => e is not null),
+            Services.Converge, "the absent image's instance to report its error");
+        Assert.Contains("No such image", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task A_baseline_environment_refuses_what_reaches_into_the_host_naming_the_field()
     {
         using var api = controlPlane.Admin();

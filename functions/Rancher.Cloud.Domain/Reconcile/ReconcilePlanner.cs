@@ -237,8 +237,9 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
     }
 
     /// <summary>A new instance on <paramref name="host"/>, with the lowest free address of the host's /24 when it has one.</summary>
+    /// <remarks>A container on the host's network stack or on none takes no address of the environment network.</remarks>
     private Instance NewInstance(Service service, int slot, HostView host, HostAddresses addresses) =>
-        new(ids.NewId('i'), service.Id, slot, host.Id) { Address = addresses.Assign(host.Host) };
+        new(ids.NewId('i'), service.Id, slot, host.Id) { Address = service.Spec.Run?.NetworkMode is null ? addresses.Assign(host.Host) : null };
 
     /// <summary>A global service: one instance on every host that passes its hard rules.</summary>
     private ServiceStatus PlaceGlobal(Service service, List<Instance> existing, Pass pass)

@@ -118,6 +118,10 @@ public static class HostAccessPolicy
                 errors.Add($"run.securityOpt[{i}]", $"'{run.SecurityOpt[i]}' changes the container's confinement and is {refused}");
             }
         }
+        if (run.NetworkMode == "host")
+        {
+            errors.Add("run.networkMode", $"the host's network stack is {refused}");
+        }
         if (run.OomScoreAdj is < 0)
         {
             errors.Add("run.oomScoreAdj", $"a negative score makes the host's other processes die first when memory runs out, and is {refused}");

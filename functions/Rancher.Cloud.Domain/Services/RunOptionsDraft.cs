@@ -41,6 +41,10 @@ public sealed partial record RunOptionsDraft
     public int? OomScoreAdj { get; init; }
     [Limit(Bounds.MaxItems)]
     public IReadOnlyList<string?>? GroupAdd { get; init; }
+    [Limit(32)]
+    public string? NetworkMode { get; init; }
+    [Limit(32)]
+    public string? PullPolicy { get; init; }
 
     /// <summary>The limits ulimits are known by (<c>ulimit -a</c>'s names as Docker takes them).</summary>
     public static readonly IReadOnlySet<string> UlimitNames = new HashSet<string>(StringComparer.Ordinal)
@@ -80,6 +84,14 @@ public sealed partial record RunOptionsDraft
             MemoryReservationBytes = Range(draft.MemoryReservationBytes, 0, MaxBytes, $"{field}.memoryReservationBytes", errors),
             OomScoreAdj = draft.OomScoreAdj is { } score ? (int)Range(score, -1000, 1000, $"{field}.oomScoreAdj", errors) : null,
             GroupAdd = Items(draft.GroupAdd, $"{field}.groupAdd", errors, s => GroupName().IsMatch(s), "must be a group name or id"),
+            NetworkMode = draft.NetworkMode is null or "host" or "none" ? draft.NetworkMode
+                : Refuse<string>($"{field}.networkMode", "must be 'host' or 'none' (or absent, for the environment's network); joining another service's network is not supported", errors),
+            PullPolicy = draft.PullPolicy switch
+            {
+                null or "missing" or "if_not_present" => null,
+                "always" or "never" => draft.PullPolicy,
+                _ => Refuse<string>($"{field}.pullPolicy", "must be 'always', 'missing' or 'never' (the platform does not build images)", errors),
+            },
         };
         return options;
     }

@@ -107,6 +107,10 @@ public sealed record ServiceSpec(
         {
             errors.Add("alias", "a service is an alias or an external service, not both");
         }
+        if (spec.Run?.NetworkMode is { } mode && spec.Ports.Count > 0)
+        {
+            errors.Add("ports", $"a container with network mode '{mode}' publishes no ports{(mode == "host" ? ": it listens on the host's own" : "")}");
+        }
         if (pointer && (spec.Ports.Count > 0 || spec.Scheduling.Global))
         {
             errors.Add(spec.Ports.Count > 0 ? "ports" : "scheduling.global", "an alias or external service runs no containers");

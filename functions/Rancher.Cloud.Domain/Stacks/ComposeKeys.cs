@@ -98,13 +98,12 @@ internal static class ComposeKeys
         // Rancher 1.6's kinds that run nothing: written by the writer's alias and external forms.
         new("links", "alias", (r, v) => r.Links = v),
         new("external_ips", "external", (r, v) => r.ExternalIps = v),
-        new("network_mode", "network_mode", (_, v) => v.Error(v.Text() is "host"
-            ? "containers join the environment's network, which spans its hosts; 'network_mode: host' is not supported"
-            : "'network_mode' is not supported for services")),
+        Run("network_mode", "networkMode", (r, v) => r.Run with { NetworkMode = v.Text() }, (n, o) => AddIf(n, "network_mode", o.NetworkMode)),
+        Run("pull_policy", "pullPolicy", (r, v) => r.Run with { PullPolicy = v.Text() }, (n, o) => AddIf(n, "pull_policy", o.PullPolicy)),
         new("container_name", "container_name", (r, v) => v.Ignore($"the platform names each instance's container '{r.Name}-<instance id>', since a service may run several")),
         new("platform", "platform", (_, v) =>
         {
-            if (v.Text() is "linux/amd64" or "linux/x86_64")
+            if (v.Text() is "linux/amd64" or "linux/x86_64" or "linux/amd64/v1" or "linux/amd64/v2" or "linux/amd64/v3" or "linux/amd64/v4")
             {
                 v.Ignore("every host is linux/amd64");
             }
