@@ -12,10 +12,13 @@ namespace Rancher.Cloud.IntegrationTests;
 
 /// <summary>
 /// Every HTTP function of the app — enumerated from the generated functions.metadata, so a new
-/// route is covered the day it lands — called on a victim tenant's real ids with a foreign
-/// tenant's key, a revoked key, no key and (for mutations) a read-only key: never a 2xx, never
-/// the victim's data, and the victim's state unchanged. The one 2xx allowed: a foreign owner on
-/// a route that names no resource (listing or creating in its own tenant), which must still
+/// route is covered the day it lands — called on a victim tenant's real ids (environment,
+/// service, stack, host, registration token, member, key) with a foreign tenant's key, a foreign
+/// host's credential, the victim's own host credential (on tenant routes), a key the victim
+/// scoped to another of its environments (on that environment's routes), a revoked key, no key
+/// and (for mutations) a read-only key: never a 2xx, never the victim's data, and the victim's
+/// state unchanged. The one 2xx allowed: a foreign caller on a route that names no resource
+/// (listing or creating in its own tenant, an agent reading its own plan), which must still
 /// show none of the victim's data. Reads go first, so the attacker's own audit log cannot
 /// echo back ids the test itself put in the attacker's paths.
 /// </summary>
@@ -54,29 +57,41 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
         var readOnly = await victim.MemberWithKeyAsync(controlPlane, "read-only");
         var revoked = await victim.MemberWithKeyAsync(controlPlane, "member");
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"apiKeys/{revoked.KeyId}")).StatusCode);
-        var secrets = new[] { envId, serviceId, stackId, readOnly.MemberId, readOnly.KeyId, victim.Id };
+        var host = await owner.RegisterHostAsync(envId, "victim-host");
+        var tokenId = (string)(await owner.CreateTokenAsync(envId))["id"]!;
+        var otherEnvId = await owner.CreateEnvironmentAsync("staging");
+        var scopedElsewhere = await victim.MemberWithKeyAsync(controlPlane, "owner", otherEnvId);
+        using var attackerOwner = attacker.Client(controlPlane);
+        var attackerHost = await attackerOwner.RegisterHostAsync(await attackerOwner.CreateEnvironmentAsync("mine"), "attacker-host");
+        var secrets = new[] { envId, serviceId, stackId, readOnly.MemberId, readOnly.KeyId, victim.Id, host.HostId, tokenId };
         var values = new Dictionary<string, string>
         {
-            ["envId"] = envId, ["serviceId"] = serviceId, ["memberId"] = readOnly.MemberId, ["keyId"] = readOnly.KeyId, ["hostId"] = "hnothing", ["stackId"] = stackId,
+            ["envId"] = envId, ["serviceId"] = serviceId, ["memberId"] = readOnly.MemberId, ["keyId"] = readOnly.KeyId, ["hostId"] = host.HostId, ["stackId"] = stackId,
+            ["tokenId"] = tokenId,
         };
 
         var routes = Routes();
         Assert.True(routes.Count >= 20, $"only {routes.Count} HTTP functions found");
         Assert.Equal(Anonymous.Order(), routes.Where(r => r.Audience == Audience.Anonymous).Select(r => r.Name).Order());
-        var callers = new List<(string Who, string? Key, bool MutationsOnly)>
+        // Each caller, and the routes it is tried on: a foreign caller gets every route; the victim's
+        // own host only those for keys, and its key scoped to staging only those of prod.
+        var callers = new List<(string Who, string? Key, bool MutationsOnly, Func<Route, bool> Tried)>
         {
-            ("foreign tenant owner", attacker.OwnerKey, false),
-            ("revoked key", revoked.Key, false),
-            ("no key", null, false),
-            ("read-only key", readOnly.Key, true),
+            ("foreign tenant owner", attacker.OwnerKey, false, _ => true),
+            ("foreign host", attackerHost.Credential, false, _ => true),
+            ("the victim's host, on a tenant route", host.Credential, false, r => r.Audience == Audience.Tenant),
+            ("a key scoped to another environment", scopedElsewhere.Key, false, r => r.Path.Contains("{envId}", StringComparison.Ordinal)),
+            ("revoked key", revoked.Key, false, _ => true),
+            ("no key", null, false, _ => true),
+            ("read-only key", readOnly.Key, true, _ => true),
         };
         var failures = new List<string>();
         foreach (var route in routes.Where(r => r.Audience != Audience.Anonymous).OrderBy(r => r.Method != "GET"))
         {
             var path = System.Text.RegularExpressions.Regex.Replace(route.Path, @"\{(\w+)\}", m => values.GetValueOrDefault(m.Groups[1].Value, "xnothing"));
-            foreach (var (who, key, mutationsOnly) in callers)
+            foreach (var (who, key, mutationsOnly, tried) in callers)
             {
-                if (mutationsOnly && route.Method == "GET")
+                if (mutationsOnly && route.Method == "GET" || !tried(route))
                 {
                     continue;
                 }
@@ -92,7 +107,7 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
                 }
                 using var response = await http.SendAsync(request);
                 var body = await response.Content.ReadAsStringAsync();
-                var ownScope = who == "foreign tenant owner" && !route.Path.Contains('{', StringComparison.Ordinal);
+                var ownScope = who.StartsWith("foreign", StringComparison.Ordinal) && !route.Path.Contains('{', StringComparison.Ordinal);
                 if (response.IsSuccessStatusCode && !ownScope)
                 {
                     failures.Add($"{route.Method} {path} as {who}: {(int)response.StatusCode}");
@@ -111,5 +126,7 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
         Assert.Equal("db", (string?)(await owner.GetOkAsync($"environments/{envId}/stacks/{stackId}"))["services"]![0]!["name"]);
         Assert.Contains((await owner.GetOkAsync("members"))["items"]!.AsArray(), m => (string?)m!["id"] == readOnly.MemberId && (string?)m["role"] == "read-only");
         Assert.Null((await owner.GetOkAsync("apiKeys"))["items"]!.AsArray().Single(k => (string?)k!["id"] == readOnly.KeyId)!["revokedAt"]);
+        Assert.Equal("active", (string?)(await owner.GetOkAsync($"environments/{envId}/hosts/{host.HostId}"))["state"]);
+        Assert.Contains((await owner.GetOkAsync($"environments/{envId}/registrationTokens"))["items"]!.AsArray(), t => (string?)t!["id"] == tokenId && t["revokedAt"] is null);
     }
 }
