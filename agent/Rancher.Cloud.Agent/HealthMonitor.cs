@@ -35,7 +35,8 @@ public sealed class HealthMonitor(IDockerClient docker, TimeProvider clock, ILog
         var unhealthy = pass.Observed.Where(o => o.Health == HealthStates.Unhealthy).ToList();
         return Task.FromResult(unhealthy.Count == 0
             ? new HostCondition(Concern, true, null)
-            : new HostCondition(Concern, false, $"{unhealthy.Count} unhealthy; {unhealthy[0].InstanceId}: {unhealthy[0].HealthOutput}"));
+            // Which instances, not what their checks said: a check's output changes every run, and each change would be a report.
+            : new HostCondition(Concern, false, $"{unhealthy.Count} unhealthy: {string.Join(", ", unhealthy.Take(10).Select(u => u.InstanceId))}"));
     }
 
     private void Track(HostPlan plan, IReadOnlyList<ObservedContainer> observed)

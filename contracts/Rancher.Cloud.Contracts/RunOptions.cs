@@ -7,20 +7,27 @@ namespace Rancher.Cloud.Contracts;
 /// ulimits, security options, OOM score), CPU and memory weights, and its log driver. Validated by
 /// the control plane; what reaches into the host is the environment's policy's to allow.
 /// </summary>
+/// <remarks>Values that say Docker's default are left out of the JSON, so an option added later leaves the spec hash of every container that does not use it as it was.</remarks>
 public sealed record RunOptions
 {
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public string? WorkingDir { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool Tty { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool StdinOpen { get; init; }
 
     /// <summary>Run an init process as PID 1; null leaves Docker's default.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool? Init { get; init; }
 
     /// <summary>The container's root file system is read-only.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool ReadOnly { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public string? Domainname { get; init; }
 
     /// <summary><c>name:address</c> lines added to the container's <c>/etc/hosts</c>.</summary>
@@ -44,32 +51,40 @@ public sealed record RunOptions
     public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Size of <c>/dev/shm</c> in bytes; 0 is Docker's default.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public long ShmSizeBytes { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public LogConfig? Logging { get; init; }
 
     /// <summary><c>no-new-privileges</c>, <c>seccomp=…</c>, <c>apparmor=…</c>, <c>label=…</c>.</summary>
     public IReadOnlyList<string> SecurityOpt { get; init; } = [];
 
     /// <summary>Relative CPU weight (Docker's default is 1024); 0 is the default.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public int CpuShares { get; init; }
 
     /// <summary>CPUs the container may run on (<c>0-3</c>, <c>0,2</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public string? Cpuset { get; init; }
 
     /// <summary>Soft memory limit in bytes; 0 is none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public long MemoryReservationBytes { get; init; }
 
     /// <summary>-1000 (never killed first) to 1000 (killed first) when the host runs out of memory; null is Docker's default.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public int? OomScoreAdj { get; init; }
 
     /// <summary>Supplementary groups of the container's process (names or ids).</summary>
     public IReadOnlyList<string> GroupAdd { get; init; } = [];
 
     /// <summary><c>host</c> (the host's network stack) or <c>none</c> (no network); null is the environment's network.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public string? NetworkMode { get; init; }
 
     /// <summary><c>always</c> pulls the image for every new container; <c>never</c> uses only what the host has; null pulls when missing.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public string? PullPolicy { get; init; }
 }
 

@@ -95,11 +95,11 @@ public sealed class RunOptionsTests
     [Theory]
     [InlineData("working_dir: relative/dir", "run.workingDir", "absolute")]
     [InlineData("extra_hosts: [\"no-address\"]", "run.extraHosts[0]", "name:address")]
-    [InlineData("dns: [not-an-ip]", "run.dns[0]", "IP address")]
+    [InlineData("dns: [not-an-ip]", "run.dns[0]", "IPv4 address")]
     [InlineData("ulimits: {bogus: 5}", "run.ulimits[0].name", "nofile")]
     [InlineData("ulimits: {nofile: {soft: 10, hard: 5}}", "run.ulimits[0]", "soft is at most hard")]
     [InlineData("tmpfs: [relative]", "run.tmpfs.relative", "absolute")]
-    [InlineData("cpu_shares: 1", "run.cpuShares", "between 2")]
+    [InlineData("cpu_shares: 1", "services.web.cpu_shares", "between 2")]
     [InlineData("cpuset: \"0-a\"", "run.cpuset", "0-3")]
     [InlineData("oom_score_adj: 5000", "services.web.oom_score_adj", "between -1000 and 1000")]
     [InlineData("group_add: [\"bad group\"]", "run.groupAdd[0]", "group")]
@@ -134,4 +134,75 @@ public sealed class RunOptionsTests
     [Fact]
     public void A_service_that_says_none_of_it_has_no_run_options() =>
         Assert.Null(Assert.Single(Read("services:\n  web:\n    image: busybox\n").Value!.Services).Spec.Run);
+}
+
+/// <summary>What a hostile review found: values Docker or the kernel would refuse, and ways around the baseline.</summary>
+public sealed class RunOptionsHardeningTests
+{
+    private static Outcome<(ServiceSpec Spec, int Scale)> Spec(RunOptionsDraft run, Func<ServiceDraft, ServiceDraft>? more = null) =>
+        ServiceSpec.From((more ?? (d => d))(Given.Draft(d => d with { Ports = [], Run = run })));
+
+    [Theory]
+    [InlineData("dns")]
+    [InlineData("tmpfs")]
+    [InlineData("cpuset")]
+    [InlineData("nofile")]
+    [InlineData("reservation")]
+    public void Values_docker_or_the_kernel_would_refuse_are_refused_here(string which)
+    {
+        var run = which switch
+        {
+            "dns" => new RunOptionsDraft { Dns = ["1"] },
+            "tmpfs" => new RunOptionsDraft { Tmpfs = new Dictionary<string, string?> { ["/"] = "" } },
+            "cpuset" => new RunOptionsDraft { Cpuset = "3-1" },
+            "nofile" => new RunOptionsDraft { Ulimits = [new("nofile", -1, -1)] },
+            _ => new RunOptionsDraft { MemoryReservationBytes = 1 << 20 },
+        };
+        Assert.False(Spec(run).Succeeded);
+    }
+
+    [Fact]
+    public void A_reservation_above_the_limit_is_refused() =>
+        Assert.Contains("run.memoryReservationBytes", Spec(new RunOptionsDraft { MemoryReservationBytes = 512L << 20 }, d => d with { Limits = new LimitsDraft(null, 256L << 20) }).Failure!.Fields!.ToDictionary().Keys);
+
+    [Fact]
+    public void A_container_without_an_address_of_its_own_cannot_have_an_http_or_tcp_check()
+    {
+        var refused = Spec(new RunOptionsDraft { NetworkMode = "none" }, d => d with { HealthCheck = new HealthCheckDraft { Type = "tcp", Port = 80 } });
+        Assert.Contains("healthCheck.type", refused.Failure!.Fields!.ToDictionary().Keys);
+    }
+
+    [Theory]
+    [InlineData("rtprio")]
+    [InlineData("no-new-privileges:false")]
+    public void Baseline_refuses_real_time_priority_and_turning_no_new_privileges_back_off(string which)
+    {
+        var run = which == "rtprio" ? new RunOptionsDraft { Ulimits = [new("rtprio", 99, 99)] } : new RunOptionsDraft { SecurityOpt = [which] };
+        var spec = Spec(run).Value.Spec;
+        Assert.False(HostAccessPolicy.Check(spec, PolicyLevel.Baseline, new FieldErrors()).IsEmpty);
+        Assert.True(HostAccessPolicy.Check(spec, PolicyLevel.Privileged, new FieldErrors()).IsEmpty);
+    }
+
+    [Fact]
+    public void Options_that_all_say_dockers_defaults_are_none_so_no_container_is_recreated()
+    {
+        Assert.Null(Spec(new RunOptionsDraft()).Value.Spec.Run);
+        Assert.Null(Spec(new RunOptionsDraft { Tty = false, PullPolicy = "missing" }).Value.Spec.Run);
+        Assert.Null(Assert.Single(ComposeReader.Read("s", "services:\n  web:\n    image: busybox\n    tty: false\n", null).Value!.Services).Spec.Run);
+    }
+
+    [Fact]
+    public void A_service_on_the_hosts_network_runs_once_per_host()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.Add(Given.Host("h1"));
+        var spec = Spec(new RunOptionsDraft { NetworkMode = "host" }).Value.Spec;
+        env.Services.Add(new Service("s1", spec, 2, Given.Now));
+
+        env.Settle();
+
+        Assert.Single(env.Instances);
+        Assert.Null(env.Instances[0].Address);
+        Assert.Equal(1, env.Statuses["s1"].Unplaced);
+    }
 }

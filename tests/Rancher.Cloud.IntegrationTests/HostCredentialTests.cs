@@ -59,6 +59,27 @@ public sealed class HostCredentialTests(SelfHostedControlPlane controlPlane)
     }
 
     [Fact]
+    public async Task A_report_whose_conditions_would_not_fit_the_host_row_is_refused_and_writes_nothing()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"conds-{Guid.NewGuid():N}"[..20]);
+        var host = await api.RegisterHostAsync(envId);
+        var web = await api.CreateServiceAsync(envId, new { name = "web", image = "busybox", scale = 1 });
+        using var agent = AgentClient(host.Credential);
+        var plan = (await agent.GetFromJsonAsync<HostPlan>(AgentRoutes.Plan, Api.Json))!;
+        var instance = Assert.Single(plan.Containers).InstanceId;
+
+        // Sixteen errors of 1,000 characters that each take six when escaped: 96K characters stored.
+        var conditions = Enumerable.Range(0, HostCondition.MaxConditions).Select(i => new HostCondition($"c-{(char)('a' + i)}", false, new string('é', HostCondition.MaxErrorLength))).ToList();
+        var report = new HostReport(plan.Version, [new ObservedContainer(instance, "c1", ContainerStates.Running, null)]) { Conditions = conditions };
+        using var refused = await agent.PostAsJsonAsync(AgentRoutes.Report, report, Api.Json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("conditions", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("scheduled", (string?)(await api.ServiceAsync(envId, (string)web["id"]!))["instances"]![0]!["state"]);
+    }
+
+    [Fact]
     public async Task The_plan_answers_not_modified_to_its_own_etag()
     {
         using var api = controlPlane.Admin();

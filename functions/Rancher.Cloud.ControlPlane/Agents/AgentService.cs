@@ -41,6 +41,12 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         {
             return Failure.Invalid("conditions", refused);
         }
+        // Kept in one column of the host row: refused before anything is written if it would not fit there.
+        var conditionsJson = report.Conditions is null ? null : StateRows.ToJson(report.Conditions);
+        if (conditionsJson is { Length: > ChunkedProperty.Chunk })
+        {
+            return Failure.Invalid("conditions", $"are {conditionsJson.Length} characters when stored, more than the {ChunkedProperty.Chunk} a host keeps; shorten the errors");
+        }
         var planRow = await PlanRowAsync(host, ct);
         var planned = planRow is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
@@ -74,9 +80,9 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
             update["ReportDigest"] = digest;
         }
         // How the agent's concerns stand (its network above all) is shown with the host; written when it changes.
-        if (report.Conditions is { } conditions && StateRows.ToJson(conditions) is var json && json != hostRow.Value.GetString(StateRows.ConditionsColumn))
+        if (conditionsJson is not null && conditionsJson != hostRow.Value.GetString(StateRows.ConditionsColumn))
         {
-            update[StateRows.ConditionsColumn] = json;
+            update[StateRows.ConditionsColumn] = conditionsJson;
         }
         if (update.ContainsKey("ReportDigest") || update.ContainsKey(StateRows.ConditionsColumn))
         {

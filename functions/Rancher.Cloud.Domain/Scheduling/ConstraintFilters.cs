@@ -78,3 +78,15 @@ public sealed class HostNetworkMustBeClear : IHostFilter
             ? new Rejection(host.Id, Constraints.Addresses, conflict)
             : null;
 }
+
+/// <summary>
+/// A service on its host's own network stack runs once per host: two of its instances on one
+/// host would listen on the same ports, as two publishers of one port would.
+/// </summary>
+public sealed class HostNetworkOncePerHost : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host) =>
+        service.Spec.Run?.NetworkMode == "host" && host.CountOf(service.Id) > 0
+            ? new Rejection(host.Id, Constraints.PortsFree, "an instance of this service already uses the host's network stack there")
+            : null;
+}

@@ -112,10 +112,18 @@ public static class HostAccessPolicy
         }
         for (var i = 0; i < run.SecurityOpt.Count; i++)
         {
-            // Turning privilege escalation off only confines the container more; every other option loosens its confinement.
-            if (!run.SecurityOpt[i].StartsWith("no-new-privileges", StringComparison.Ordinal))
+            // Turning privilege escalation off only confines the container more; every other option (turning it back on included) loosens its confinement.
+            if (run.SecurityOpt[i] is not ("no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"))
             {
                 errors.Add($"run.securityOpt[{i}]", $"'{run.SecurityOpt[i]}' changes the container's confinement and is {refused}");
+            }
+        }
+        for (var i = 0; i < run.Ulimits.Count; i++)
+        {
+            // Real-time priority lets a process outrun every CPU limit (SCHED_FIFO is not throttled), and starve the host's own daemons.
+            if (run.Ulimits[i] is { Name: "rtprio" or "rttime" or "nice" } limit && (limit.Soft != 0 || limit.Hard != 0))
+            {
+                errors.Add($"run.ulimits[{i}]", $"'{limit.Name}' lets the container's processes take priority over the host's and is {refused}");
             }
         }
         if (run.NetworkMode == "host")

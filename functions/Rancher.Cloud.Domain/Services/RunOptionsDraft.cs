@@ -54,6 +54,12 @@ public sealed partial record RunOptionsDraft
 
     private const long MaxBytes = 1L << 50;
 
+    private const long MinMemoryBytes = 6L << 20;
+
+    private const long MaxOpenFiles = 1 << 20;
+
+    private static readonly string NoneJson = System.Text.Json.JsonSerializer.Serialize(new RunOptions());
+
     /// <summary>Checks every value's shape, naming each refused field; null when nothing is asked.</summary>
     public static RunOptions? Check(RunOptionsDraft? draft, string field, FieldErrors errors)
     {
@@ -70,17 +76,17 @@ public sealed partial record RunOptionsDraft
             ReadOnly = draft.ReadOnly ?? false,
             Domainname = DomainName(draft.Domainname, $"{field}.domainname", errors),
             ExtraHosts = Items(draft.ExtraHosts, $"{field}.extraHosts", errors, IsExtraHost, "must be 'name:address' (an IPv4 or IPv6 address, or host-gateway)"),
-            Dns = Items(draft.Dns, $"{field}.dns", errors, s => IPAddress.TryParse(s, out _), "must be an IP address"),
+            Dns = Items(draft.Dns, $"{field}.dns", errors, IsAddress, "must be an IPv4 address in dotted decimal, or an IPv6 address"),
             DnsSearch = Items(draft.DnsSearch, $"{field}.dnsSearch", errors, IsDomain, "must be a DNS domain"),
             DnsOptions = Items(draft.DnsOptions, $"{field}.dnsOptions", errors, s => DnsOption().IsMatch(s), "must be a resolv.conf option such as 'timeout:1' or 'rotate'"),
             Sysctls = Map(draft.Sysctls, $"{field}.sysctls", errors, k => SysctlName().IsMatch(k), "names are dotted kernel parameters (net.core.somaxconn)"),
             Ulimits = CheckUlimits(draft.Ulimits, $"{field}.ulimits", errors),
-            Tmpfs = Map(draft.Tmpfs, $"{field}.tmpfs", errors, k => k.StartsWith('/') && IsPath(k), "keys are absolute paths in the container", v => TmpfsOptions().IsMatch(v)),
+            Tmpfs = Map(draft.Tmpfs, $"{field}.tmpfs", errors, k => k.StartsWith('/') && k.Trim('/').Length > 0 && IsPath(k), "keys are absolute paths in the container, not its root", v => TmpfsOptions().IsMatch(v)),
             ShmSizeBytes = Range(draft.ShmSizeBytes, 0, MaxBytes, $"{field}.shmSizeBytes", errors),
             Logging = CheckLogging(draft.Logging, $"{field}.logging", errors),
             SecurityOpt = Items(draft.SecurityOpt, $"{field}.securityOpt", errors, s => SecurityOption().IsMatch(s), "must be 'no-new-privileges', or 'seccomp=', 'apparmor=' or 'label=' with a value"),
             CpuShares = (int)Range(draft.CpuShares, 2, 262_144, $"{field}.cpuShares", errors),
-            Cpuset = draft.Cpuset is { } cpuset && !CpusetList().IsMatch(cpuset) ? Refuse<string>($"{field}.cpuset", "must list CPUs as '0-3' or '0,2'", errors) : draft.Cpuset,
+            Cpuset = draft.Cpuset is { } cpuset && !IsCpuset(cpuset) ? Refuse<string>($"{field}.cpuset", "must list CPUs as '0-3' or '0,2', each range low to high", errors) : draft.Cpuset,
             MemoryReservationBytes = Range(draft.MemoryReservationBytes, 0, MaxBytes, $"{field}.memoryReservationBytes", errors),
             OomScoreAdj = draft.OomScoreAdj is { } score ? (int)Range(score, -1000, 1000, $"{field}.oomScoreAdj", errors) : null,
             GroupAdd = Items(draft.GroupAdd, $"{field}.groupAdd", errors, s => GroupName().IsMatch(s), "must be a group name or id"),
@@ -93,7 +99,12 @@ public sealed partial record RunOptionsDraft
                 _ => Refuse<string>($"{field}.pullPolicy", "must be 'always', 'missing' or 'never' (the platform does not build images)", errors),
             },
         };
-        return options;
+        if (options.MemoryReservationBytes is > 0 and < MinMemoryBytes)
+        {
+            errors.Add($"{field}.memoryReservationBytes", "must be at least 6 MiB (Docker's minimum)");
+        }
+        // Options that all say Docker's defaults are none: the container (and its spec hash) is the one without them.
+        return System.Text.Json.JsonSerializer.Serialize(options) == NoneJson ? null : options;
     }
 
     private static T? Refuse<T>(string field, string reason, FieldErrors errors)
@@ -115,6 +126,10 @@ public sealed partial record RunOptionsDraft
         return value.Value;
     }
 
+    private static bool IsCpuset(string cpuset) =>
+        CpusetList().IsMatch(cpuset)
+        && cpuset.Split(',').All(part => part.Split('-') is not [var low, var high] || int.Parse(low, System.Globalization.CultureInfo.InvariantCulture) <= int.Parse(high, System.Globalization.CultureInfo.InvariantCulture));
+
     private static string? Absolute(string? path, string field, FieldErrors errors) =>
         path is null || path.StartsWith('/') && IsPath(path) ? path : Refuse<string>(field, "must be an absolute path in the container", errors);
 
@@ -129,8 +144,15 @@ public sealed partial record RunOptionsDraft
     private static bool IsExtraHost(string entry)
     {
         var colon = entry.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && IsDomain(entry[..colon]) && (entry[(colon + 1)..] is "host-gateway" || IPAddress.TryParse(entry[(colon + 1)..], out _));
+        return colon > 0 && IsDomain(entry[..colon]) && (entry[(colon + 1)..] is "host-gateway" || IsAddress(entry[(colon + 1)..]));
     }
+
+    /// <summary>An address as written in full: .NET's parser also takes "1" or "[::1]:53", which Docker and resolvers would not.</summary>
+    private static bool IsAddress(string text) =>
+        IPAddress.TryParse(text, out var address)
+        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? address.ToString() == text
+            : !text.Contains('%', StringComparison.Ordinal) && !text.Contains('[', StringComparison.Ordinal));
 
     private static List<string> Items(IReadOnlyList<string?>? items, string field, FieldErrors errors, Func<string, bool> valid, string reason)
     {
@@ -192,9 +214,14 @@ public sealed partial record RunOptionsDraft
             {
                 errors.Add($"{field}[{i}].name", $"must be one of {string.Join(", ", UlimitNames.Order(StringComparer.Ordinal))}");
             }
-            else if (limit.Soft < -1 || limit.Hard < -1 || (limit.Hard != -1 && (limit.Soft == -1 || limit.Soft > limit.Hard)))
+            else if (limit.Soft < -1 || limit.Hard < -1 || limit.Soft > int.MaxValue || limit.Hard > int.MaxValue
+                     || (limit.Hard != -1 && (limit.Soft == -1 || limit.Soft > limit.Hard)))
             {
-                errors.Add($"{field}[{i}]", "soft and hard are -1 (unlimited) or more, and soft is at most hard");
+                errors.Add($"{field}[{i}]", $"soft and hard are -1 (unlimited) or 0 to {int.MaxValue}, and soft is at most hard");
+            }
+            else if (limit.Name == "nofile" && (limit.Hard is -1 or > MaxOpenFiles || limit.Soft is -1))
+            {
+                errors.Add($"{field}[{i}]", $"open files are at most {MaxOpenFiles} (the kernel's limit), not unlimited");
             }
             else if (result.Any(u => u.Name == limit.Name))
             {

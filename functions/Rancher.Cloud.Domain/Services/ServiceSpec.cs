@@ -111,6 +111,14 @@ public sealed record ServiceSpec(
         {
             errors.Add("ports", $"a container with network mode '{mode}' publishes no ports{(mode == "host" ? ": it listens on the host's own" : "")}");
         }
+        if (spec.Run?.NetworkMode is { } noAddress && spec.HealthCheck is { Type: not "command" })
+        {
+            errors.Add("healthCheck.type", $"a container with network mode '{noAddress}' has no address of its own to check; use a command check");
+        }
+        if (spec.Run is { MemoryReservationBytes: > 0 } reserving && spec.Limits.MemoryBytes > 0 && reserving.MemoryReservationBytes > spec.Limits.MemoryBytes)
+        {
+            errors.Add("run.memoryReservationBytes", "must be at most the memory limit");
+        }
         if (pointer && (spec.Ports.Count > 0 || spec.Scheduling.Global))
         {
             errors.Add(spec.Ports.Count > 0 ? "ports" : "scheduling.global", "an alias or external service runs no containers");

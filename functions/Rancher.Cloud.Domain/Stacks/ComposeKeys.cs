@@ -86,7 +86,7 @@ internal static class ComposeKeys
         Run("shm_size", "shmSizeBytes", (r, v) => r.Run with { ShmSizeBytes = ByteSize.Parse(v) }, (n, o) => AddIf(n, "shm_size", o.ShmSizeBytes > 0 ? ByteSize.Format(o.ShmSizeBytes) : null)),
         Run("logging", "logging", (r, v) => r.Run with { Logging = ServiceReading.Logging(v) }, WriteLogging),
         Run("security_opt", "securityOpt", (r, v) => r.Run with { SecurityOpt = v.Items().Select(i => i.Text()).ToList() }, (n, o) => AddIf(n, "security_opt", o.SecurityOpt.Count > 0 ? o.SecurityOpt : null)),
-        Run("cpu_shares", "cpuShares", (r, v) => r.Run with { CpuShares = v.Number(0, 262_144) }, (n, o) => AddNumber(n, "cpu_shares", o.CpuShares > 0 ? o.CpuShares : null)),
+        Run("cpu_shares", "cpuShares", (r, v) => r.Run with { CpuShares = v.Number(2, 262_144) }, (n, o) => AddNumber(n, "cpu_shares", o.CpuShares > 0 ? o.CpuShares : null)),
         Run("cpuset", "cpuset", (r, v) => r.Run with { Cpuset = v.Text() }, (n, o) => AddIf(n, "cpuset", o.Cpuset)),
         Run("mem_reservation", "memoryReservationBytes", (r, v) => r.Run with { MemoryReservationBytes = ByteSize.Parse(v) },
             (n, o) => AddIf(n, "mem_reservation", o.MemoryReservationBytes > 0 ? ByteSize.Format(o.MemoryReservationBytes) : null)),
