@@ -113,6 +113,11 @@ public sealed class ContainerReconciler(
                 }
                 break;
         }
+        foreach (var mount in planned.Mounts.Where(m => m is { Type: "volume", Source.Length: > 0, Labels: not null }))
+        {
+            // Docker would create the volume on first use, without labels; an existing one is left as it is.
+            await docker.Volumes.CreateAsync(new VolumesCreateParameters { Name = mount.Source, Labels = mount.Labels!.ToDictionary(StringComparer.Ordinal) }, ct);
+        }
         try
         {
             var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(plan.HostId, planned, options.Value.StateDir, plan.Network, plan.Dns), ct);

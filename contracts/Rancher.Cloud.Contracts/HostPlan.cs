@@ -117,7 +117,12 @@ public sealed record HostAccess(bool Privileged, string? Pid, string? Ipc, IRead
 /// <c>bind</c> (an absolute host path, or a path relative to the stack's folder on the host),
 /// <c>tmpfs</c>, or <c>secret</c> (a file in the stack's folder, mounted read-only).
 /// </summary>
-public sealed record PlannedMount(string Type, string Source, string Target, bool ReadOnly);
+public sealed record PlannedMount(string Type, string Source, string Target, bool ReadOnly)
+{
+    /// <summary>Labels a named volume is created with (compose's top-level <c>volumes.&lt;name&gt;.labels</c>); left out when none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+}
 
 /// <summary>A health check the agent runs: <c>command</c> (compose's CMD / CMD-SHELL test), <c>http</c> or <c>tcp</c>.</summary>
 public sealed record PlannedHealthCheck(

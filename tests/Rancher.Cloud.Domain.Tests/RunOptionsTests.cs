@@ -206,3 +206,22 @@ public sealed class RunOptionsHardeningTests
         Assert.Equal(1, env.Statuses["s1"].Unplaced);
     }
 }
+
+public sealed class VolumeLabelTests
+{
+    [Fact]
+    public void A_named_volumes_labels_reach_its_mounts_and_are_written_back()
+    {
+        const string yaml = "services:\n  db:\n    image: postgres\n    volumes: [\"data:/var/lib/postgresql/data\"]\nvolumes:\n  data:\n    labels:\n      com.example.backup: nightly\n";
+        var stack = ComposeReader.Read("s", yaml, null).Value!;
+
+        Assert.Equal("nightly", Assert.Single(stack.Services).Spec.Volumes[0].Labels!["com.example.backup"]);
+        var exported = ComposeWriter.Write(stack);
+        Assert.Contains("com.example.backup: nightly", exported, StringComparison.Ordinal);
+        Assert.Equal(exported, ComposeWriter.Write(ComposeReader.Read("s", exported, null).Value!));
+    }
+
+    [Fact]
+    public void A_bad_volume_label_is_refused_by_line() =>
+        Assert.False(ComposeReader.Read("s", "services:\n  db:\n    image: postgres\nvolumes:\n  data:\n    labels:\n      \"\": x\n", null).Succeeded);
+}

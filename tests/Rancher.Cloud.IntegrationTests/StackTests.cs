@@ -34,6 +34,8 @@ public sealed class StackTests(SelfHostedControlPlane controlPlane)
               replicas: 2
         volumes:
           data:
+            labels:
+              com.example.backup: nightly
         """;
 
     [Fact]
@@ -42,6 +44,15 @@ public sealed class StackTests(SelfHostedControlPlane controlPlane)
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"stack-{Guid.NewGuid():N}"[..20]);
         await using var agent = await controlPlane.StartAgentAsync(api, envId);
+        // The volume is created with its declared labels; one left by an earlier run would keep its own.
+        try
+        {
+            await LocalDocker.Client.Volumes.RemoveAsync("shop_data", force: true);
+        }
+        catch (Docker.DotNet.DockerApiException)
+        {
+            // Not there: as it should be.
+        }
 
         var port = Azurite.FreePort();
         var created = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = Shop.Replace("{PORT}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal) }));
@@ -72,6 +83,7 @@ public sealed class StackTests(SelfHostedControlPlane controlPlane)
         Assert.Equal("shop/web", container.Config.Labels[Labels.StackService]);
         Assert.Contains("GREETING=hello $USER", container.Config.Env);
         Assert.Contains(container.Mounts, m => m.Type == "volume" && m.Name == "shop_data" && m.Destination == "/data");
+        Assert.Equal("nightly", (await LocalDocker.Client.Volumes.InspectAsync("shop_data")).Labels["com.example.backup"]);
         Assert.Contains(container.Mounts, m => m.Type == "bind" && m.Source == Path.Combine(agent.StateDir, "stacks", "shop", "conf") && !m.RW);
 
         var exported = await (await api.GetAsync($"environments/{envId}/stacks/{stackId}/compose")).Content.ReadAsStringAsync();

@@ -53,7 +53,10 @@ public static class HostPlanBuilder
         new(volume.Type,
             volume.Type == "volume" && volume.Source.Length > 0 && spec.Stack is { } stack ? $"{stack}_{volume.Source}" : volume.Source,
             volume.Target,
-            volume.ReadOnly);
+            volume.ReadOnly)
+        {
+            Labels = volume.Labels,
+        };
 
     private static PlannedHealthCheck HealthCheckOf(HealthCheck check) =>
         new(check.Type, check.Test, check.Port, check.Path,

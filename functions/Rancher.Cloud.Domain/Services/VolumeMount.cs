@@ -13,6 +13,10 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
 {
     public static readonly string[] Types = ["volume", "bind", "tmpfs", "secret"];
 
+    /// <summary>Labels the named volume is created with, from a compose file's declaration; null for none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
     [JsonIgnore]
     public bool IsRelativeBind => Type is "bind" or "secret" && !Source.StartsWith('/');
 

@@ -78,6 +78,7 @@ public static class ComposeReader
         var entries = root.Entries();
         var networks = new SortedSet<string>(StringComparer.Ordinal);
         var volumes = new SortedSet<string>(StringComparer.Ordinal);
+        var volumeLabels = new SortedDictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var secrets = new SortedDictionary<string, string>(StringComparer.Ordinal);
         ComposeNode? servicesNode = null;
         foreach (var (key, value) in entries)
@@ -91,7 +92,7 @@ public static class ComposeReader
                     ReadNetworks(value, networks);
                     break;
                 case "volumes":
-                    ReadVolumes(value, volumes);
+                    ReadVolumes(value, volumes, volumeLabels);
                     break;
                 case "secrets":
                     ReadSecrets(value, secrets);
@@ -136,7 +137,13 @@ public static class ComposeReader
             {
                 root.Context.Warnings.Add($"{service.Node.Path}.volumes: '{bind.Source}' is mounted from the stack's folder on each host (<agent state>/stacks/{stack}/{bind.Source.TrimStart('.', '/')}); put its files there");
             }
-            var stored = spec with { Stack = stack, Compose = service.Details };
+            // A named volume declared with labels is created with them on each host.
+            var stored = spec with
+            {
+                Stack = stack,
+                Compose = service.Details,
+                Volumes = spec.Volumes.Select(v => v.Type == "volume" && volumeLabels.TryGetValue(v.Source, out var labels) ? v with { Labels = labels } : v).ToList(),
+            };
             if (ServiceSpec.TooLargeToStore(stored) is { } tooLarge)
             {
                 root.Context.Errors.Add(service.Node.Path, $"line {service.Node.Line}: {tooLarge}");
@@ -152,7 +159,7 @@ public static class ComposeReader
             root.Context.Errors.Add($"{service.Node.Path}.{field}", $"line {LineOf(service, field)}: {reason}");
         }
         CheckDependencies(read, root);
-        return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets);
+        return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets) { VolumeLabels = volumeLabels };
     }
 
     /// <summary>The service's field errors, each under its path in the file and with its line.</summary>
@@ -254,13 +261,26 @@ public static class ComposeReader
         }
     }
 
-    private static void ReadVolumes(ComposeNode value, SortedSet<string> volumes)
+    private static void ReadVolumes(ComposeNode value, SortedSet<string> volumes, SortedDictionary<string, IReadOnlyDictionary<string, string>> volumeLabels)
     {
         foreach (var (name, options) in value.Entries())
         {
             foreach (var (key, option) in options.IsNull ? [] : options.Entries())
             {
-                if (key == "driver" && option.Text() == "local" || key == "labels")
+                if (key == "labels")
+                {
+                    var errors = new FieldErrors();
+                    var labels = ContainerLabels.Check(option.Pairs().ToDictionary(p => p.Key, p => (string?)(p.Value ?? ""), StringComparer.Ordinal), "labels", errors);
+                    foreach (var (field, reasons) in errors.ToDictionary())
+                    {
+                        option.Error($"{field}: {string.Join("; ", reasons)}");
+                    }
+                    if (labels.Count > 0)
+                    {
+                        volumeLabels[name] = labels;
+                    }
+                }
+                else if (key == "driver" && option.Text() == "local")
                 {
                     option.Ignore("volumes are local to each host");
                 }

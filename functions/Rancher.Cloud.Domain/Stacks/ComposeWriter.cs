@@ -28,7 +28,8 @@ public static partial class ComposeWriter
         }
         if (stack.Volumes.Count > 0)
         {
-            root.Add("volumes", Declarations(stack.Volumes));
+            root.Add("volumes", new YamlMappingNode(stack.Volumes.Select(name => new KeyValuePair<YamlNode, YamlNode>(name,
+                stack.VolumeLabels.TryGetValue(name, out var labels) ? new YamlMappingNode { { "labels", Mapping(labels) } } : new YamlMappingNode()))));
         }
         if (stack.Secrets.Count > 0)
         {

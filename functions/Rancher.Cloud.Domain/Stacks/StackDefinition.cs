@@ -13,6 +13,9 @@ public sealed record StackDefinition(
     IReadOnlyList<string> Volumes,
     IReadOnlyDictionary<string, string> Secrets)
 {
+    /// <summary>Labels of the declared named volumes that have some; each volume is created with its own.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> VolumeLabels { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
     /// <summary>Keys accepted without effect, each with its line and why.</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
 
