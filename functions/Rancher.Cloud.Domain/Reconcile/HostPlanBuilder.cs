@@ -104,8 +104,16 @@ public static class HostPlanBuilder
     /// A stable hash of a plan's content, independent of its version. The network's peers and the
     /// DNS names are covered by <paramref name="shared"/>, the step's <see cref="SharedHash"/>.
     /// </summary>
-    public static string ContentHash(IReadOnlyList<PlannedContainer> containers, PlannedNetwork? network = null, string? shared = null) =>
-        Hash(JsonSerializer.Serialize(containers) + (network is null ? "" : JsonSerializer.Serialize(network with { Peers = [] }) + shared));
+    /// <param name="containers">The host's containers.</param>
+    /// <param name="network">The host's network, without its peers.</param>
+    /// <param name="shared">The step's <see cref="SharedHash"/>.</param>
+    /// <param name="length">How long the host's own part of its plan is in JSON (without the shared peers and names).</param>
+    public static string ContentHash(IReadOnlyList<PlannedContainer> containers, PlannedNetwork? network, string? shared, out int length)
+    {
+        var own = JsonSerializer.Serialize(containers) + (network is null ? "" : JsonSerializer.Serialize(network with { Peers = [] }));
+        length = own.Length;
+        return Hash(own + (network is null ? "" : shared));
+    }
 
     private static string Hash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

@@ -18,9 +18,6 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
     /// <summary>Instance changes per step: a pace that leaves the step room for the plans of the hosts it touches.</summary>
     public const int MaxInstanceChanges = 30;
 
-    /// <summary>What one instance's container may add to its service's first (ids and addresses differ in length).</summary>
-    private const int ContainerSlack = 64;
-
     /// <summary>Services changed per step, so one step's status writes stay few.</summary>
     public const int MaxServices = 20;
 
@@ -65,8 +62,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         /// <summary>Once instances that move are known: hosts count what stays on them, and addresses stay taken.</summary>
         public void Settle()
         {
-            var moved = Step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-            var staying = Snapshot.Instances.Where(i => !moved.Contains(i.Id)).ToList();
+            var staying = Snapshot.Instances.Where(i => !Step.RemovedIds.Contains(i.Id)).ToList();
             foreach (var instance in staying)
             {
                 if (ViewById.TryGetValue(instance.HostId, out var view) && Services.TryGetValue(instance.ServiceId, out var owner))
@@ -121,10 +117,9 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
             return;
         }
         var instances = snapshot.Instances.ToDictionary(i => i.Id, StringComparer.Ordinal);
-        var moved = pass.Step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var unhealthy in snapshot.Unhealthy.OrderBy(u => u.Since).ThenBy(u => u.InstanceId, StringComparer.Ordinal))
         {
-            if (!instances.TryGetValue(unhealthy.InstanceId, out var instance) || moved.Contains(instance.Id)
+            if (!instances.TryGetValue(unhealthy.InstanceId, out var instance) || pass.Step.RemovedIds.Contains(instance.Id)
                 || instance.HostId != unhealthy.HostId || pass.Step.Replacements.ContainsKey(instance.ServiceId)
                 || !pass.Services.TryGetValue(instance.ServiceId, out var service) || service.Deleting)
             {
@@ -166,7 +161,6 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
                 return;
             }
             pass.Visited.Add(service.Id);
-            var removed = 0;
             foreach (var instance in surplus)
             {
                 if (!pass.Step.CanChangeInstance)
@@ -175,15 +169,13 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
                     return;
                 }
                 pass.Step.Remove(instance);
-                removed++;
                 if (pass.ViewById.TryGetValue(instance.HostId, out var view))
                 {
                     view.Remove(service);
                 }
             }
-            var movedAway = pass.Step.Removed.Count(r => r.ServiceId == service.Id) - removed;
-            var everyInstanceGone = pass.Snapshot.Instances.Count(i => i.ServiceId == service.Id) == removed + movedAway;
-            if (service.Deleting && everyInstanceGone)
+            // Here every instance of a deleted service is gone: moved off lost hosts, or removed just now.
+            if (service.Deleting)
             {
                 pass.Step.TryPurge(service.Id);
             }
@@ -207,7 +199,6 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
     /// <summary>Each service's missing instances are placed, and its placement status written when it changed.</summary>
     private void Place(Pass pass)
     {
-        var removed = pass.Step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var service in InOrder(pass).Where(s => !s.Deleting))
         {
             // A step with no instance change left stops here: a status judged on slots it could not try would be wrong.
@@ -216,7 +207,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
                 pass.Step.MoreWork = true;
                 return;
             }
-            var existing = pass.Staying[service.Id].Where(i => !removed.Contains(i.Id)).ToList();
+            var existing = pass.Staying[service.Id].Where(i => !pass.Step.RemovedIds.Contains(i.Id)).ToList();
             var avoid = (pass.Step.Replacements.GetValueOrDefault(service.Id) ?? pass.Snapshot.Replacements.GetValueOrDefault(service.Id))?.At(pass.Now).FailedHosts
                 .ToHashSet(StringComparer.Ordinal);
             var before = pass.Step.Added.Count;
@@ -333,31 +324,26 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
     {
         var snapshot = pass.Snapshot;
         var step = pass.Step;
-        var removedIds = step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-        var after = snapshot.Instances.Where(i => !removedIds.Contains(i.Id)).Concat(step.Added)
+        var after = snapshot.Instances.Where(i => !step.RemovedIds.Contains(i.Id)).Concat(step.Added)
             .Where(i => pass.Services.ContainsKey(i.ServiceId))
             .ToLookup(i => i.HostId, StringComparer.Ordinal);
         var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, pass.Services, after.SelectMany(g => g), snapshot.Observed);
         var peers = snapshot.Cidr is null ? [] : HostPlanBuilder.Peers(snapshot.Hosts);
         var shared = HostPlanBuilder.SharedHash(peers, dns, out var sharedLength);
-        var containerLength = new Dictionary<string, int>(StringComparer.Ordinal);
         var touched = step.Added.Concat(step.Removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         foreach (var host in snapshot.Hosts.OrderBy(h => touched.Contains(h.Id) ? 0 : 1).ThenBy(h => h.Id, StringComparer.Ordinal))
         {
             var containers = HostPlanBuilder.Containers(after[host.Id], pass.Services);
             var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr, peers);
-            var hash = HostPlanBuilder.ContentHash(containers, network, network is null ? null : shared);
+            var hash = HostPlanBuilder.ContentHash(containers, network, network is null ? null : shared, out var ownLength);
             var stored = snapshot.Plans.GetValueOrDefault(host.Id);
             if (stored is not null && stored.ContentHash == hash)
             {
                 continue;
             }
             var plan = new HostPlan(host.Id, (stored?.Version ?? 0) + 1, containers) { Network = network, Dns = network is null ? null : dns };
-            // Measured, not serialized again: the shared peers and names, plus each service's container as written once.
-            var length = sharedLength + containers.Sum(c => containerLength.TryGetValue(c.ServiceId, out var known)
-                ? known
-                : containerLength[c.ServiceId] = System.Text.Json.JsonSerializer.Serialize(c).Length + ContainerSlack);
-            if (!step.TryPlan(new PlanRevision(plan, hash), length))
+            // Measured as hashed, not serialized again: the host's own part, and the shared peers and names it carries.
+            if (!step.TryPlan(new PlanRevision(plan, hash), ownLength + (network is null ? 0 : sharedLength)))
             {
                 return;
             }

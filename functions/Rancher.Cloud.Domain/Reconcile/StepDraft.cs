@@ -15,6 +15,9 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
 
     public List<Instance> Removed { get; } = [];
 
+    /// <summary>The ids of <see cref="Removed"/>, which every phase after the first asks about.</summary>
+    public HashSet<string> RemovedIds { get; } = new(StringComparer.Ordinal);
+
     public List<string> Purged { get; } = [];
 
     public Dictionary<string, ServiceStatus> Statuses { get; } = new(StringComparer.Ordinal);
@@ -37,7 +40,11 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
 
     public void Add(Instance instance) => Spend(Added, instance, budget.PerAdded);
 
-    public void Remove(Instance instance) => Spend(Removed, instance, budget.PerRemoved);
+    public void Remove(Instance instance)
+    {
+        Spend(Removed, instance, budget.PerRemoved);
+        RemovedIds.Add(instance.Id);
+    }
 
     public bool TryPurge(string serviceId)
     {
