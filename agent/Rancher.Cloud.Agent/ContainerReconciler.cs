@@ -41,7 +41,7 @@ public sealed class ContainerReconciler(
 
         var observed = new ObservedContainer[plan.Containers.Count];
         var byInstance = existing.ToLookup(InstanceOf, StringComparer.Ordinal);
-        var images = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var ensured = new ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
         // A few at a time: Docker serialises much of its work, but overlapping the round trips pays.
         await Parallel.ForEachAsync(
             Enumerable.Range(0, plan.Containers.Count),
@@ -49,7 +49,7 @@ public sealed class ContainerReconciler(
             async (i, token) =>
             {
                 var container = plan.Containers[i];
-                observed[i] = await ConvergeOneAsync(plan, container, byInstance[container.InstanceId].ToList(), images, token);
+                observed[i] = await ConvergeOneAsync(plan, container, byInstance[container.InstanceId].ToList(), ensured, token);
             });
         pass.Observed = observed;
         return ConditionOf(observed);
@@ -65,7 +65,7 @@ public sealed class ContainerReconciler(
     }
 
     private async Task<ObservedContainer> ConvergeOneAsync(
-        HostPlan plan, PlannedContainer planned, List<ContainerListResponse> current, ConcurrentDictionary<string, bool> images, CancellationToken ct)
+        HostPlan plan, PlannedContainer planned, List<ContainerListResponse> current, ConcurrentDictionary<string, Task> ensured, CancellationToken ct)
     {
         try
         {
@@ -82,7 +82,7 @@ public sealed class ContainerReconciler(
                 log.LogWarning("Instance {InstanceId}: {Error}", planned.InstanceId, unsafeBind);
                 return new ObservedContainer(planned.InstanceId, keep?.ID, ContainerStates.Error, unsafeBind);
             }
-            var id = keep?.ID ?? await CreateAsync(plan, planned, images, ct);
+            var id = keep?.ID ?? await CreateAsync(plan, planned, ensured, ct);
             if (starting)
             {
                 await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
@@ -96,27 +96,21 @@ public sealed class ContainerReconciler(
         }
     }
 
-    private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, bool> images, CancellationToken ct)
+    private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, Task> ensured, CancellationToken ct)
     {
-        switch (planned.Run?.PullPolicy)
+        // Each image and labelled volume is seen to once per pass, and instances that need it at the same time wait for the same work.
+        var image = planned.Run?.PullPolicy switch
         {
-            case "never":
-                break; // only what the host has: a missing image is Docker's "No such image" on create
-            case "always":
-                await PullAsync(planned.Image, ct);
-                break;
-            default:
-                if (!images.ContainsKey(planned.Image))
-                {
-                    await EnsureImageAsync(planned.Image, ct);
-                    images[planned.Image] = true; // checked once per pass, not once per container
-                }
-                break;
-        }
+            "never" => Task.CompletedTask, // only what the host has: a missing image is Docker's "No such image" on create
+            "always" => ensured.GetOrAdd("pull:" + planned.Image, _ => PullAsync(planned.Image, ct)),
+            _ => ensured.GetOrAdd("image:" + planned.Image, _ => EnsureImageAsync(planned.Image, ct)),
+        };
+        await image;
         foreach (var mount in planned.Mounts.Where(m => m is { Type: "volume", Source.Length: > 0, Labels: not null }))
         {
             // Docker would create the volume on first use, without labels; an existing one is left as it is.
-            await docker.Volumes.CreateAsync(new VolumesCreateParameters { Name = mount.Source, Labels = mount.Labels!.ToDictionary(StringComparer.Ordinal) }, ct);
+            await ensured.GetOrAdd("volume:" + mount.Source, _ => docker.Volumes.CreateAsync(
+                new VolumesCreateParameters { Name = mount.Source, Labels = mount.Labels!.ToDictionary(StringComparer.Ordinal) }, ct));
         }
         try
         {
