@@ -55,13 +55,7 @@ internal static class ComposeKeys
         new("stop_signal", "stopSignal", (r, v) => r.Draft = r.Draft with { StopSignal = v.Text() }) { Write = (n, e) => AddIf(n, "stop_signal", e.Spec.StopSignal) },
         new("privileged", "hostAccess.privileged", (r, v) => r.HostAccess = r.HostAccess with { Privileged = v.Boolean() })
         {
-            Write = (n, e) =>
-            {
-                if (e.Spec.HostAccess is { Privileged: true })
-                {
-                    n.Add("privileged", "true"); // a plain YAML boolean, not the string "true"
-                }
-            },
+            Write = (n, e) => AddTrue(n, "privileged", e.Spec.HostAccess is { Privileged: true }),
         },
         new("pid", "hostAccess.pid", (r, v) => r.HostAccess = r.HostAccess with { Pid = v.Text() }) { Write = (n, e) => AddIf(n, "pid", e.Spec.HostAccess?.Pid) },
         new("ipc", "hostAccess.ipc", (r, v) => r.HostAccess = r.HostAccess with { Ipc = v.Text() }) { Write = (n, e) => AddIf(n, "ipc", e.Spec.HostAccess?.Ipc) },

@@ -240,14 +240,8 @@ public static partial class ComposeWriter
     private static YamlMappingNode Mapping(IReadOnlyDictionary<string, string> values) =>
         new(values.Select(v => new KeyValuePair<YamlNode, YamlNode>(v.Key, Text(v.Value))));
 
-    /// <summary>A plain YAML <c>true</c>, when it is.</summary>
-    internal static void AddTrue(YamlMappingNode node, string key, bool value)
-    {
-        if (value)
-        {
-            node.Add(key, "true");
-        }
-    }
+    /// <summary>A plain YAML <c>true</c> (not the string "true"), when it is.</summary>
+    internal static void AddTrue(YamlMappingNode node, string key, bool value) => AddBoolean(node, key, value ? true : null);
 
     /// <summary>A plain YAML number, when there is one.</summary>
     internal static void AddNumber(YamlMappingNode node, string key, long? value)
