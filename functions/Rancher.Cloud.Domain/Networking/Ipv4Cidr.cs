@@ -46,6 +46,9 @@ public readonly partial record struct Ipv4Cidr(uint Network, int Prefix)
     public static Ipv4Cidr Parse(string text) =>
         TryParse(text, out var cidr) ? cidr : throw new FormatException($"'{text}' is not an IPv4 network such as 10.42.0.0/16");
 
+    /// <summary>An IPv4 address written in full dotted decimal (no "1", no leading zeros read as octal).</summary>
+    public static bool IsDottedDecimal(string text) => DottedDecimal().IsMatch(text);
+
     public static uint ToUInt(IPAddress address)
     {
         var bytes = address.GetAddressBytes();

@@ -149,10 +149,9 @@ public sealed partial record RunOptionsDraft
 
     /// <summary>An address as written in full: .NET's parser also takes "1" or "[::1]:53", which Docker and resolvers would not.</summary>
     private static bool IsAddress(string text) =>
-        IPAddress.TryParse(text, out var address)
-        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
-            ? address.ToString() == text
-            : !text.Contains('%', StringComparison.Ordinal) && !text.Contains('[', StringComparison.Ordinal));
+        text.Contains(':', StringComparison.Ordinal)
+            ? IPAddress.TryParse(text, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !text.Contains('%', StringComparison.Ordinal) && !text.Contains('[', StringComparison.Ordinal)
+            : Networking.Ipv4Cidr.IsDottedDecimal(text);
 
     private static List<string> Items(IReadOnlyList<string?>? items, string field, FieldErrors errors, Func<string, bool> valid, string reason)
     {
