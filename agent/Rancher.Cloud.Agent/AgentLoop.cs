@@ -27,6 +27,9 @@ public sealed class AgentLoop(
     /// <summary>Observations are re-sent at least this often even when nothing changed.</summary>
     private static readonly TimeSpan ReportRefresh = TimeSpan.FromMinutes(1);
 
+    /// <summary>A reconciler slower than this is named in the log: a slow engine or tool shows before the host looks lost.</summary>
+    private static readonly TimeSpan SlowStep = TimeSpan.FromSeconds(10);
+
     /// <summary>A channel whose credential expires sooner than this is replaced.</summary>
     private static readonly TimeSpan ChannelRenewal = TimeSpan.FromHours(1);
 
@@ -173,7 +176,12 @@ public sealed class AgentLoop(
                 var conditions = new List<HostCondition>();
                 foreach (var reconciler in reconcilers)
                 {
+                    var started = clock.GetTimestamp();
                     var condition = await reconciler.ReconcileAsync(pass, ct);
+                    if (clock.GetElapsedTime(started) is var took && took > SlowStep)
+                    {
+                        log.LogWarning("Converging {Concern} took {Seconds:0} s", condition.Concern, took.TotalSeconds);
+                    }
                     conditions.Add(condition with { Error = Trimmed(condition.Error) });
                 }
                 heartbeats.Applied(plan.Version);

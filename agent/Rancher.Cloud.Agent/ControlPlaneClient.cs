@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Rancher.Cloud.Contracts;
@@ -16,12 +17,15 @@ public sealed class RegisterAnewException(string message) : Exception(message);
 /// <summary>The agent's side of the agent API, with retries for transient failures.</summary>
 public sealed class ControlPlaneClient : IDisposable
 {
+    /// <summary>One attempt of a request waits this long for the control plane's answer.</summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
     private readonly HttpClient http;
     private readonly ResiliencePipeline<HttpResponseMessage> retry;
 
-    public ControlPlaneClient(string baseUrl)
+    public ControlPlaneClient(string baseUrl, ILogger<ControlPlaneClient> log)
     {
-        http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = RequestTimeout };
         retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -33,6 +37,13 @@ public sealed class ControlPlaneClient : IDisposable
                     .Handle<HttpRequestException>()
                     .Handle<TaskCanceledException>()
                     .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode == HttpStatusCode.TooManyRequests),
+                // A retried request is otherwise silent: an agent that waits minutes on the control plane must say so.
+                OnRetry = args =>
+                {
+                    log.LogWarning("Control plane request {Attempt} failed ({Cause}), retrying in {Delay:0.0} s",
+                        args.AttemptNumber + 1, Cause(args.Outcome), args.RetryDelay.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
     }
@@ -93,6 +104,13 @@ public sealed class ControlPlaneClient : IDisposable
             }
             return await http.SendAsync(request, token);
         }, ct);
+
+    private static string Cause(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
+    {
+        TaskCanceledException => $"no answer within {RequestTimeout.TotalSeconds:0} s",
+        { } e => e.Message,
+        null => $"{(int)outcome.Result!.StatusCode}",
+    };
 
     private static async Task EnsureAcceptedAsync(HttpResponseMessage response, CancellationToken ct)
     {

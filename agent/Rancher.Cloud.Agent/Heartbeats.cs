@@ -72,9 +72,12 @@ public sealed class Heartbeats(
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(BeatTimeout);
+        var stage = "reading the engine's facts";
         try
         {
-            var response = await controlPlane.HeartbeatAsync(new Heartbeat(await facts.ReadAsync(timeout.Token), Interlocked.Read(ref applied)), timeout.Token);
+            var read = await facts.ReadAsync(timeout.Token);
+            stage = "sending the beat to the control plane";
+            var response = await controlPlane.HeartbeatAsync(new Heartbeat(read, Interlocked.Read(ref applied)), timeout.Token);
             if (response.Standing == HostStandings.RegisterAnew)
             {
                 throw new RegisterAnewException(response.Reason ?? "The control plane asks this machine to register as a new host.");
@@ -101,7 +104,8 @@ public sealed class Heartbeats(
         catch (Exception e) when (e is not (CredentialRefusedException or RegisterAnewException) && !ct.IsCancellationRequested)
         {
             // Docker or the control plane did not answer in time; the host stays up and tries again soon.
-            log.LogWarning("Heartbeat failed, retrying: {Error}", e.Message);
+            log.LogWarning("Heartbeat failed, retrying: {Error}",
+                e is OperationCanceledException ? $"no answer within {BeatTimeout.TotalSeconds:0} s while {stage}" : e.Message);
             return false;
         }
     }

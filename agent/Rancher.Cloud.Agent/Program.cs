@@ -51,7 +51,7 @@ builder.Services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSectio
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IDockerClient>(sp =>
     new DockerClientBuilder().WithEndpoint(new Uri(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Docker)).Build());
-builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url));
+builder.Services.AddSingleton(sp => new ControlPlaneClient(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Url, sp.GetRequiredService<ILogger<ControlPlaneClient>>()));
 builder.Services.AddSingleton(sp => new HostFactsReader(
     sp.GetRequiredService<IDockerClient>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<TunnelKeys>(), sp.GetRequiredService<UsedRanges>()));
 builder.Services.AddSingleton<UsedRanges>();

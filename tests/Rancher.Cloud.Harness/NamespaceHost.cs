@@ -40,6 +40,24 @@ public sealed class NamespaceHost : IAsyncDisposable
 
     private string Veth => $"{Name}v";
 
+    /// <summary>The engine's last warnings and errors, for a failing test's message (a stalled engine shows why).</summary>
+    public string EngineLog => string.Join('\n', engineLines);
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> engineLines = new();
+
+    private void KeepEngineLine(string? line)
+    {
+        if (line is null || !(line.Contains("level=warn", StringComparison.Ordinal) || line.Contains("level=error", StringComparison.Ordinal)))
+        {
+            return;
+        }
+        engineLines.Enqueue(line);
+        while (engineLines.Count > 20)
+        {
+            engineLines.TryDequeue(out _);
+        }
+    }
+
     internal async Task StartAsync()
     {
         await Shell.RunAsync("ip", "netns", "add", Name);
@@ -70,8 +88,8 @@ public sealed class NamespaceHost : IAsyncDisposable
             RedirectStandardError = true,
         };
         dockerd = Process.Start(start)!;
-        dockerd.OutputDataReceived += (_, _) => { };
-        dockerd.ErrorDataReceived += (_, _) => { };
+        dockerd.OutputDataReceived += (_, e) => KeepEngineLine(e.Data);
+        dockerd.ErrorDataReceived += (_, e) => KeepEngineLine(e.Data);
         dockerd.BeginOutputReadLine();
         dockerd.BeginErrorReadLine();
         await Wait.UntilAsync(async () =>

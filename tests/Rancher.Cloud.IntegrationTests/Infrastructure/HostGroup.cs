@@ -46,7 +46,8 @@ public sealed class HostGroup(ITestOutputHelper output) : IAsyncDisposable
     }
 
     /// <summary>Every agent's log, for a failing test's message.</summary>
-    public string Logs => string.Join("\n", Agents.Select((a, i) => $"--- agent {i} ({a.HostId}){(a.HasExited ? $", exited with {a.ExitCode}" : "")}\n{a.Log}"));
+    public string Logs => string.Join("\n", Agents.Select((a, i) =>
+        $"--- agent {i} ({a.HostId}){(a.HasExited ? $", exited with {a.ExitCode}" : "")}\n{a.Log}\n--- its engine's warnings\n{Hosts[i].EngineLog}"));
 
     /// <summary>How many peers the tunnel of the host at <paramref name="index"/> has, as <c>wg</c> shows them inside its namespace.</summary>
     public async Task<int> PeersAsync(int index) =>
