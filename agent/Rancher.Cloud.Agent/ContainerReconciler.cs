@@ -42,17 +42,38 @@ public sealed class ContainerReconciler(
         var observed = new ObservedContainer[plan.Containers.Count];
         var byInstance = existing.ToLookup(InstanceOf, StringComparer.Ordinal);
         var ensured = new ConcurrentDictionary<string, Task>(StringComparer.Ordinal);
-        // A few at a time: Docker serialises much of its work, but overlapping the round trips pays.
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, plan.Containers.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
-            async (i, token) =>
-            {
-                var container = plan.Containers[i];
-                observed[i] = await ConvergeOneAsync(plan, container, byInstance[container.InstanceId].ToList(), ensured, token);
-            });
+        var indexes = Enumerable.Range(0, plan.Containers.Count).ToLookup(i => SharesNetwork(plan.Containers[i]));
+        // Containers with a network of their own first: the ones that share a network join them.
+        await ConvergeAsync(indexes[false], i => ConvergeOneAsync(plan, plan.Containers[i], byInstance[plan.Containers[i].InstanceId].ToList(), ensured, null, ct));
+        var byInstanceObserved = indexes[false].ToDictionary(i => observed[i].InstanceId, i => observed[i], StringComparer.Ordinal);
+        await ConvergeAsync(indexes[true], i => JoinAsync(plan, plan.Containers[i], byInstance[plan.Containers[i].InstanceId].ToList(), byInstanceObserved, ensured, ct));
         pass.Observed = observed;
         return ConditionOf(observed);
+
+        // A few at a time: Docker serialises much of its work, but overlapping the round trips pays.
+        async Task ConvergeAsync(IEnumerable<int> which, Func<int, Task<ObservedContainer>> one) =>
+            await Parallel.ForEachAsync(which, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+                async (i, _) => observed[i] = await one(i));
+    }
+
+    private static bool SharesNetwork(PlannedContainer planned) =>
+        planned.JoinsInstance is not null || planned.Run?.NetworkMode?.StartsWith("service:", StringComparison.Ordinal) == true;
+
+    /// <summary>A container on another service's network starts once that service's container here runs, and is made anew when that one is.</summary>
+    private async Task<ObservedContainer> JoinAsync(
+        HostPlan plan, PlannedContainer planned, List<ContainerListResponse> current,
+        Dictionary<string, ObservedContainer> observed, ConcurrentDictionary<string, Task> ensured, CancellationToken ct)
+    {
+        if (planned.JoinsInstance is not { } joins || !observed.TryGetValue(joins, out var target))
+        {
+            return new ObservedContainer(planned.InstanceId, null, ContainerStates.Error,
+                $"no instance of the service whose network it shares ({planned.Run?.NetworkMode}) is planned on this host");
+        }
+        if (target is not { State: ContainerStates.Running, ContainerId: { } targetId })
+        {
+            return new ObservedContainer(planned.InstanceId, current.FirstOrDefault()?.ID, ContainerStates.Starting, $"waits for {joins}, whose network it shares, to run");
+        }
+        return await ConvergeOneAsync(plan, planned, current, ensured, targetId, ct);
     }
 
     /// <summary>Ready when no planned container failed; otherwise how many did, and the first reason.</summary>
@@ -65,7 +86,7 @@ public sealed class ContainerReconciler(
     }
 
     private async Task<ObservedContainer> ConvergeOneAsync(
-        HostPlan plan, PlannedContainer planned, List<ContainerListResponse> current, ConcurrentDictionary<string, Task> ensured, CancellationToken ct)
+        HostPlan plan, PlannedContainer planned, List<ContainerListResponse> current, ConcurrentDictionary<string, Task> ensured, string? joins, CancellationToken ct)
     {
         try
         {
@@ -74,6 +95,11 @@ public sealed class ContainerReconciler(
                 await RemoveAsync(stale, "its spec changed", ct);
             }
             var keep = current.FirstOrDefault(c => SpecHashOf(c) == planned.SpecHash);
+            if (keep is not null && joins is not null && keep.HostConfig?.NetworkMode != $"container:{joins}")
+            {
+                await RemoveAsync(keep, "the container whose network it shares was made anew", ct);
+                keep = null;
+            }
             // A container that exited under restart 'no' (or cleanly under 'on-failure') stays stopped, as Docker would leave it.
             var exitedByPolicy = keep?.State == "exited" && planned.Restart is "no" or "on-failure";
             var starting = keep?.State != "running" && !exitedByPolicy;
@@ -82,7 +108,7 @@ public sealed class ContainerReconciler(
                 log.LogWarning("Instance {InstanceId}: {Error}", planned.InstanceId, unsafeBind);
                 return new ObservedContainer(planned.InstanceId, keep?.ID, ContainerStates.Error, unsafeBind);
             }
-            var id = keep?.ID ?? await CreateAsync(plan, planned, ensured, ct);
+            var id = keep?.ID ?? await CreateAsync(plan, planned, ensured, joins, ct);
             if (starting)
             {
                 await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
@@ -96,7 +122,7 @@ public sealed class ContainerReconciler(
         }
     }
 
-    private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, Task> ensured, CancellationToken ct)
+    private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, Task> ensured, string? joins, CancellationToken ct)
     {
         // Each image and labelled volume is seen to once per pass, and instances that need it at the same time wait for the same work.
         var image = planned.Run?.PullPolicy switch
@@ -114,7 +140,7 @@ public sealed class ContainerReconciler(
         }
         try
         {
-            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(plan.HostId, planned, options.Value.StateDir, plan.Network, plan.Dns), ct);
+            var created = await docker.Containers.CreateContainerAsync(ContainerSpec.ToCreate(plan.HostId, planned, options.Value.StateDir, plan.Network, plan.Dns, joins), ct);
             log.LogInformation("Created {Name} ({Id})", ContainerSpec.NameOf(planned), created.ID[..12]);
             return created.ID;
         }

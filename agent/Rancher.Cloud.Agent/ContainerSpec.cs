@@ -30,7 +30,7 @@ public static class ContainerSpec
     }
 
     public static CreateContainerParameters ToCreate(
-        string hostId, PlannedContainer planned, string stateDir, PlannedNetwork? network = null, PlannedDns? dns = null)
+        string hostId, PlannedContainer planned, string stateDir, PlannedNetwork? network = null, PlannedDns? dns = null, string? joinsContainer = null)
     {
         var ports = planned.Ports.ToDictionary(p => PortKey(p), p => p, StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(planned.Labels, StringComparer.Ordinal)
@@ -88,7 +88,12 @@ public static class ContainerSpec
         {
             ApplyRun(create, run);
         }
-        if (planned.Run?.NetworkMode is { } mode)
+        if (joinsContainer is not null)
+        {
+            // Another service's network (service:x): the network namespace of its container on this host.
+            create.HostConfig.NetworkMode = $"container:{joinsContainer}";
+        }
+        else if (planned.Run?.NetworkMode is { } mode)
         {
             // The host's own network stack, or none: not on the environment network, and no names from its responder.
             create.HostConfig.NetworkMode = mode;

@@ -100,6 +100,13 @@ public sealed record PlannedContainer(
     /// <summary>The rest of what <c>docker run</c> can say; null (and left out, so spec hashes stay) when the service says none of it.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public RunOptions? Run { get; init; }
+
+    /// <summary>
+    /// With <c>run.networkMode</c> <c>service:x</c>: the instance of x on this host whose network the
+    /// container shares (started first; a new container of it means a new one of this too).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? JoinsInstance { get; init; }
 }
 
 /// <summary>

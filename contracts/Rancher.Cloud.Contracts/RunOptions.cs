@@ -79,7 +79,11 @@ public sealed record RunOptions
     /// <summary>Supplementary groups of the container's process (names or ids).</summary>
     public IReadOnlyList<string> GroupAdd { get; init; } = [];
 
-    /// <summary><c>host</c> (the host's network stack) or <c>none</c> (no network); null is the environment's network.</summary>
+    /// <summary>
+    /// <c>host</c> (the host's network stack), <c>none</c> (no network) or <c>service:name</c> (the
+    /// network of an instance of that service on the same host; <c>stack/name</c> in a stack); null
+    /// is the environment's network.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public string? NetworkMode { get; init; }
 

@@ -120,10 +120,10 @@ public sealed class HostAccessPolicyTests
     }
 
     [Theory]
-    [InlineData("network_mode: \"service:db\"", "services.web.run.networkMode", "not supported")]
+    [InlineData("network_mode: \"bridge\"", "services.web.run.networkMode", "must be 'host', 'none' or 'service:<name>'")]
     [InlineData("network_mode: none\n    ports: [\"80:80\"]", "services.web.ports", "publishes no ports")]
     [InlineData("pull_policy: build", "services.web.run.pullPolicy", "does not build")]
-    public void Network_modes_other_than_host_and_none_and_ports_without_a_network_are_refused(string option, string field, string reason)
+    public void Network_modes_the_platform_has_no_meaning_for_and_ports_without_a_network_are_refused(string option, string field, string reason)
     {
         var refused = ComposeReader.Read("ops", $"services:\n  web:\n    image: busybox\n    {option}\n", null, PolicyLevel.Privileged);
         Assert.Contains(refused.Failure!.Fields!.ToDictionary()[field], r => r.Contains(reason, StringComparison.Ordinal));

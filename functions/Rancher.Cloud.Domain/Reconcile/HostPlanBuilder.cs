@@ -10,13 +10,19 @@ namespace Rancher.Cloud.Domain.Reconcile;
 public static class HostPlanBuilder
 {
     public static IReadOnlyList<PlannedContainer> Containers(
-        IEnumerable<Instance> instancesOnHost, IReadOnlyDictionary<string, Service> services) =>
-        instancesOnHost
-            .OrderBy(i => i.Id, StringComparer.Ordinal)
-            .Select(i => Container(i, services[i.ServiceId]))
+        IEnumerable<Instance> instancesOnHost, IReadOnlyDictionary<string, Service> services)
+    {
+        var here = instancesOnHost.OrderBy(i => i.Id, StringComparer.Ordinal).ToList();
+        // A service that shares another's network joins that service's lowest slot here.
+        var firstByName = here
+            .GroupBy(i => services[i.ServiceId].Spec.QualifiedName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.MinBy(i => i.Slot)!.Id, StringComparer.Ordinal);
+        return here
+            .Select(i => Container(i, services[i.ServiceId], NetworkModes.JoinedService(services[i.ServiceId].Spec) is { } joined ? firstByName.GetValueOrDefault(joined) : null))
             .ToList();
+    }
 
-    public static PlannedContainer Container(Instance instance, Service service)
+    public static PlannedContainer Container(Instance instance, Service service, string? joinsInstance = null)
     {
         var spec = service.Spec;
         var ports = spec.Ports.Select(p => new PlannedPort(p.Published, p.Target, p.Protocol)).ToList();
@@ -41,6 +47,7 @@ public static class HostPlanBuilder
             MemoryLimitBytes = spec.Limits.MemoryBytes,
             HostAccess = spec.HostAccess,
             Run = spec.Run,
+            JoinsInstance = joinsInstance,
         };
         // Everything the container is made from, so any change recreates it.
         // The address too: a container moved to another address is a new container.

@@ -28,6 +28,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         ReplaceUnhealthy(pass);
         pass.Settle();
         Shrink(pass);
+        MoveStranded(pass);
         Place(pass);
         RevisePlans(pass);
         return pass.Step.ToStep();
@@ -139,9 +140,41 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         }
     }
 
-    /// <summary>Services in the order they were created: the oldest are served first.</summary>
+    /// <summary>
+    /// Services in the order they were created: the oldest are served first. Services that share
+    /// another's network come after the rest, so they can join an instance placed in the same step.
+    /// </summary>
     private static IEnumerable<Service> InOrder(Pass pass) =>
-        pass.Snapshot.Services.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal);
+        pass.Snapshot.Services.OrderBy(s => NetworkModes.JoinedService(s.Spec) is null ? 0 : 1)
+            .ThenBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal);
+
+    /// <summary>
+    /// An instance on another service's network whose host no longer runs that service (scaled
+    /// down, moved, replaced) has nothing to join: it leaves, and <see cref="Place"/> puts its slot
+    /// beside an instance of that service again.
+    /// </summary>
+    private static void MoveStranded(Pass pass)
+    {
+        foreach (var service in InOrder(pass).Where(s => !s.Deleting && NetworkModes.JoinedService(s.Spec) is not null))
+        {
+            var joined = NetworkModes.JoinedService(service.Spec)!;
+            foreach (var instance in pass.Staying[service.Id].Where(i => !pass.Step.RemovedIds.Contains(i.Id)))
+            {
+                if (!pass.ViewById.TryGetValue(instance.HostId, out var view) || view.CountOfName(joined) > 0)
+                {
+                    continue;
+                }
+                if (!pass.Step.CanChangeInstance || !pass.MayVisit(service.Id))
+                {
+                    pass.Step.MoreWork = true;
+                    return;
+                }
+                pass.Visited.Add(service.Id);
+                pass.Step.Remove(instance);
+                view.Remove(service);
+            }
+        }
+    }
 
     /// <summary>
     /// Instances beyond a service's scale go, highest slots first; a global service keeps one per

@@ -86,7 +86,16 @@ public sealed class HostNetworkMustBeClear : IHostFilter
 public sealed class HostNetworkOncePerHost : IHostFilter
 {
     public Rejection? Check(Services.Service service, HostView host) =>
-        service.Spec.Run?.NetworkMode == "host" && host.CountOf(service.Id) > 0
+        service.Spec.Run?.NetworkMode == Services.NetworkModes.Host && host.CountOf(service.Id) > 0
             ? new Rejection(host.Id, Constraints.PortsFree, "an instance of this service already uses the host's network stack there")
+            : null;
+}
+
+/// <summary>A container on another service's network (<c>service:x</c>) runs beside an instance of that service.</summary>
+public sealed class SharedNetworkBesideItsService : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host) =>
+        Services.NetworkModes.JoinedService(service.Spec) is { } joined && host.CountOfName(joined) == 0
+            ? new Rejection(host.Id, Constraints.SharedNetwork, $"runs no instance of '{joined}', whose network this service shares")
             : null;
 }

@@ -15,4 +15,5 @@ public static class Constraints
     public const string Resources = "resources";
     public const string RecentlyFailed = "recently-failed";
     public const string Addresses = "addresses";
+    public const string SharedNetwork = "shared-network";
 }

@@ -126,7 +126,7 @@ public static class HostAccessPolicy
                 errors.Add($"run.ulimits[{i}]", $"'{limit.Name}' lets the container's processes take priority over the host's and is {refused}");
             }
         }
-        if (run.NetworkMode == "host")
+        if (run.NetworkMode == NetworkModes.Host)
         {
             errors.Add("run.networkMode", $"the host's network stack is {refused}");
         }

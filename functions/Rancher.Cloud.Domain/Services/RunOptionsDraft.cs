@@ -90,8 +90,7 @@ public sealed partial record RunOptionsDraft
             MemoryReservationBytes = Range(draft.MemoryReservationBytes, 0, MaxBytes, $"{field}.memoryReservationBytes", errors),
             OomScoreAdj = draft.OomScoreAdj is { } score ? (int)Range(score, -1000, 1000, $"{field}.oomScoreAdj", errors) : null,
             GroupAdd = Items(draft.GroupAdd, $"{field}.groupAdd", errors, s => GroupName().IsMatch(s), "must be a group name or id"),
-            NetworkMode = draft.NetworkMode is null or "host" or "none" ? draft.NetworkMode
-                : Refuse<string>($"{field}.networkMode", "must be 'host' or 'none' (or absent, for the environment's network); joining another service's network is not supported", errors),
+            NetworkMode = CheckNetworkMode(draft.NetworkMode, $"{field}.networkMode", errors),
             PullPolicy = draft.PullPolicy switch
             {
                 null or "missing" or "if_not_present" => null,
@@ -105,6 +104,19 @@ public sealed partial record RunOptionsDraft
         }
         // Options that all say Docker's defaults are none: the container (and its spec hash) is the one without them.
         return System.Text.Json.JsonSerializer.Serialize(options) == NoneJson ? null : options;
+    }
+
+    private static string? CheckNetworkMode(string? mode, string field, FieldErrors errors)
+    {
+        if (mode is null or NetworkModes.Host or NetworkModes.None)
+        {
+            return mode;
+        }
+        if (NetworkModes.JoinedService(mode) is { } joined)
+        {
+            return Scheduling.SchedulingDraft.CheckServiceName(joined, field, errors) is null ? null : mode;
+        }
+        return Refuse<string>(field, "must be 'host', 'none' or 'service:<name>' (another service's network, on the same host), or absent for the environment's network", errors);
     }
 
     private static T? Refuse<T>(string field, string reason, FieldErrors errors)

@@ -115,6 +115,10 @@ public sealed record ServiceSpec(
         {
             errors.Add("healthCheck.type", $"a container with network mode '{noAddress}' has no address of its own to check; use a command check");
         }
+        if (NetworkModes.JoinedService(spec) is { } joined)
+        {
+            CheckJoinedNetwork(spec, joined, errors);
+        }
         if (spec.Run is { MemoryReservationBytes: > 0 } reserving && spec.Limits.MemoryBytes > 0 && reserving.MemoryReservationBytes > spec.Limits.MemoryBytes)
         {
             errors.Add("run.memoryReservationBytes", "must be at most the memory limit");
@@ -144,6 +148,31 @@ public sealed record ServiceSpec(
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions StoredJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// A container that shares another's network has that container's name, address and
+    /// resolver: Docker refuses its own (conflicting options), so they are refused here by field.
+    /// </summary>
+    private static void CheckJoinedNetwork(ServiceSpec spec, string joined, FieldErrors errors)
+    {
+        if (joined == spec.QualifiedName)
+        {
+            errors.Add("run.networkMode", "names this service itself; a service joins another service's network");
+        }
+        var run = spec.Run!;
+        foreach (var (field, set) in new[]
+                 {
+                     ("hostname", spec.Hostname is not null), ("run.domainname", run.Domainname is not null),
+                     ("run.dns", run.Dns.Count > 0), ("run.dnsSearch", run.DnsSearch.Count > 0),
+                     ("run.dnsOptions", run.DnsOptions.Count > 0), ("run.extraHosts", run.ExtraHosts.Count > 0),
+                 })
+        {
+            if (set)
+            {
+                errors.Add(field, $"a container on the network of service '{joined}' takes that container's names and resolver; set them there");
+            }
+        }
+    }
 
     private static List<string>? CheckAlias(IReadOnlyList<string?>? alias, FieldErrors errors)
     {

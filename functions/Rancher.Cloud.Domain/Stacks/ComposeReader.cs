@@ -159,6 +159,7 @@ public static class ComposeReader
             root.Context.Errors.Add($"{service.Node.Path}.{field}", $"line {LineOf(service, field)}: {reason}");
         }
         CheckDependencies(read, root);
+        CheckSharedNetworks(stack, read, root);
         return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets) { VolumeLabels = volumeLabels };
     }
 
@@ -188,6 +189,32 @@ public static class ComposeReader
             path = cut < 0 ? "" : path[..cut];
         }
         return service.Node.Line;
+    }
+
+    /// <summary>
+    /// <c>network_mode: service:x</c> names a service of this file that has a network of its own:
+    /// Docker joins a container to another's network, not to one that is itself joined.
+    /// </summary>
+    private static void CheckSharedNetworks(string stack, List<ComposeService> services, ComposeNode root)
+    {
+        var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            // Another stack's service (service:stack/name) is found, or not, when instances are placed.
+            if (Services.NetworkModes.JoinedService(service.Draft.Run?.NetworkMode) is not { } joined || !joined.StartsWith($"{stack}/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var name = joined[(stack.Length + 1)..];
+            var reason = !byName.TryGetValue(name, out var target) ? $"'{name}' is not a service of this file"
+                : target == service ? "names this service itself; a service joins another service's network"
+                : Services.NetworkModes.JoinedService(target.Draft.Run?.NetworkMode) is not null ? $"'{name}' itself shares another service's network; join that service instead"
+                : null;
+            if (reason is not null)
+            {
+                root.Context.Errors.Add($"{service.Node.Path}.network_mode", $"line {service.Lines["run.networkMode"]}: {reason}");
+            }
+        }
     }
 
     private static void CheckDependencies(List<ComposeService> services, ComposeNode root)

@@ -122,6 +122,16 @@ public static partial class ComposeWriter
         }
     }
 
+    /// <summary>A service of the same stack is named as compose names it, by its name alone.</summary>
+    internal static void WriteNetworkMode(YamlMappingNode node, ServiceExport export)
+    {
+        var mode = export.Spec.Run?.NetworkMode;
+        var ownStack = $"{Services.NetworkModes.ServicePrefix}{export.Stack.Name}/";
+        AddIf(node, "network_mode", mode is not null && mode.StartsWith(ownStack, StringComparison.Ordinal)
+            ? Services.NetworkModes.ServicePrefix + mode[ownStack.Length..]
+            : mode);
+    }
+
     internal static void WriteDependsOn(YamlMappingNode node, ServiceExport export)
     {
         var dependsOn = export.Compose.DependsOn;

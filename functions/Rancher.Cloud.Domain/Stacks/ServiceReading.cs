@@ -75,6 +75,23 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
         };
     }
 
+    /// <summary>
+    /// <c>network_mode</c>: <c>service:x</c> names a service of this file, kept as <c>service:stack/x</c>
+    /// as the API names it; Docker's <c>container:</c> names a container the platform does not know.
+    /// </summary>
+    public static string? NetworkMode(ComposeNode value, string stack)
+    {
+        var mode = value.Text();
+        if (mode is not null && mode.StartsWith("container:", StringComparison.Ordinal))
+        {
+            value.Error("joining a container by name is not supported; use 'service:<name>' for a service of this file");
+            return null;
+        }
+        return Services.NetworkModes.JoinedService(mode) is { Length: > 0 } joined && !joined.Contains('/', StringComparison.Ordinal)
+            ? $"{Services.NetworkModes.ServicePrefix}{stack}/{joined}"
+            : mode;
+    }
+
     /// <summary>One string or a list of them (compose allows both for dns, dns_search and tmpfs).</summary>
     public static List<string?> OneOrMany(ComposeNode value) =>
         value.IsSequence ? value.Items().Select(i => i.Text()).ToList() : [value.Text()];
