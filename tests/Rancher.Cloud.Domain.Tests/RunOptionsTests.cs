@@ -225,3 +225,30 @@ public sealed class VolumeLabelTests
     public void A_bad_volume_label_is_refused_by_line() =>
         Assert.False(ComposeReader.Read("s", "services:\n  db:\n    image: postgres\nvolumes:\n  data:\n    labels:\n      \"\": x\n", null).Succeeded);
 }
+
+public sealed class ApiVolumeLabelTests
+{
+    private static Errors.Outcome<(ServiceSpec Spec, int Scale)> Spec(VolumeDraft volume) =>
+        ServiceSpec.From(Given.Draft(d => d with { Volumes = [volume] }));
+
+    [Fact]
+    public void A_named_volume_created_through_the_api_carries_its_labels_to_the_plan()
+    {
+        var spec = Spec(new VolumeDraft("volume", "data", "/data", null) { Labels = new Dictionary<string, string?> { ["com.example.backup"] = "nightly" } }).Value.Spec;
+
+        Assert.Equal("nightly", spec.Volumes[0].Labels!["com.example.backup"]);
+        var planned = Reconcile.HostPlanBuilder.Containers([new Instance("i1", "s1", 1, "h1")], new Dictionary<string, Service> { ["s1"] = new("s1", spec, 1, Given.Now) });
+        Assert.Equal("nightly", planned[0].Mounts[0].Labels!["com.example.backup"]);
+    }
+
+    [Theory]
+    [InlineData("bind", "/srv", "only a named volume")]
+    [InlineData("volume", "", "only a named volume")]
+    [InlineData("volume", "data", "reserved")]
+    public void Labels_only_on_named_volumes_and_never_the_platforms_own(string type, string source, string reason)
+    {
+        var labels = new Dictionary<string, string?> { [reason == "reserved" ? $"{Contracts.Labels.Prefix}host" : "team"] = "x" };
+        var refused = Spec(new VolumeDraft(type, source, "/data", null) { Labels = labels }).Failure!.Fields!.ToDictionary();
+        Assert.Contains(refused, f => f.Key.StartsWith("volumes[0].labels", StringComparison.Ordinal) && f.Value.Any(r => r.Contains(reason, StringComparison.Ordinal)));
+    }
+}

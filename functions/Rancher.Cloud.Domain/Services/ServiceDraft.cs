@@ -57,7 +57,11 @@ public sealed record ServiceDraft
 public sealed record ExternalDraft(IReadOnlyList<string?>? Addresses, string? Hostname);
 
 /// <summary>A mount as a user asked for it: <c>type</c> is volume (default), bind, tmpfs or secret.</summary>
-public sealed record VolumeDraft(string? Type, string? Source, string? Target, bool? ReadOnly);
+public sealed record VolumeDraft(string? Type, string? Source, string? Target, bool? ReadOnly)
+{
+    /// <summary>Labels a named volume is created with on each host (a volume that exists keeps its own).</summary>
+    public IReadOnlyDictionary<string, string?>? Labels { get; init; }
+}
 
 /// <summary>A health check as asked; durations are compose strings (<c>10s</c>).</summary>
 public sealed record HealthCheckDraft

@@ -13,7 +13,7 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
 {
     public static readonly string[] Types = ["volume", "bind", "tmpfs", "secret"];
 
-    /// <summary>Labels the named volume is created with, from a compose file's declaration; null for none.</summary>
+    /// <summary>Labels the named volume is created with (the API's <c>labels</c>, or a compose file's declaration); null for none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
@@ -63,7 +63,13 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
                 errors.Add($"{at}.readOnly", "a secret is always mounted read-only");
                 continue;
             }
-            result.Add(new VolumeMount(type, source, target, type == "secret" || (draft.ReadOnly ?? false)));
+            if (draft.Labels is not null && (type != "volume" || source.Length == 0))
+            {
+                errors.Add($"{at}.labels", "only a named volume has labels");
+                continue;
+            }
+            var labels = ContainerLabels.Check(draft.Labels, $"{at}.labels", errors);
+            result.Add(new VolumeMount(type, source, target, type == "secret" || (draft.ReadOnly ?? false)) { Labels = labels.Count > 0 ? labels : null });
         }
         return result;
     }
