@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
@@ -41,8 +40,8 @@ public sealed class RegistrationTokenTests(SelfHostedControlPlane controlPlane)
         var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
         var request = new RegistrationRequest(token, Facts) { RegistrationId = Guid.NewGuid().ToString("N") };
 
-        var first = (await Api.OkAsync(await api.PostAsync("agent/register", request))).Deserialize<RegistrationResponse>(Api.Json)!;
-        var again = (await Api.OkAsync(await api.PostAsync("agent/register", request))).Deserialize<RegistrationResponse>(Api.Json)!;
+        var first = await Api.OkAsync<RegistrationResponse>(await api.PostAsync("agent/register", request));
+        var again = await Api.OkAsync<RegistrationResponse>(await api.PostAsync("agent/register", request));
 
         Assert.Equal(first.HostId, again.HostId);
         Assert.Single((await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray());
@@ -59,7 +58,7 @@ public sealed class RegistrationTokenTests(SelfHostedControlPlane controlPlane)
         var envId = await api.CreateEnvironmentAsync($"gone-{Guid.NewGuid():N}"[..20]);
         var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
         var request = new RegistrationRequest(token, Facts) { RegistrationId = Guid.NewGuid().ToString("N") };
-        var host = (await Api.OkAsync(await api.PostAsync("agent/register", request))).Deserialize<RegistrationResponse>(Api.Json)!;
+        var host = await Api.OkAsync<RegistrationResponse>(await api.PostAsync("agent/register", request));
 
         await Api.OkAsync(await api.DeleteAsync($"environments/{envId}/hosts/{host.HostId}"));
         var replay = await api.PostAsync("agent/register", request);
