@@ -49,7 +49,7 @@ public sealed class AddressCollisionTests(SelfHostedControlPlane controlPlane)
         var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
         using var refused = await api.PostAsync("agent/register", new RegistrationRequest(token, facts with { UsedRanges = ["10.0.0.0/8"] }));
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Contains("10.0.0.0/8", (string?)(await Api.ProblemAsync(refused))["detail"], StringComparison.Ordinal);
+        Assert.Contains("10.0.0.0/8", (await Api.ProblemAsync(refused)).Detail, StringComparison.Ordinal);
 
         var host = await api.RegisterHostAsync(envId, "later");
         var subnet = (string)(await api.GetOkAsync($"environments/{envId}/hosts/{host.HostId}"))["subnet"]!;

@@ -32,9 +32,9 @@ public sealed class BadInputTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await Api.ProblemAsync(response);
-        Assert.Equal(400, (int)problem["status"]!);
+        Assert.Equal(400, problem.Status);
         Assert.Contains(field, Api.Fields(problem));
-        Assert.Contains(problem["errors"]![field]!.AsArray(), r => ((string)r!).Contains(reason, StringComparison.Ordinal));
+        Assert.Contains(problem.Errors[field], r => r.Contains(reason, StringComparison.Ordinal));
         Assert.Empty((await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray());
     }
 

@@ -32,7 +32,7 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await Api.ProblemAsync(response);
-        Assert.Contains(problem["errors"]![field]!.AsArray(), r => ((string)r!).Contains("'baseline' host-access policy", StringComparison.Ordinal));
+        Assert.Contains(problem.Errors[field], r => r.Contains("'baseline' host-access policy", StringComparison.Ordinal));
         Assert.Empty((await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray());
     }
 
@@ -65,7 +65,7 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
 
         using var lowering = await owner.PatchAsync($"environments/{envId}", new { policy = "baseline" });
         Assert.Equal(HttpStatusCode.Conflict, lowering.StatusCode);
-        Assert.Contains("sysd", (string?)(await Api.ProblemAsync(lowering))["detail"], StringComparison.Ordinal);
+        Assert.Contains("sysd", (await Api.ProblemAsync(lowering)).Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await Api.ProblemAsync(response);
-        Assert.StartsWith("line 4: privileged containers are refused", (string?)problem["errors"]!["services.agent.hostAccess.privileged"]![0], StringComparison.Ordinal);
+        Assert.StartsWith("line 4: privileged containers are refused", problem.Errors["services.agent.hostAccess.privileged"][0], StringComparison.Ordinal);
     }
 
     [Fact]

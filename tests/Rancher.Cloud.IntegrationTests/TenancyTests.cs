@@ -36,7 +36,7 @@ public sealed class TenancyTests(SelfHostedControlPlane controlPlane)
         Assert.Equal(HttpStatusCode.OK, (await asReader.GetAsync($"environments/{envId}/services")).StatusCode);
         var refused = await asReader.PostAsync($"environments/{envId}/services", new { name = "web", image = "busybox" });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Contains("'read-only'", (string?)(await Api.ProblemAsync(refused))["detail"], StringComparison.Ordinal);
+        Assert.Contains("'read-only'", (await Api.ProblemAsync(refused)).Detail, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.Created, (await asMember.PostAsync($"environments/{envId}/services", new { name = "web", image = "busybox" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await asMember.PostAsync("members", new { name = "x", role = "owner" })).StatusCode);

@@ -97,14 +97,14 @@ public sealed class Api : IDisposable
     }
 
     /// <summary>A problem+json body, checked to be one.</summary>
-    public static async Task<JsonNode> ProblemAsync(HttpResponseMessage response)
+    public static async Task<Problem> ProblemAsync(HttpResponseMessage response)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return Read<Problem>(await response.Content.ReadAsStringAsync());
     }
 
-    public static string[] Fields(JsonNode problem) =>
-        problem["errors"] is JsonObject errors ? errors.Select(e => e.Key).ToArray() : [];
+    /// <summary>The fields a problem names.</summary>
+    public static string[] Fields(Problem problem) => problem.Errors.Keys.ToArray();
 
     public void Dispose() => http.Dispose();
 }
