@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Http;
 using Rancher.Cloud.Contracts;
@@ -70,27 +69,25 @@ public sealed class Api : IDisposable
     /// <summary>The items of the first page of a list.</summary>
     public async Task<IReadOnlyList<T>> ItemsAsync<T>(string path) => (await GetOkAsync<Page<T>>(path)).Items;
 
-    /// <summary>The JSON body of a response that must have succeeded.</summary>
-    public static async Task<JsonNode> OkAsync(HttpResponseMessage response) => JsonNode.Parse(await OkTextAsync(response))!;
-
-    public async Task<JsonNode> GetOkAsync(string path) => await OkAsync(await GetAsync(path));
+    /// <summary>A view as the API writes it, for failure messages; nothing for none.</summary>
+    public static string Show<T>(T? value) => value is null ? "" : JsonSerializer.Serialize(value, ApiJson.Options);
 
     public async Task<string> CreateEnvironmentAsync(string name) =>
-        (string)(await OkAsync(await PostAsync("environments", new { name })))["id"]!;
+        (await OkAsync<EnvironmentView>(await PostAsync("environments", new { name }))).Id;
 
-    public async Task<JsonNode> CreateTokenAsync(string envId) =>
-        await OkAsync(await PostAsync($"environments/{envId}/registrationTokens"));
+    public async Task<RegistrationTokenCreated> CreateTokenAsync(string envId) =>
+        await OkAsync<RegistrationTokenCreated>(await PostAsync($"environments/{envId}/registrationTokens"));
 
-    public async Task<JsonNode> CreateServiceAsync(string envId, object service) =>
-        await OkAsync(await PostAsync($"environments/{envId}/services", service));
+    public async Task<ServiceView> CreateServiceAsync(string envId, object service) =>
+        await OkAsync<ServiceView>(await PostAsync($"environments/{envId}/services", service));
 
-    public async Task<JsonNode> ServiceAsync(string envId, string serviceId) =>
-        await GetOkAsync($"environments/{envId}/services/{serviceId}");
+    public async Task<ServiceView> ServiceAsync(string envId, string serviceId) =>
+        await GetOkAsync<ServiceView>($"environments/{envId}/services/{serviceId}");
 
     /// <summary>Registers a host by hand, as an agent would, without running one.</summary>
     public async Task<RegistrationResponse> RegisterHostAsync(string envId, string hostname = "test-host", IReadOnlyDictionary<string, string>? labels = null)
     {
-        var token = (string)(await CreateTokenAsync(envId))["token"]!;
+        var token = (await CreateTokenAsync(envId)).Token;
         var facts = new HostFacts(hostname, "20.10.24", 2, 1L << 30, "Debian", "x86_64") { Labels = labels };
         using var response = await PostAsync("agent/register", new RegistrationRequest(token, facts));
         return await OkAsync<RegistrationResponse>(response);
