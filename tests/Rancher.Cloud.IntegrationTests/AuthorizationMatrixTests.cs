@@ -2,11 +2,9 @@ using Rancher.Cloud.Functions;
 using System.Net;
 using System.Reflection;
 using System.Text;
-using System.Text.Json.Nodes;
 using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Tenancy;
-using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Rancher.Cloud.SelfHost;
 
@@ -34,17 +32,20 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
 
     private static List<Route> Routes()
     {
-        var metadata = JsonNode.Parse(File.ReadAllText(Repo.Output("functions/Rancher.Cloud.Functions", "functions.metadata")))!.AsArray();
         var methods = FunctionCatalog.Discover(SelfHostApp.FunctionsAssembly).ToDictionary(f => f.Name, f => f.Method);
-        return metadata
-            .Select(f => (Name: (string)f!["name"]!, Trigger: f["bindings"]!.AsArray().FirstOrDefault(b => (string?)b!["type"] == "httpTrigger")))
-            .Where(f => f.Trigger is not null)
-            .Select(f => new Route(
-                f.Name,
-                ((string)f.Trigger!["methods"]![0]!).ToUpperInvariant(),
-                (string)f.Trigger["route"]!,
-                methods[f.Name].GetCustomAttribute<AccessAttribute>()!.Audience))
-            .ToList();
+        var routes = new List<Route>();
+        foreach (var function in FunctionMetadata.Generated())
+        {
+            if (function.HttpTrigger is { } trigger)
+            {
+                routes.Add(new Route(
+                    function.Name,
+                    trigger.Methods[0].ToUpperInvariant(),
+                    trigger.Route ?? throw new InvalidOperationException($"{function.Name}'s HTTP trigger has no route"),
+                    methods[function.Name].GetCustomAttribute<AccessAttribute>()!.Audience));
+            }
+        }
+        return routes;
     }
 
     [Fact]
