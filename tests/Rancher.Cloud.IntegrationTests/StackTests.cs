@@ -143,7 +143,7 @@ public sealed class StackTests(SelfHostedControlPlane controlPlane)
                 Assert.All(errors, e => Assert.All(e.Value, r => Assert.Matches("^line [0-9]+: ", r)));
                 continue;
             }
-            var stack = await Api.OkTextAsync(response);
+            var stack = await Api.OkTextAsync(response); // as sent, for Definitions to compare every field
             var path = $"environments/{envId}/stacks/{Api.Read<StackView>(stack).Id}";
             var exported = await (await api.GetAsync($"{path}/compose")).Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync(path)).StatusCode);
