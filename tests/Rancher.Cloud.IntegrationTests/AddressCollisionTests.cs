@@ -1,4 +1,5 @@
 using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
@@ -22,20 +23,20 @@ public sealed class AddressCollisionTests(SelfHostedControlPlane controlPlane)
         using var b = second.Client(controlPlane);
         var envA = await a.CreateEnvironmentAsync("prod");
         var envB = await b.CreateEnvironmentAsync("prod");
-        Assert.Equal((string?)(await a.GetOkAsync($"environments/{envA}"))["cidr"], (string?)(await b.GetOkAsync($"environments/{envB}"))["cidr"]);
+        Assert.Equal((await a.GetOkAsync<EnvironmentView>($"environments/{envA}")).Cidr, (await b.GetOkAsync<EnvironmentView>($"environments/{envB}")).Cidr);
 
         await using var agentA = await controlPlane.StartAgentAsync(a, envA);
         var webA = await a.CreateServiceAsync(envA, new { name = "web", image = LocalDocker.TestImage });
-        await Services.RunningAsync(a, envA, (string)webA["id"]!, 1);
+        await Services.RunningAsync(a, envA, webA.Id, 1);
 
         await using var agentB = await controlPlane.StartAgentAsync(b, envB);
         var webB = await b.CreateServiceAsync(envB, new { name = "web", image = LocalDocker.TestImage });
-        await Services.RunningAsync(b, envB, (string)webB["id"]!, 1);
+        await Services.RunningAsync(b, envB, webB.Id, 1);
 
-        var subnetA = (string)(await a.GetOkAsync($"environments/{envA}/hosts/{agentA.HostId}"))["subnet"]!;
-        var subnetB = (string)(await b.GetOkAsync($"environments/{envB}/hosts/{agentB.HostId}"))["subnet"]!;
+        var subnetA = (await a.GetOkAsync<HostDetails>($"environments/{envA}/hosts/{agentA.HostId}")).Subnet;
+        var subnetB = (await b.GetOkAsync<HostDetails>($"environments/{envB}/hosts/{agentB.HostId}")).Subnet;
         Assert.NotEqual(subnetA, subnetB);
-        Assert.Equal("active", (string?)(await a.GetOkAsync($"environments/{envA}/hosts/{agentA.HostId}"))["state"]);
+        Assert.Equal("active", (await a.GetOkAsync<HostDetails>($"environments/{envA}/hosts/{agentA.HostId}")).State);
     }
 
     [Fact]
@@ -43,24 +44,26 @@ public sealed class AddressCollisionTests(SelfHostedControlPlane controlPlane)
     {
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"ranges-{Guid.NewGuid():N}"[..20]);
-        var cidr = (string)(await api.GetOkAsync($"environments/{envId}"))["cidr"]!;
+        var cidr = (await api.GetOkAsync<EnvironmentView>($"environments/{envId}")).Cidr;
+        Assert.NotNull(cidr);
         var facts = new HostFacts("lan-host", "28.2.2", 2, 1L << 30, "Debian", "x86_64");
 
-        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var token = (await api.CreateTokenAsync(envId)).Token;
         using var refused = await api.PostAsync("agent/register", new RegistrationRequest(token, facts with { UsedRanges = ["10.0.0.0/8"] }));
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Contains("10.0.0.0/8", (string?)(await Api.ProblemAsync(refused))["detail"], StringComparison.Ordinal);
+        Assert.Contains("10.0.0.0/8", (await Api.ProblemAsync(refused)).Detail, StringComparison.Ordinal);
 
         var host = await api.RegisterHostAsync(envId, "later");
-        var subnet = (string)(await api.GetOkAsync($"environments/{envId}/hosts/{host.HostId}"))["subnet"]!;
+        var subnet = (await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{host.HostId}")).Subnet;
         using var agent = new Api(controlPlane.Url, host.Credential);
-        await Api.OkAsync(await agent.PostAsync("agent/heartbeat", new Heartbeat(facts with { UsedRanges = [cidr] }, 0)));
+        await Api.OkAsync<HeartbeatResponse>(await agent.PostAsync("agent/heartbeat", new Heartbeat(facts with { UsedRanges = [cidr] }, 0)));
 
-        var shown = await api.GetOkAsync($"environments/{envId}/hosts/{host.HostId}");
-        Assert.Equal("conflict", (string?)shown["state"]);
-        Assert.Contains($"{subnet} overlaps {cidr}", (string?)shown["addressConflict"], StringComparison.Ordinal);
+        var shown = await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{host.HostId}");
+        Assert.Equal("conflict", shown.State);
+        Assert.Contains($"{subnet} overlaps {cidr}", shown.AddressConflict, StringComparison.Ordinal);
         var service = await api.CreateServiceAsync(envId, new { name = "web", image = "busybox" });
-        Assert.Contains(service["placement"]!["reasons"]!.AsArray(), r => ((string?)r!["reason"] ?? "").Contains("overlaps", StringComparison.Ordinal));
+        Assert.NotNull(service.Placement);
+        Assert.Contains(service.Placement.Reasons, r => r.Reason.Contains("overlaps", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -69,12 +72,12 @@ public sealed class AddressCollisionTests(SelfHostedControlPlane controlPlane)
         var tenant = await Tenant.CreateAsync(controlPlane, "lan");
         using var owner = tenant.Client(controlPlane);
         var prod = await owner.CreateEnvironmentAsync("prod");
-        var token = (string)(await owner.CreateTokenAsync(prod))["token"]!;
+        var token = (await owner.CreateTokenAsync(prod)).Token;
         var facts = new HostFacts("lan-host", "28.2.2", 2, 1L << 30, "Debian", "x86_64") { UsedRanges = ["10.43.0.0/16"] };
-        await Api.OkAsync(await owner.PostAsync("agent/register", new RegistrationRequest(token, facts)));
+        await Api.OkAsync<RegistrationResponse>(await owner.PostAsync("agent/register", new RegistrationRequest(token, facts)));
 
-        var staging = await Api.OkAsync(await owner.PostAsync("environments", new { name = "staging" }));
+        var staging = await Api.OkAsync<EnvironmentView>(await owner.PostAsync("environments", new { name = "staging" }));
 
-        Assert.Equal("10.44.0.0/16", (string?)staging["cidr"]);
+        Assert.Equal("10.44.0.0/16", staging.Cidr);
     }
 }

@@ -2,9 +2,9 @@ using Rancher.Cloud.Functions;
 using System.Net;
 using System.Reflection;
 using System.Text;
-using System.Text.Json.Nodes;
 using Rancher.Cloud.ControlPlane.Access;
-using Rancher.Cloud.Harness;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.ControlPlane.Tenancy;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Rancher.Cloud.SelfHost;
 
@@ -32,17 +32,20 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
 
     private static List<Route> Routes()
     {
-        var metadata = JsonNode.Parse(File.ReadAllText(Repo.Output("functions/Rancher.Cloud.Functions", "functions.metadata")))!.AsArray();
         var methods = FunctionCatalog.Discover(SelfHostApp.FunctionsAssembly).ToDictionary(f => f.Name, f => f.Method);
-        return metadata
-            .Select(f => (Name: (string)f!["name"]!, Trigger: f["bindings"]!.AsArray().FirstOrDefault(b => (string?)b!["type"] == "httpTrigger")))
-            .Where(f => f.Trigger is not null)
-            .Select(f => new Route(
-                f.Name,
-                ((string)f.Trigger!["methods"]![0]!).ToUpperInvariant(),
-                (string)f.Trigger["route"]!,
-                methods[f.Name].GetCustomAttribute<AccessAttribute>()!.Audience))
-            .ToList();
+        var routes = new List<Route>();
+        foreach (var function in FunctionMetadata.Generated())
+        {
+            if (function.HttpTrigger is { } trigger)
+            {
+                routes.Add(new Route(
+                    function.Name,
+                    trigger.Methods[0].ToUpperInvariant(),
+                    trigger.Route ?? throw new InvalidOperationException($"{function.Name}'s HTTP trigger has no route"),
+                    methods[function.Name].GetCustomAttribute<AccessAttribute>()!.Audience));
+            }
+        }
+        return routes;
     }
 
     [Fact]
@@ -52,13 +55,13 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
         var attacker = await Tenant.CreateAsync(controlPlane, "attacker");
         using var owner = victim.Client(controlPlane);
         var envId = await owner.CreateEnvironmentAsync("prod");
-        var serviceId = (string)(await owner.CreateServiceAsync(envId, new { name = "web", image = "busybox", scale = 1 }))["id"]!;
-        var stackId = (string)(await Api.OkAsync(await owner.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = "services:\n  db:\n    image: postgres\n" })))["id"]!;
+        var serviceId = (await owner.CreateServiceAsync(envId, new { name = "web", image = "busybox", scale = 1 })).Id;
+        var stackId = (await Api.OkAsync<StackView>(await owner.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = "services:\n  db:\n    image: postgres\n" }))).Id;
         var readOnly = await victim.MemberWithKeyAsync(controlPlane, "read-only");
         var revoked = await victim.MemberWithKeyAsync(controlPlane, "member");
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"apiKeys/{revoked.KeyId}")).StatusCode);
         var host = await owner.RegisterHostAsync(envId, "victim-host");
-        var tokenId = (string)(await owner.CreateTokenAsync(envId))["id"]!;
+        var tokenId = (await owner.CreateTokenAsync(envId)).Id;
         var otherEnvId = await owner.CreateEnvironmentAsync("staging");
         var scopedElsewhere = await victim.MemberWithKeyAsync(controlPlane, "owner", otherEnvId);
         using var attackerOwner = attacker.Client(controlPlane);
@@ -122,11 +125,11 @@ public sealed class AuthorizationMatrixTests(SelfHostedControlPlane controlPlane
 
         // And nothing changed: the service, the member and the key are as they were.
         var service = await owner.ServiceAsync(envId, serviceId);
-        Assert.Equal(1, (int)service["scale"]!);
-        Assert.Equal("db", (string?)(await owner.GetOkAsync($"environments/{envId}/stacks/{stackId}"))["services"]![0]!["name"]);
-        Assert.Contains((await owner.GetOkAsync("members"))["items"]!.AsArray(), m => (string?)m!["id"] == readOnly.MemberId && (string?)m["role"] == "read-only");
-        Assert.Null((await owner.GetOkAsync("apiKeys"))["items"]!.AsArray().Single(k => (string?)k!["id"] == readOnly.KeyId)!["revokedAt"]);
-        Assert.Equal("active", (string?)(await owner.GetOkAsync($"environments/{envId}/hosts/{host.HostId}"))["state"]);
-        Assert.Contains((await owner.GetOkAsync($"environments/{envId}/registrationTokens"))["items"]!.AsArray(), t => (string?)t!["id"] == tokenId && t["revokedAt"] is null);
+        Assert.Equal(1, service.Scale);
+        Assert.Equal("db", (await owner.GetOkAsync<StackView>($"environments/{envId}/stacks/{stackId}")).Services[0].Spec.Name);
+        Assert.Contains(await owner.ItemsAsync<MemberView>("members"), m => m.Id == readOnly.MemberId && m.Role == "read-only");
+        Assert.Null((await owner.ItemsAsync<ApiKeyView>("apiKeys")).Single(k => k.Id == readOnly.KeyId).RevokedAt);
+        Assert.Equal("active", (await owner.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{host.HostId}")).State);
+        Assert.Contains(await owner.ItemsAsync<RegistrationTokenView>($"environments/{envId}/registrationTokens"), t => t.Id == tokenId && t.RevokedAt is null);
     }
 }

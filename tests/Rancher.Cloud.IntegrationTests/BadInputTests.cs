@@ -1,4 +1,5 @@
 using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
 namespace Rancher.Cloud.IntegrationTests;
@@ -32,10 +33,10 @@ public sealed class BadInputTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await Api.ProblemAsync(response);
-        Assert.Equal(400, (int)problem["status"]!);
+        Assert.Equal(400, problem.Status);
         Assert.Contains(field, Api.Fields(problem));
-        Assert.Contains(problem["errors"]![field]!.AsArray(), r => ((string)r!).Contains(reason, StringComparison.Ordinal));
-        Assert.Empty((await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray());
+        Assert.Contains(problem.Errors[field], r => r.Contains(reason, StringComparison.Ordinal));
+        Assert.Empty(await api.ItemsAsync<ServiceView>($"environments/{envId}/services"));
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class BadInputTests(SelfHostedControlPlane controlPlane)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         await Api.ProblemAsync(response);
         using var admin = controlPlane.Admin();
-        Assert.DoesNotContain((await admin.GetOkAsync("environments"))["items"]!.AsArray(), e => (string?)e!["name"] == name);
+        Assert.DoesNotContain(await admin.ItemsAsync<EnvironmentView>("environments"), e => e.Name == name);
     }
 
     [Fact]
@@ -97,10 +98,10 @@ public sealed class BadInputTests(SelfHostedControlPlane controlPlane)
         await api.CreateEnvironmentAsync($"page-{Guid.NewGuid():N}"[..20]);
         await api.CreateEnvironmentAsync($"page-{Guid.NewGuid():N}"[..20]);
 
-        var first = await api.GetOkAsync("environments?limit=1");
-        var second = await api.GetOkAsync($"environments?limit=1&cursor={first["next"]}");
+        var first = await api.GetOkAsync<Page<EnvironmentView>>("environments?limit=1");
+        var second = await api.GetOkAsync<Page<EnvironmentView>>($"environments?limit=1&cursor={first.Next}");
 
-        Assert.NotEqual((string?)first["items"]![0]!["id"], (string?)second["items"]![0]!["id"]);
+        Assert.NotEqual(first.Items[0].Id, second.Items[0].Id);
         Assert.Contains("cursor", Api.Fields(await Api.ProblemAsync(await api.GetAsync("environments?cursor=not*a*cursor"))));
     }
 }

@@ -29,8 +29,8 @@ public sealed class ConcurrentReconcileTests(SelfHostedControlPlane controlPlane
 
         foreach (var service in services)
         {
-            var instances = (await api.ServiceAsync(envId, (string)service["id"]!))["instances"]!.AsArray();
-            Assert.Equal([1, 2, 3, 4, 5, 6], instances.Select(i => (int)i!["slot"]!).Order());
+            var instances = (await api.ServiceAsync(envId, service.Id)).Instances;
+            Assert.Equal([1, 2, 3, 4, 5, 6], instances.Select(i => i.Slot).Order());
         }
         using var agent = new HttpClient { BaseAddress = new Uri(controlPlane.Url + "/") };
         agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", registered.Credential);

@@ -1,6 +1,5 @@
 using Rancher.Cloud.Functions;
-using System.Text.Json.Nodes;
-using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Rancher.Cloud.SelfHost;
 
 namespace Rancher.Cloud.IntegrationTests;
@@ -19,22 +18,20 @@ public sealed class FunctionCatalogTests
         _ => throw new ArgumentOutOfRangeException(nameof(trigger)),
     };
 
-    private static string Describe(JsonNode binding) => (string)binding["type"]! switch
+    private static string Describe(FunctionBinding binding) => binding.Type switch
     {
-        "httpTrigger" => $"http {string.Join(',', binding["methods"]!.AsArray().Select(m => ((string)m!).ToUpperInvariant()).Order(StringComparer.Ordinal))} {binding["route"]}",
-        "timerTrigger" => $"timer {binding["schedule"]}",
-        "queueTrigger" => $"queue {binding["queueName"]}",
+        "httpTrigger" => $"http {string.Join(',', binding.Methods.Select(m => m.ToUpperInvariant()).Order(StringComparer.Ordinal))} {binding.Route}",
+        "timerTrigger" => $"timer {binding.Schedule}",
+        "queueTrigger" => $"queue {binding.QueueName}",
         var other => $"unsupported {other}",
     };
 
     [Fact]
     public void The_self_host_catalog_matches_the_generated_function_metadata()
     {
-        var metadataPath = Repo.Output("functions/Rancher.Cloud.Functions", "functions.metadata");
-        var metadata = JsonNode.Parse(File.ReadAllText(metadataPath))!.AsArray();
-        var generated = metadata.ToDictionary(
-            f => (string)f!["name"]!,
-            f => Describe(f!["bindings"]!.AsArray().Single(b => ((string)b!["type"]!).EndsWith("Trigger", StringComparison.Ordinal))!));
+        var generated = FunctionMetadata.Generated().ToDictionary(
+            f => f.Name,
+            f => Describe(f.Bindings.Single(b => b.Type.EndsWith("Trigger", StringComparison.Ordinal))));
 
         var discovered = FunctionCatalog.Discover(SelfHostApp.FunctionsAssembly).ToDictionary(f => f.Name, f => Describe(f.Trigger));
 

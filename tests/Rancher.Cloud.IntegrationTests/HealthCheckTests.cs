@@ -1,3 +1,4 @@
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
@@ -20,34 +21,34 @@ public sealed class HealthCheckTests(SelfHostedControlPlane controlPlane)
             healthCheck = new { type = "http", port = 80, path = "/index.html", interval = "1s", timeout = "2s" },
         });
         var last = "";
-        System.Text.Json.Nodes.JsonNode healthy;
+        ServiceView healthy;
         try
         {
             healthy = await Wait.ForAsync(async () =>
             {
-                var service = await api.ServiceAsync(envId, (string)web["id"]!);
-                last = service.ToJsonString();
-                return (string?)service["state"] == "active" ? service : null;
+                var service = await api.ServiceAsync(envId, web.Id);
+                last = Api.Show(service);
+                return service.State == "active" ? service : null;
             }, Services.Converge, "the http-checked service to be active");
         }
         catch (TimeoutException e)
         {
             throw new TimeoutException($"{e.Message}\nlast seen: {last}\nagent:\n{agent.Log}", e);
         }
-        Assert.Equal("healthy", (string?)healthy["instances"]![0]!["health"]);
+        Assert.Equal("healthy", healthy.Instances[0].Health);
 
         var closed = await api.CreateServiceAsync(envId, new
         {
             name = "closed", image = LocalDocker.TestImage,
             healthCheck = new { type = "tcp", port = 81, interval = "1s", timeout = "1s", retries = 2 },
         });
-        var firstInstance = (string)closed["instances"]![0]!["id"]!;
+        var firstInstance = closed.Instances[0].Id;
         await Wait.UntilAsync(async () =>
         {
-            var instances = (await api.ServiceAsync(envId, (string)closed["id"]!))["instances"]!.AsArray();
-            return instances.Count == 1 && (string?)instances[0]!["id"] != firstInstance;
+            var instances = (await api.ServiceAsync(envId, closed.Id)).Instances;
+            return instances.Count == 1 && instances[0].Id != firstInstance;
         }, Services.Converge, "the unhealthy instance to be replaced");
-        Assert.Equal("activating", (string?)(await api.ServiceAsync(envId, (string)closed["id"]!))["state"]);
+        Assert.Equal("activating", (await api.ServiceAsync(envId, closed.Id)).State);
     }
 
     [Fact]
@@ -72,18 +73,18 @@ public sealed class HealthCheckTests(SelfHostedControlPlane controlPlane)
 
         foreach (var passing in new[] { tcpOpen, commandOk })
         {
-            await Wait.UntilAsync(async () => (string?)(await api.ServiceAsync(envId, (string)passing["id"]!))["instances"]![0]!["health"] == "healthy",
-                Services.Converge, $"{passing["name"]} to be healthy");
+            await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, passing.Id)).Instances[0].Health == "healthy",
+                Services.Converge, $"{passing.Spec.Name} to be healthy");
         }
         foreach (var failing in new[] { http404, silent, commandFails })
         {
-            var first = (string)failing["instances"]![0]!["id"]!;
-            await Wait.UntilAsync(async () => (string?)(await api.ServiceAsync(envId, (string)failing["id"]!))["instances"]![0]!["id"] != first,
-                Services.Converge, $"{failing["name"]} to be replaced as unhealthy");
+            var first = failing.Instances[0].Id;
+            await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, failing.Id)).Instances[0].Id != first,
+                Services.Converge, $"{failing.Spec.Name} to be replaced as unhealthy");
         }
         // Failing all along, but within its start period: starting, not unhealthy, and not replaced.
-        var lateInstance = (await api.ServiceAsync(envId, (string)late["id"]!))["instances"]![0]!;
-        Assert.Equal((string?)late["instances"]![0]!["id"], (string?)lateInstance["id"]);
-        Assert.Equal("starting", (string?)lateInstance["health"]);
+        var lateInstance = (await api.ServiceAsync(envId, late.Id)).Instances[0];
+        Assert.Equal(late.Instances[0].Id, lateInstance.Id);
+        Assert.Equal("starting", lateInstance.Health);
     }
 }

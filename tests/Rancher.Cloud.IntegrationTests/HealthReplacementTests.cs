@@ -1,3 +1,4 @@
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -48,30 +49,30 @@ public sealed class HealthReplacementTests(MultiHostFixture fixture, ITestOutput
             await File.WriteAllTextAsync(Path.Combine(flag, "ok"), "ok");
         }
         var flaky = group.Agents[0].HostId;
-        var stack = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "hc", compose = Compose }));
-        var serviceId = (string)stack["services"]![0]!["id"]!;
+        var stack = await Api.OkAsync<StackView>(await api.PostAsync($"environments/{envId}/stacks", new { name = "hc", compose = Compose }));
+        var serviceId = stack.Services[0].Id;
         // The global service runs once on each of the three hosts.
-        var monitor = await Services.RunningAsync(api, envId, (string)stack["services"]![1]!["id"]!, 3);
-        Assert.Equal(3, monitor.Select(i => (string?)i!["hostId"]).Distinct().Count());
-        Assert.Equal(flaky, (string?)stack["services"]![0]!["instances"]![0]!["hostId"]);
+        var monitor = await Services.RunningAsync(api, envId, stack.Services[1].Id, 3);
+        Assert.Equal(3, monitor.Select(i => i.HostId).Distinct().Count());
+        Assert.Equal(flaky, stack.Services[0].Instances[0].HostId);
 
         var last = "";
-        System.Text.Json.Nodes.JsonNode replaced;
+        InstanceView replaced;
         try
         {
             replaced = await Wait.ForAsync(async () =>
             {
                 var service = await api.ServiceAsync(envId, serviceId);
-                last = service["instances"]!.ToJsonString();
-                var instance = service["instances"]!.AsArray().SingleOrDefault();
-                return instance is not null && (string?)instance["hostId"] != flaky && (string?)instance["health"] == "healthy" ? instance : null;
+                last = Api.Show(service.Instances);
+                var instance = service.Instances.SingleOrDefault();
+                return instance is not null && instance.HostId != flaky && instance.Health == "healthy" ? instance : null;
             }, TimeSpan.FromSeconds(60), "a healthy replacement on another host");
         }
         catch (TimeoutException e)
         {
             throw new TimeoutException($"{e.Message}; last seen {last}", e);
         }
-        output.WriteLine($"replaced on {replaced["hostId"]}");
+        output.WriteLine($"replaced on {replaced.HostId}");
 
         await Wait.UntilAsync(async () => (await group.Hosts[0].Docker.Containers.ListContainersAsync(new() { All = true })).Count == 1,
             TimeSpan.FromSeconds(30), "the failing host's api container to be removed (its monitor stays)");

@@ -1,4 +1,5 @@
 using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
@@ -32,8 +33,8 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await Api.ProblemAsync(response);
-        Assert.Contains(problem["errors"]![field]!.AsArray(), r => ((string)r!).Contains("'baseline' host-access policy", StringComparison.Ordinal));
-        Assert.Empty((await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray());
+        Assert.Contains(problem.Errors[field], r => r.Contains("'baseline' host-access policy", StringComparison.Ordinal));
+        Assert.Empty(await api.ItemsAsync<ServiceView>($"environments/{envId}/services"));
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
         var tenant = await Tenant.CreateAsync(controlPlane, "policy");
         using var owner = tenant.Client(controlPlane);
         var envId = await owner.CreateEnvironmentAsync("ops");
-        Assert.Equal("baseline", (string?)(await owner.GetOkAsync($"environments/{envId}"))["policy"]);
+        Assert.Equal("baseline", (await owner.GetOkAsync<EnvironmentView>($"environments/{envId}")).Policy);
         var (_, _, memberKey) = await tenant.MemberWithKeyAsync(controlPlane, "member");
         using var member = new Api(controlPlane.Url, memberKey);
 
@@ -51,21 +52,21 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
         using var nonsense = await owner.PatchAsync($"environments/{envId}", new { policy = "root" });
         Assert.Contains("policy", Api.Fields(await Api.ProblemAsync(nonsense)));
 
-        var changed = await Api.OkAsync(await owner.PatchAsync($"environments/{envId}", new { policy = "privileged" }));
-        Assert.Equal("privileged", (string?)changed["policy"]);
+        var changed = await Api.OkAsync<EnvironmentView>(await owner.PatchAsync($"environments/{envId}", new { policy = "privileged" }));
+        Assert.Equal("privileged", changed.Policy);
 
         await using var agent = await controlPlane.StartAgentAsync(owner, envId);
         // Privileged mode itself cannot run in this sandbox (runc may not apply all capabilities); the rest runs for real.
         var service = await owner.CreateServiceAsync(envId, new { name = "sysd", image = LocalDocker.TestImage, hostAccess = new { pid = "host", ipc = "host", devices = new[] { "/dev/fuse" } } });
-        var running = await Services.RunningAsync(owner, envId, (string)service["id"]!, 1);
-        var container = await LocalDocker.Client.Containers.InspectContainerAsync((string)running[0]!["containerId"]!);
+        var running = await Services.RunningAsync(owner, envId, service.Id, 1);
+        var container = await LocalDocker.Client.Containers.InspectContainerAsync(Services.ContainerOf(running[0]));
         Assert.Equal("host", container.HostConfig!.PidMode);
         Assert.Equal("host", container.HostConfig.IpcMode);
         Assert.Equal("/dev/fuse", Assert.Single(container.HostConfig.Devices).PathOnHost);
 
         using var lowering = await owner.PatchAsync($"environments/{envId}", new { policy = "baseline" });
         Assert.Equal(HttpStatusCode.Conflict, lowering.StatusCode);
-        Assert.Contains("sysd", (string?)(await Api.ProblemAsync(lowering))["detail"], StringComparison.Ordinal);
+        Assert.Contains("sysd", (await Api.ProblemAsync(lowering)).Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await Api.ProblemAsync(response);
-        Assert.StartsWith("line 4: privileged containers are refused", (string?)problem["errors"]!["services.agent.hostAccess.privileged"]![0], StringComparison.Ordinal);
+        Assert.StartsWith("line 4: privileged containers are refused", problem.Errors["services.agent.hostAccess.privileged"][0], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,15 +94,15 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
         Directory.CreateDirectory(folder);
         File.CreateSymbolicLink(Path.Combine(folder, "evil"), "/");
 
-        var stack = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new
+        var stack = await Api.OkAsync<StackView>(await api.PostAsync($"environments/{envId}/stacks", new
         {
             name = "sym",
             compose = $"services:\n  b:\n    image: {LocalDocker.TestImage}\n    volumes: [\"./evil/etc:/h:ro\"]\n",
         }));
 
-        var serviceId = (string)stack["services"]![0]!["id"]!;
+        var serviceId = stack.Services[0].Id;
         var error = await Wait.ForAsync(async () =>
-            (string?)(await api.ServiceAsync(envId, serviceId))["instances"]![0]!["error"], Services.Converge, "the agent to refuse the bind");
+            (await api.ServiceAsync(envId, serviceId)).Instances[0].Error, Services.Converge, "the agent to refuse the bind");
         Assert.Contains("crosses the symbolic link", error, StringComparison.Ordinal);
         Assert.Empty(await LocalDocker.OfServiceAsync(agent.HostId, serviceId));
     }

@@ -1,4 +1,5 @@
-using System.Text.Json.Nodes;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -38,20 +39,22 @@ public sealed class HostConditionTests(MultiHostFixture fixture, ITestOutputHelp
         var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage });
 
         // The container runs (it needs only the bridge), and the host says why its tunnel does not.
-        await Services.RunningAsync(api, envId, (string)web["id"]!, 1);
-        var failing = await Wait.ForAsync(async () => Condition(await api.GetOkAsync($"environments/{envId}/hosts/{agent.HostId}"), "network") is { } c && !(bool)c["ready"]! ? c : null,
+        await Services.RunningAsync(api, envId, web.Id, 1);
+        var failing = await Wait.ForAsync(async () => Condition(await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{agent.HostId}"), "network") is { } c && !c.Ready ? c : null,
             TimeSpan.FromSeconds(30), "the host's network condition to say the tunnel failed");
-        Assert.Contains("tunnel", (string?)failing["error"], StringComparison.Ordinal);
-        Assert.Contains("simulated failure", (string?)failing["error"], StringComparison.Ordinal);
-        var host = await api.GetOkAsync($"environments/{envId}/hosts/{agent.HostId}");
-        Assert.True((bool)Condition(host, "containers")!["ready"]!);
+        Assert.Contains("tunnel", failing.Error, StringComparison.Ordinal);
+        Assert.Contains("simulated failure", failing.Error, StringComparison.Ordinal);
+        var host = await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{agent.HostId}");
+        var containers = Condition(host, "containers");
+        Assert.NotNull(containers);
+        Assert.True(containers.Ready);
 
         File.Delete(wg + ".fail");
-        await Wait.UntilAsync(async () => Condition(await api.GetOkAsync($"environments/{envId}/hosts/{agent.HostId}"), "network") is { } c && (bool)c["ready"]! && c["error"] is null,
+        await Wait.UntilAsync(async () => Condition(await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{agent.HostId}"), "network") is { } c && c.Ready && c.Error is null,
             TimeSpan.FromSeconds(30), "the network condition to clear once the tunnel is set up");
         Directory.Delete(tools, recursive: true);
     }
 
-    private static JsonNode? Condition(JsonNode host, string concern) =>
-        host["conditions"]?.AsArray().FirstOrDefault(c => (string?)c!["concern"] == concern);
+    private static HostCondition? Condition(HostDetails host, string concern) =>
+        host.Conditions?.FirstOrDefault(c => c.Concern == concern);
 }

@@ -53,9 +53,9 @@ public sealed class HostCredentialTests(SelfHostedControlPlane controlPlane)
         var forged = new HostReport(planOfB.Version, [new ObservedContainer(onB, "forged", ContainerStates.Running, null) { Health = HealthStates.Unhealthy }]);
         Assert.Equal(HttpStatusCode.NoContent, (await asA.PostAsJsonAsync(AgentRoutes.Report, forged, Api.Json)).StatusCode);
 
-        var instance = (await api.ServiceAsync(envId, (string)web["id"]!))["instances"]!.AsArray().Single(i => (string?)i!["id"] == onB)!;
-        Assert.Equal("scheduled", (string?)instance["state"]);
-        Assert.Null(instance["containerId"]);
+        var instance = (await api.ServiceAsync(envId, web.Id)).Instances.Single(i => i.Id == onB);
+        Assert.Equal("scheduled", instance.State);
+        Assert.Null(instance.ContainerId);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class HostCredentialTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("conditions", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal("scheduled", (string?)(await api.ServiceAsync(envId, (string)web["id"]!))["instances"]![0]!["state"]);
+        Assert.Equal("scheduled", (await api.ServiceAsync(envId, web.Id)).Instances[0].State);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class HostCredentialTests(SelfHostedControlPlane controlPlane)
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"aud-{Guid.NewGuid():N}"[..20]);
         var host = await api.RegisterHostAsync(envId);
-        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var token = (await api.CreateTokenAsync(envId)).Token;
 
         using var asHost = new Api(controlPlane.Url, host.Credential);
         Assert.Equal(HttpStatusCode.Unauthorized, (await asHost.GetAsync("environments")).StatusCode);

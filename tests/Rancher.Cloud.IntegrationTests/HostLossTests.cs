@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Domain.Hosts;
 using Rancher.Cloud.Harness;
@@ -51,9 +52,9 @@ public sealed class HostLossTests(MultiHostFixture fixture, ITestOutputHelper ou
         var envId = await api.CreateEnvironmentAsync($"loss-{Guid.NewGuid():N}"[..20]);
         await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3);
         var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage, ports = new[] { new { published = 8081, target = 80 } }, scale = 2 });
-        var id = (string)web["id"]!;
+        var id = web.Id;
         var before = await Services.RunningAsync(api, envId, id, 2);
-        var lostId = (string)before[0]!["hostId"]!;
+        var lostId = before[0].HostId;
         var lost = group.HostOf(lostId);
 
         // Timed from the moment of the loss, not from when it is complete.
@@ -65,10 +66,10 @@ public sealed class HostLossTests(MultiHostFixture fixture, ITestOutputHelper ou
             await Wait.UntilAsync(async () =>
             {
                 var service = await api.ServiceAsync(envId, id);
-                var hostStates = (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray().Select(h => $"{h!["id"]}:{h["state"]}");
-                last = $"{service["instances"]!.ToJsonString()} placement={service["placement"]?.ToJsonString()} hosts={string.Join(',', hostStates)}";
-                var instances = service["instances"]!.AsArray();
-                return instances.Count == 2 && instances.All(i => (string?)i!["state"] == "running" && (string?)i["hostId"] != lostId);
+                var hostStates = (await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts")).Select(h => $"{h.Id}:{h.State}");
+                var instances = service.Instances;
+                last = $"{Api.Show(instances)} placement={Api.Show(service.Placement)} hosts={string.Join(',', hostStates)}";
+                return instances.Count == 2 && instances.All(i => i.State == "running" && i.HostId != lostId);
             }, TimeSpan.FromSeconds(90), "the lost host's instance to run elsewhere");
         }
         catch (TimeoutException e)
@@ -78,7 +79,7 @@ public sealed class HostLossTests(MultiHostFixture fixture, ITestOutputHelper ou
         var moved = watch.Elapsed;
         output.WriteLine($"{how}: instance running elsewhere {moved.TotalSeconds:0.0} s after the loss");
         Assert.True(moved <= Bound, $"{how}: took {moved.TotalSeconds:0.0} s");
-        Assert.Equal("disconnected", (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{lostId}"))["state"]);
+        Assert.Equal("disconnected", (await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{lostId}")).State);
         if (whileLost is not null)
         {
             await whileLost(lost, id);
@@ -86,8 +87,8 @@ public sealed class HostLossTests(MultiHostFixture fixture, ITestOutputHelper ou
 
         await restore(lost);
         await Wait.UntilAsync(async () => await ContainersOfAsync(lost, id) == 0, TimeSpan.FromSeconds(60), "the returning host's stale container to be removed");
-        await Wait.UntilAsync(async () => (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{lostId}"))["state"] == "active",
+        await Wait.UntilAsync(async () => (await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{lostId}")).State == "active",
             TimeSpan.FromSeconds(30), "the returning host to be active");
-        Assert.Equal(2, (await api.ServiceAsync(envId, id))["instances"]!.AsArray().Count);
+        Assert.Equal(2, (await api.ServiceAsync(envId, id)).Instances.Count);
     }
 }

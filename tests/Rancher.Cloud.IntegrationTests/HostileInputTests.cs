@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.ControlPlane.Tenancy;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
@@ -37,7 +39,7 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(field, Api.Fields(await Api.ProblemAsync(response)));
-        Assert.Empty((await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray());
+        Assert.Empty(await api.ItemsAsync<ServiceView>($"environments/{envId}/services"));
     }
 
     [Theory]
@@ -56,7 +58,7 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("body", Api.Fields(await Api.ProblemAsync(response)));
-        Assert.DoesNotContain((await api.GetOkAsync("environments"))["items"]!.AsArray(), e => (string?)e!["name"] == name);
+        Assert.DoesNotContain(await api.ItemsAsync<EnvironmentView>("environments"), e => e.Name == name);
     }
 
     [Theory]
@@ -78,7 +80,7 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
         using var response = await api.PostAsync($"environments/{envId}/stacks", new { name = "blog\n", compose = "services:\n  web:\n    image: busybox\n" });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("name", Api.Fields(await Api.ProblemAsync(response)));
-        Assert.Empty((await api.GetOkAsync($"environments/{envId}/stacks"))["items"]!.AsArray());
+        Assert.Empty(await api.ItemsAsync<StackView>($"environments/{envId}/stacks"));
     }
 
     [Fact]
@@ -104,7 +106,7 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
         }
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        await api.GetOkAsync("environments"); // and the control plane is still there
+        await api.GetOkAsync<Page<EnvironmentView>>("environments"); // and the control plane is still there
     }
 
     [Fact]
@@ -124,9 +126,9 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
         // Just under the bound: 14 variables of 2,000 characters and the rest of the service.
         var environment = Enumerable.Range(0, 14).ToDictionary(i => $"V{i:D2}", _ => new string('y', 2000));
         var created = await api.CreateServiceAsync(envId, new { name = "largest", image = "busybox", environment, scale = 0 });
-        var read = await api.ServiceAsync(envId, (string)created["id"]!);
-        Assert.Equal(14, read["environment"]!.AsObject().Count);
-        Assert.Equal(new string('y', 2000), (string?)read["environment"]!["V13"]);
+        var read = await api.ServiceAsync(envId, created.Id);
+        Assert.Equal(14, read.Spec.Environment.Count);
+        Assert.Equal(new string('y', 2000), read.Spec.Environment["V13"]);
     }
 
     [Fact]
@@ -134,13 +136,13 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
     {
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"facts-{Guid.NewGuid():N}"[..20]);
-        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var token = (await api.CreateTokenAsync(envId)).Token;
         var huge = new HostFacts(new string('h', 100_000), "20.10.24", 2, 1L << 30, "Debian", "x86_64");
 
         using var register = await api.PostAsync("agent/register", new RegistrationRequest(token, huge));
         Assert.Equal(HttpStatusCode.BadRequest, register.StatusCode);
         Assert.Contains("facts.hostname", Api.Fields(await Api.ProblemAsync(register)));
-        Assert.Empty((await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray());
+        Assert.Empty(await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts"));
 
         var host = await api.RegisterHostAsync(envId);
         using var agent = new Api(controlPlane.Url, host.Credential);
@@ -150,8 +152,8 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
         Assert.Equal(
             ["facts.cpus", "facts.dockerVersion", "facts.memoryBytes", "facts.os"],
             Api.Fields(await Api.ProblemAsync(beat)).Order(StringComparer.Ordinal));
-        var stored = (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]![0]!;
-        Assert.Equal("20.10.24", (string?)stored["dockerVersion"]);
+        var stored = (await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts"))[0];
+        Assert.Equal("20.10.24", stored.DockerVersion);
     }
 
     [Fact]
@@ -161,9 +163,9 @@ public sealed class HostileInputTests(SelfHostedControlPlane controlPlane)
         await api.CreateEnvironmentAsync($"audit-{Guid.NewGuid():N}"[..20]);
         await api.CreateEnvironmentAsync($"audit-{Guid.NewGuid():N}"[..20]);
 
-        var first = await api.GetOkAsync("audit?limit=1");
-        var second = await api.GetOkAsync($"audit?limit=1&cursor={first["next"]}");
-        Assert.NotEqual((string?)first["items"]![0]!["id"], (string?)second["items"]![0]!["id"]);
+        var first = await api.GetOkAsync<AuditPage>("audit?limit=1");
+        var second = await api.GetOkAsync<AuditPage>($"audit?limit=1&cursor={first.Next}");
+        Assert.NotEqual(first.Items[0].Id, second.Items[0].Id);
 
         foreach (var cursor in new[] { "garbage", "YTE6bm90LWEta2V5", Uri.EscapeDataString("1!1!xyz") })
         {

@@ -1,5 +1,6 @@
 using System.Net;
-using System.Text.Json.Nodes;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.ControlPlane.Tenancy;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
 namespace Rancher.Cloud.IntegrationTests;
@@ -24,7 +25,7 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
     {
         var tenant = await Tenant.CreateAsync(controlPlane, $"owners{round}");
         using var first = tenant.Client(controlPlane);
-        var ownerId = (string)(await first.GetOkAsync("members"))["items"]![0]!["id"]!;
+        var ownerId = (await first.ItemsAsync<MemberView>("members"))[0].Id;
         var (secondId, _, secondKey) = await tenant.MemberWithKeyAsync(controlPlane, "owner");
         using var second = new Api(controlPlane.Url, secondKey);
 
@@ -42,7 +43,7 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
     {
         var tenant = await Tenant.CreateAsync(controlPlane, "removal");
         using var first = tenant.Client(controlPlane);
-        var ownerId = (string)(await first.GetOkAsync("members"))["items"]![0]!["id"]!;
+        var ownerId = (await first.ItemsAsync<MemberView>("members"))[0].Id;
         var (secondId, _, secondKey) = await tenant.MemberWithKeyAsync(controlPlane, "owner");
         using var second = new Api(controlPlane.Url, secondKey);
 
@@ -62,10 +63,10 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
         var answers = await Task.WhenAll(Enumerable.Range(0, Racers).Select(i => owner.PostAsync("environments", new { name = $"env-{i}" })));
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
-        var cidrs = new List<string>();
+        var cidrs = new List<string?>();
         foreach (var answer in answers)
         {
-            cidrs.Add((string)(await Api.OkAsync(answer))["cidr"]!);
+            cidrs.Add((await Api.OkAsync<EnvironmentView>(answer)).Cidr);
         }
         Assert.Equal(Racers, cidrs.Distinct().Count());
         Assert.All(cidrs, c => Assert.EndsWith("/16", c, StringComparison.Ordinal)); // distinct /16s cannot overlap
@@ -94,7 +95,7 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
 
         await Task.WhenAll(Enumerable.Range(0, Racers).Select(i => admin.RegisterHostAsync(envId, $"host-{i}")));
 
-        var subnets = (await admin.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray().Select(h => (string)h!["subnet"]!).ToList();
+        var subnets = (await admin.ItemsAsync<HostDetails>($"environments/{envId}/hosts")).Select(h => h.Subnet).ToList();
         Assert.Equal(Racers, subnets.Count);
         Assert.Equal(Racers, subnets.Distinct().Count());
     }
@@ -106,7 +107,7 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
         var envId = await admin.CreateEnvironmentAsync($"patchdel-{Guid.NewGuid():N}"[..20]);
         for (var round = 0; round < 5; round++)
         {
-            var id = (string)(await admin.CreateServiceAsync(envId, new { name = $"web-{round}", image = "busybox", scale = 0 }))["id"]!;
+            var id = (await admin.CreateServiceAsync(envId, new { name = $"web-{round}", image = "busybox", scale = 0 })).Id;
 
             var answers = await Task.WhenAll(
                 admin.PatchAsync($"environments/{envId}/services/{id}", new { scale = 1 }),
@@ -125,18 +126,18 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
         var envId = await api.CreateEnvironmentAsync($"polrace-{Guid.NewGuid():N}"[..20]);
         for (var round = 0; round < 10; round++)
         {
-            await Api.OkAsync(await api.PatchAsync($"environments/{envId}", new { policy = "privileged" }));
+            await Api.OkAsync<EnvironmentView>(await api.PatchAsync($"environments/{envId}", new { policy = "privileged" }));
 
             var answers = await Task.WhenAll(
                 api.PatchAsync($"environments/{envId}", new { policy = "baseline" }),
                 api.PostAsync($"environments/{envId}/services", new { name = $"pid-{round}", image = "busybox", scale = 0, hostAccess = new { pid = "host" } }));
 
-            var policy = (string?)(await api.GetOkAsync($"environments/{envId}"))["policy"];
-            var services = (await api.GetOkAsync($"environments/{envId}/services"))["items"]!.AsArray();
+            var policy = (await api.GetOkAsync<EnvironmentView>($"environments/{envId}")).Policy;
+            var services = await api.ItemsAsync<ServiceView>($"environments/{envId}/services");
             Assert.False(policy == "baseline" && services.Count > 0, $"round {round}: baseline with {services.Count} services needing more ({(int)answers[0].StatusCode}, {(int)answers[1].StatusCode})");
             foreach (var service in services)
             {
-                Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"environments/{envId}/services/{(string)service!["id"]!}")).StatusCode);
+                Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"environments/{envId}/services/{service.Id}")).StatusCode);
             }
         }
     }
@@ -151,7 +152,7 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("memberId", Api.Fields(await Api.ProblemAsync(response)));
-        Assert.DoesNotContain((await owner.GetOkAsync("apiKeys"))["items"]!.AsArray(), k => (string?)k!["memberId"] == "admin");
+        Assert.DoesNotContain(await owner.ItemsAsync<ApiKeyView>("apiKeys"), k => k.MemberId == "admin");
     }
 
     private static async Task AssertOneWinnerAsync(Func<Task<HttpResponseMessage>> create)
@@ -161,6 +162,6 @@ public sealed class InvariantRaceTests(SelfHostedControlPlane controlPlane)
         Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
     }
 
-    private static async Task<List<JsonNode>> OwnersAsync(Api owner) =>
-        (await owner.GetOkAsync("members"))["items"]!.AsArray().Where(m => (string?)m!["role"] == "owner").Select(m => m!).ToList();
+    private static async Task<List<MemberView>> OwnersAsync(Api owner) =>
+        (await owner.ItemsAsync<MemberView>("members")).Where(m => m.Role == "owner").ToList();
 }

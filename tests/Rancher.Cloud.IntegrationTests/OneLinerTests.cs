@@ -1,4 +1,5 @@
 using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
@@ -18,7 +19,7 @@ public sealed class OneLinerTests(MultiHostFixture fixture)
     {
         using var api = ControlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"oneliner-{Guid.NewGuid():N}"[..20]);
-        var command = (string)(await api.CreateTokenAsync(envId))["command"]!;
+        var command = (await api.CreateTokenAsync(envId)).Command;
         Assert.StartsWith($"curl -fsSL {ControlPlane.PublicUrl}/install.sh | sh -s -- --url {ControlPlane.PublicUrl} --token rcr.", command, StringComparison.Ordinal);
         await using var host = await fixture.Network.AddHostAsync();
         var name = $"rca-{host.Name}";
@@ -31,44 +32,51 @@ public sealed class OneLinerTests(MultiHostFixture fixture)
             Assert.Contains("started under a supervisor", output, StringComparison.Ordinal);
 
             var listed = await Wait.ForAsync(async () =>
-                (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray().SingleOrDefault(h => (string?)h!["state"] == "active"),
+                (await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts")).SingleOrDefault(h => h.State == "active"),
                 TimeSpan.FromSeconds(60), "the installed host to be active");
-            Assert.Equal(host.Name, (string?)listed["hostname"]);
-            Assert.Equal("east", (string?)listed["labels"]!["zone"]);
+            Assert.Equal(host.Name, listed.Hostname);
+            Assert.Equal("east", listed.Labels.GetValueOrDefault("zone"));
 
             // The supervisor restarts a crashed agent, which comes back with its kept credential.
             await host.RunAsync("pkill", "-9", "-f", $"/opt/{name}/Rancher.Cloud.Agent");
             var since = DateTimeOffset.UtcNow;
             await Wait.UntilAsync(async () =>
             {
-                var hosts = (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray();
-                return hosts.Count == 1 && DateTimeOffset.Parse((string)hosts[0]!["lastSeen"]!, System.Globalization.CultureInfo.InvariantCulture) > since;
+                var hosts = await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts");
+                return hosts.Count == 1 && hosts[0].LastSeen > since;
             }, TimeSpan.FromSeconds(60), "the restarted agent to heartbeat as the same host");
 
             // A copy of its state on another machine is a clone: both machines heartbeat, the host shows
             // 'conflict' with both, the newcomer stops converging (and never exits); keeping the original
             // sends the copy to register as a new host.
             await using var other = await fixture.Network.AddHostAsync();
-            var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+            var token = (await api.CreateTokenAsync(envId)).Token;
             await using var clone = AgentProcess.StartCopyOf(ControlPlane.PublicUrl, $"/var/lib/{name}", token, new AgentLaunch(
                 ["nsenter", $"--net={other.NetnsPath}"], ["--docker", other.DockerEndpoint, "--heartbeat-interval", "00:00:03"])
             {
                 Executable = $"/opt/{name}/Rancher.Cloud.Agent",
             });
-            var hostId = (string)listed["id"]!;
+            var hostId = listed.Id;
             var conflict = await Wait.ForAsync(async () =>
-                (await api.GetOkAsync($"environments/{envId}/hosts/{hostId}")) is { } h && (string?)h["state"] == "conflict" ? h["conflict"]!.AsArray() : null,
-                TimeSpan.FromSeconds(90), $"the host to show a conflict; clone log:\n{clone.Log}");
+            {
+                var shown = await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{hostId}");
+                if (shown.State != "conflict")
+                {
+                    return null;
+                }
+                Assert.NotNull(shown.Conflict); // a host in conflict names both machines
+                return shown.Conflict;
+            }, TimeSpan.FromSeconds(90), $"the host to show a conflict; clone log:\n{clone.Log}");
             Assert.Equal(2, conflict.Count);
             await Wait.UntilAsync(() => Task.FromResult(clone.Log.Contains("Not converging", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the clone to say why it waits");
             Assert.False(clone.HasExited);
 
-            var kept = await Api.OkAsync(await api.PostAsync($"environments/{envId}/hosts/{hostId}/resolveConflict", new { keep = (string)conflict[0]!["incarnation"]! }));
-            Assert.NotEqual("conflict", (string?)kept["state"]);
+            var kept = await Api.OkAsync<HostDetails>(await api.PostAsync($"environments/{envId}/hosts/{hostId}/resolveConflict", new { keep = conflict[0].Incarnation }));
+            Assert.NotEqual("conflict", kept.State);
             await Wait.UntilAsync(async () =>
             {
-                var hosts = (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray();
-                return hosts.Count == 2 && hosts.All(h => (string?)h!["state"] == "active");
+                var hosts = await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts");
+                return hosts.Count == 2 && hosts.All(h => h.State == "active");
             }, TimeSpan.FromSeconds(90), $"the copy to register as a second host; clone log:\n{clone.Log}");
             Assert.Contains("registering it as a new host", clone.Log, StringComparison.Ordinal);
             Assert.False(clone.HasExited);
@@ -89,7 +97,7 @@ public sealed class OneLinerTests(MultiHostFixture fixture)
     {
         using var api = ControlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"arch-{Guid.NewGuid():N}"[..20]);
-        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var token = (await api.CreateTokenAsync(envId)).Token;
         var fakeBin = Directory.CreateTempSubdirectory("rancher-cloud-arm-").FullName;
         await File.WriteAllTextAsync(Path.Combine(fakeBin, "uname"), "#!/bin/sh\necho aarch64\n");
         File.SetUnixFileMode(Path.Combine(fakeBin, "uname"), UnixFileMode.UserRead | UnixFileMode.UserExecute);

@@ -33,10 +33,10 @@ public sealed partial class OverlayTests(MultiHostFixture fixture, ITestOutputHe
             name = "client", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" },
             scheduling = new { hostLabels = new[] { new { key = "role", value = "a" } } },
         });
-        var webAddress = (string)(await Services.RunningAsync(api, envId, (string)web["id"]!, 1))[0]!["address"]!;
-        var clientInstance = (await Services.RunningAsync(api, envId, (string)client["id"]!, 1))[0]!;
-        var clientContainer = (string)clientInstance["containerId"]!;
-        var clientAddress = (string)clientInstance["address"]!;
+        var webAddress = Services.AddressOf((await Services.RunningAsync(api, envId, web.Id, 1))[0]);
+        var clientInstance = (await Services.RunningAsync(api, envId, client.Id, 1))[0];
+        var clientContainer = Services.ContainerOf(clientInstance);
+        var clientAddress = Services.AddressOf(clientInstance);
         await Wait.UntilAsync(async () => await group.PeersAsync(0) == 2, TimeSpan.FromSeconds(30), "host A to have both other hosts as peers");
 
         // Watch everything on the underlay, unfiltered, while A's container fetches from B's: a

@@ -43,9 +43,9 @@ public sealed class RunOptionsTests(SelfHostedControlPlane controlPlane)
                 groupAdd = new[] { "1001" },
             },
         });
-        var instance = (await Services.RunningAsync(api, envId, (string)web["id"]!, 1))[0]!;
+        var instance = (await Services.RunningAsync(api, envId, web.Id, 1))[0];
 
-        var container = await LocalDocker.Client.Containers.InspectContainerAsync((string)instance["containerId"]!);
+        var container = await LocalDocker.Client.Containers.InspectContainerAsync(Services.ContainerOf(instance));
         var host = container.HostConfig!;
         Assert.Equal("/tmp", container.Config!.WorkingDir);
         Assert.Equal("example.internal", container.Config.Domainname);
@@ -83,15 +83,15 @@ public sealed class RunOptionsTests(SelfHostedControlPlane controlPlane)
         await using var agent = await controlPlane.StartAgentAsync(api, envId);
 
         var offline = await api.CreateServiceAsync(envId, new { name = "offline", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" }, run = new { networkMode = "none" } });
-        var instance = (await Services.RunningAsync(api, envId, (string)offline["id"]!, 1))[0]!;
-        Assert.Null(instance["address"]);
-        var container = await LocalDocker.Client.Containers.InspectContainerAsync((string)instance["containerId"]!);
+        var instance = (await Services.RunningAsync(api, envId, offline.Id, 1))[0];
+        Assert.Null(instance.Address);
+        var container = await LocalDocker.Client.Containers.InspectContainerAsync(Services.ContainerOf(instance));
         Assert.Equal("none", container.HostConfig!.NetworkMode);
 
         // An image the host does not have, which must not be pulled: Docker's own refusal is the instance's error.
         var absent = await api.CreateServiceAsync(envId, new { name = "absent", image = "rancher-cloud-test/absent:1", run = new { pullPolicy = "never" } });
         var error = await Wait.ForAsync(async () =>
-            (await api.ServiceAsync(envId, (string)absent["id"]!))["instances"]!.AsArray().Select(i => (string?)i!["error"]).FirstOrDefault(e => e is not null),
+            (await api.ServiceAsync(envId, absent.Id)).Instances.Select(i => i.Error).FirstOrDefault(e => e is not null),
             Services.Converge, "the absent image's instance to report its error");
         Assert.Contains("No such image", error, StringComparison.OrdinalIgnoreCase);
     }

@@ -20,18 +20,19 @@ public sealed class SchedulingRulesTests(SelfHostedControlPlane controlPlane)
             name = "pinned", image = "busybox", scale = 2,
             scheduling = new { hostLabels = new[] { new { key = "zone", value = "west" } } },
         });
-        Assert.All(pinned["instances"]!.AsArray(), i => Assert.Equal(west.HostId, (string?)i!["hostId"]));
+        Assert.All(pinned.Instances, i => Assert.Equal(west.HostId, i.HostId));
 
         var spread = await api.CreateServiceAsync(envId, new
         {
             name = "quorum", image = "busybox", scale = 3,
             scheduling = new { affinity = new[] { new { service = "quorum", anti = true } } },
         });
-        Assert.Equal(2, spread["instances"]!.AsArray().Count);
-        Assert.Equal("degraded", (string?)spread["state"]);
-        var reasons = spread["placement"]!["reasons"]!.AsArray();
-        Assert.Equal(new[] { east.HostId, west.HostId }.Order(StringComparer.Ordinal), reasons.Select(r => (string)r!["hostId"]!).Order(StringComparer.Ordinal));
-        Assert.All(reasons, r => Assert.Equal("runs an instance of 'quorum' (anti-affinity)", (string?)r!["reason"]));
+        Assert.Equal(2, spread.Instances.Count);
+        Assert.Equal("degraded", spread.State);
+        Assert.NotNull(spread.Placement);
+        var reasons = spread.Placement.Reasons;
+        Assert.Equal(new[] { east.HostId, west.HostId }.Order(StringComparer.Ordinal), reasons.Select(r => r.HostId).Order(StringComparer.Ordinal));
+        Assert.All(reasons, r => Assert.Equal("runs an instance of 'quorum' (anti-affinity)", r.Reason));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -46,10 +47,10 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
         var envId = await api.CreateEnvironmentAsync(envName);
         await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3,
             i => new Dictionary<string, string> { ["role"] = $"{(char)('a' + i)}" });
-        var stack = await Api.OkAsync(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = Shop }));
-        string IdOf(string name) => (string)stack["services"]!.AsArray().Single(s => (string?)s!["name"] == name)!["id"]!;
-        var webAddress = (string)(await Services.RunningAsync(api, envId, IdOf("web"), 1))[0]!["address"]!;
-        var client = (string)(await Services.RunningAsync(api, envId, IdOf("client"), 1))[0]!["containerId"]!;
+        var stack = await Api.OkAsync<StackView>(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = Shop }));
+        string IdOf(string name) => stack.Services.Single(s => s.Spec.Name == name).Id;
+        var webAddress = Services.AddressOf((await Services.RunningAsync(api, envId, IdOf("web"), 1))[0]);
+        var client = Services.ContainerOf((await Services.RunningAsync(api, envId, IdOf("client"), 1))[0]);
         var a = group.Hosts[0];
 
         foreach (var (name, expected) in new[] { "web", "web.shop", $"web.shop.{envName}.rancher.internal", "shop-web-1", "front" }.Select(n => (n, webAddress)).Append(("legacy", "192.0.2.10")))
@@ -82,7 +83,7 @@ public sealed class ServiceDiscoveryTests(MultiHostFixture fixture, ITestOutputH
         Assert.True((await api.PatchAsync($"environments/{envId}/services/{IdOf("web")}", new { scale = 2 })).IsSuccessStatusCode);
         var both = await Services.RunningAsync(api, envId, IdOf("web"), 2);
         var watch = Stopwatch.StartNew();
-        var second = both.Select(i => (string)i!["address"]!).Single(x => x != webAddress);
+        var second = both.Select(Services.AddressOf).Single(x => x != webAddress);
         await Wait.UntilAsync(async () => (await DockerExec.RunAsync(a.Docker, client, "nslookup", "web")).Output.Contains(second, StringComparison.Ordinal),
             TimeSpan.FromSeconds(15), $"'web' to answer the new instance {second} too");
         output.WriteLine($"the new instance was answered {watch.ElapsedMilliseconds} ms after the API showed it running");

@@ -17,7 +17,7 @@ public sealed class SignalTests(SelfHostedControlPlane controlPlane)
     {
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"signal-{Guid.NewGuid():N}"[..20]);
-        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var token = (await api.CreateTokenAsync(envId)).Token;
         await using var agent = await AgentProcess.RegisterAsync(
             controlPlane.Url, token, pollInterval: TimeSpan.FromMinutes(10), launch: new AgentLaunch([], ["--heartbeat-interval", "00:10:00"]));
         // The first beat hands the agent its signal channel; wait until it listens.
@@ -25,7 +25,7 @@ public sealed class SignalTests(SelfHostedControlPlane controlPlane)
 
         var clock = Stopwatch.StartNew();
         var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage });
-        await Wait.UntilAsync(async () => (await LocalDocker.OfServiceAsync(agent.HostId, (string)web["id"]!)).Count == 1,
+        await Wait.UntilAsync(async () => (await LocalDocker.OfServiceAsync(agent.HostId, web.Id)).Count == 1,
             TimeSpan.FromSeconds(25), $"the container to be created by signal alone; agent log:\n{agent.Log}");
 
         // Well inside both intervals (and the 45 s after which a silent host is disconnected).

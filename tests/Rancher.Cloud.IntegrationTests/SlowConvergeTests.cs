@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -44,8 +45,8 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
             name = "web", image = LocalDocker.TestImage,
             scheduling = new { hostLabels = new[] { new { key = "role", value = "busy" } } },
         });
-        var serviceId = (string)web["id"]!;
-        var instanceId = (string)(await Services.RunningAsync(api, envId, serviceId, 1))[0]!["id"]!;
+        var serviceId = web.Id;
+        var instanceId = (await Services.RunningAsync(api, envId, serviceId, 1))[0].Id;
         await Wait.UntilAsync(async () => await group.PeersAsync(1) == 1, TimeSpan.FromSeconds(30), "the busy host to have its first peer");
 
         // A third host joining changes the busy host's peers: its converge runs "wg set" and waits there.
@@ -56,10 +57,10 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
         var held = Stopwatch.StartNew();
         while (held.Elapsed < Hold)
         {
-            var state = (string?)(await api.GetOkAsync($"environments/{envId}/hosts/{busyId}"))["state"];
-            var instances = (await api.ServiceAsync(envId, serviceId))["instances"]!.AsArray();
+            var state = (await api.GetOkAsync<HostDetails>($"environments/{envId}/hosts/{busyId}")).State;
+            var instances = (await api.ServiceAsync(envId, serviceId)).Instances;
             Assert.True(state == "active", $"the busy host is {state} {held.Elapsed.TotalSeconds:0} s into its converge");
-            Assert.Equal(instanceId, (string?)Assert.Single(instances)!["id"]);
+            Assert.Equal(instanceId, Assert.Single(instances).Id);
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
         File.Delete(wg + ".hold");
@@ -67,7 +68,7 @@ public sealed class SlowConvergeTests(MultiHostFixture fixture, ITestOutputHelpe
 
         // Released, the converge goes on: the new host becomes its peer.
         await Wait.UntilAsync(async () => await group.PeersAsync(1) == 2, TimeSpan.FromSeconds(30), "the busy host to take the new peer once released");
-        Assert.Equal(instanceId, (string?)(await Services.RunningAsync(api, envId, serviceId, 1))[0]!["id"]);
+        Assert.Equal(instanceId, (await Services.RunningAsync(api, envId, serviceId, 1))[0].Id);
         Directory.Delete(tools, recursive: true);
     }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.ControlPlane.Tenancy;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 
 namespace Rancher.Cloud.IntegrationTests;
@@ -13,11 +15,12 @@ public sealed class TenancyTests(SelfHostedControlPlane controlPlane)
         var tenant = await Tenant.CreateAsync(controlPlane, "acme");
         using var owner = tenant.Client(controlPlane);
 
-        var keys = (await owner.GetOkAsync("apiKeys"))["items"]!.AsArray();
-        var ownerKey = Assert.Single(keys)!;
-        Assert.Equal("owner", (string?)ownerKey["role"]);
-        Assert.DoesNotContain(tenant.OwnerKey.Split('.')[^1], ownerKey.ToJsonString(), StringComparison.Ordinal);
-        Assert.Contains((await controlPlane.Admin().GetOkAsync("tenants"))["items"]!.AsArray(), t => (string?)t!["id"] == tenant.Id);
+        // Read as sent as well: a secret in a field the view does not declare would not show in the typed read.
+        var listed = await Api.OkTextAsync(await owner.GetAsync("apiKeys"));
+        var ownerKey = Assert.Single(Api.Read<Page<ApiKeyView>>(listed).Items);
+        Assert.Equal("owner", ownerKey.Role);
+        Assert.DoesNotContain(tenant.OwnerKey.Split('.')[^1], listed, StringComparison.Ordinal);
+        Assert.Contains(await controlPlane.Admin().ItemsAsync<TenantView>("tenants"), t => t.Id == tenant.Id);
         // The operator key is not a tenant's key for tenant management, and a tenant key cannot list tenants.
         Assert.Equal(HttpStatusCode.Unauthorized, (await owner.GetAsync("tenants")).StatusCode);
     }
@@ -36,7 +39,7 @@ public sealed class TenancyTests(SelfHostedControlPlane controlPlane)
         Assert.Equal(HttpStatusCode.OK, (await asReader.GetAsync($"environments/{envId}/services")).StatusCode);
         var refused = await asReader.PostAsync($"environments/{envId}/services", new { name = "web", image = "busybox" });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Contains("'read-only'", (string?)(await Api.ProblemAsync(refused))["detail"], StringComparison.Ordinal);
+        Assert.Contains("'read-only'", (await Api.ProblemAsync(refused)).Detail, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.Created, (await asMember.PostAsync($"environments/{envId}/services", new { name = "web", image = "busybox" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await asMember.PostAsync("members", new { name = "x", role = "owner" })).StatusCode);
@@ -55,13 +58,13 @@ public sealed class TenancyTests(SelfHostedControlPlane controlPlane)
         var member = await tenant.MemberWithKeyAsync(controlPlane, "member");
         using var asMember = new Api(controlPlane.Url, member.Key);
 
-        await Api.OkAsync(await owner.PatchAsync($"members/{member.MemberId}", new { role = "read-only" }));
+        await Api.OkAsync<MemberView>(await owner.PatchAsync($"members/{member.MemberId}", new { role = "read-only" }));
         Assert.Equal(HttpStatusCode.Forbidden, (await asMember.PostAsync($"environments/{envId}/services", new { name = "web", image = "busybox" })).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"members/{member.MemberId}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await asMember.GetAsync("environments")).StatusCode);
 
-        var ownerId = (string)(await owner.GetOkAsync("members"))["items"]!.AsArray().Single(m => (string?)m!["role"] == "owner")!["id"]!;
+        var ownerId = (await owner.ItemsAsync<MemberView>("members")).Single(m => m.Role == "owner").Id;
         Assert.Equal(HttpStatusCode.Conflict, (await owner.PatchAsync($"members/{ownerId}", new { role = "member" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await owner.DeleteAsync($"members/{ownerId}")).StatusCode);
     }
@@ -76,7 +79,7 @@ public sealed class TenancyTests(SelfHostedControlPlane controlPlane)
         var ci = await tenant.MemberWithKeyAsync(controlPlane, "member", environmentId: staging);
         using var asCi = new Api(controlPlane.Url, ci.Key);
 
-        Assert.Equal([staging], (await asCi.GetOkAsync("environments"))["items"]!.AsArray().Select(e => (string)e!["id"]!));
+        Assert.Equal([staging], (await asCi.ItemsAsync<EnvironmentView>("environments")).Select(e => e.Id));
         Assert.Equal(HttpStatusCode.Created, (await asCi.PostAsync($"environments/{staging}/services", new { name = "web", image = "busybox" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await asCi.GetAsync($"environments/{prod}/services")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await asCi.PostAsync("environments", new { name = "other" })).StatusCode);
@@ -88,26 +91,27 @@ public sealed class TenancyTests(SelfHostedControlPlane controlPlane)
         var tenant = await Tenant.CreateAsync(controlPlane, "audit");
         using var owner = tenant.Client(controlPlane);
         var envId = await owner.CreateEnvironmentAsync("prod");
-        var serviceId = (string)(await owner.CreateServiceAsync(envId, new { name = "web", image = "busybox" }))["id"]!;
+        var serviceId = (await owner.CreateServiceAsync(envId, new { name = "web", image = "busybox" })).Id;
         for (var scale = 2; scale <= 4; scale++)
         {
-            await Api.OkAsync(await owner.PatchAsync($"environments/{envId}/services/{serviceId}", new { scale }));
+            await Api.OkAsync<ServiceView>(await owner.PatchAsync($"environments/{envId}/services/{serviceId}", new { scale }));
         }
         await owner.PostRawAsync($"environments/{envId}/services", """{"name":"BAD"}""");
 
-        var first = await owner.GetOkAsync($"environments/{envId}/audit?limit=3");
-        var second = await owner.GetOkAsync($"environments/{envId}/audit?limit=3&cursor={Uri.EscapeDataString((string)first["next"]!)}");
+        var first = await owner.GetOkAsync<AuditPage>($"environments/{envId}/audit?limit=3");
+        Assert.NotNull(first.Next);
+        var second = await owner.GetOkAsync<AuditPage>($"environments/{envId}/audit?limit=3&cursor={Uri.EscapeDataString(first.Next)}");
 
-        var entries = first["items"]!.AsArray().Concat(second["items"]!.AsArray()).ToList();
-        Assert.Equal(["CreateService", "PatchService", "PatchService", "PatchService", "CreateService"], entries.Select(e => (string)e!["action"]!).Reverse());
-        Assert.Equal(400, (int)entries[0]!["status"]!);
+        var entries = first.Items.Concat(second.Items).ToList();
+        Assert.Equal(["CreateService", "PatchService", "PatchService", "PatchService", "CreateService"], entries.Select(e => e.Action).Reverse());
+        Assert.Equal(400, entries[0].Status);
         Assert.All(entries, e =>
         {
-            Assert.Equal("127.0.0.1", (string?)e!["clientAddress"]);
-            Assert.StartsWith("k", (string?)e["actor"], StringComparison.Ordinal);
-            Assert.Contains($"/environments/{envId}/services", (string?)e["target"], StringComparison.Ordinal);
+            Assert.Equal("127.0.0.1", e.ClientAddress);
+            Assert.StartsWith("k", e.Actor, StringComparison.Ordinal);
+            Assert.Contains($"/environments/{envId}/services", e.Target, StringComparison.Ordinal);
         });
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"environments/{envId}/audit?limit=0")).StatusCode);
-        Assert.Equal("CreateEnvironment", (string?)(await owner.GetOkAsync("audit"))["items"]![0]!["action"]);
+        Assert.Equal("CreateEnvironment", (await owner.GetOkAsync<AuditPage>("audit")).Items[0].Action);
     }
 }

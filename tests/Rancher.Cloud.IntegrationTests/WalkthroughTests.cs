@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
@@ -16,17 +16,17 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync("walkthrough");
         var token = await api.CreateTokenAsync(envId);
-        Assert.StartsWith($"curl -fsSL {controlPlane.Url}/install.sh | sh -s -- --url {controlPlane.Url} --token rcr.", (string)token["command"]!);
-        await using var agent = await AgentProcess.RegisterAsync(controlPlane.Url, (string)token["token"]!);
+        Assert.StartsWith($"curl -fsSL {controlPlane.Url}/install.sh | sh -s -- --url {controlPlane.Url} --token rcr.", token.Command);
+        await using var agent = await AgentProcess.RegisterAsync(controlPlane.Url, token.Token);
 
         var host = await Wait.ForAsync(async () =>
-            (await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray().SingleOrDefault(h => (string?)h!["state"] == "active"),
+            (await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts")).SingleOrDefault(h => h.State == "active"),
             TimeSpan.FromSeconds(30), "the host to be listed active");
-        Assert.Equal(agent.HostId, (string?)host["id"]);
-        Assert.False(string.IsNullOrEmpty((string?)host["hostname"]));
-        Assert.False(string.IsNullOrEmpty((string?)host["dockerVersion"]));
-        Assert.True((int)host["cpus"]! > 0);
-        Assert.True((long)host["memoryBytes"]! > 0);
+        Assert.Equal(agent.HostId, host.Id);
+        Assert.False(string.IsNullOrEmpty(host.Hostname));
+        Assert.False(string.IsNullOrEmpty(host.DockerVersion));
+        Assert.True(host.Cpus > 0);
+        Assert.True(host.MemoryBytes > 0);
 
         var port = Azurite.FreePort();
         var web = await api.CreateServiceAsync(envId, new
@@ -38,18 +38,18 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
             ports = new[] { new { published = port, target = 80 } },
             scale = 1,
         });
-        var webId = (string)web["id"]!;
-        var instance = Assert.Single(await Services.RunningAsync(api, envId, webId, 1))!;
-        Assert.Equal(agent.HostId, (string?)instance["hostId"]);
+        var webId = web.Id;
+        var instance = Assert.Single(await Services.RunningAsync(api, envId, webId, 1));
+        Assert.Equal(agent.HostId, instance.HostId);
 
         var container = Assert.Single(await LocalDocker.OfServiceAsync(agent.HostId, webId));
-        Assert.Equal((string?)instance["containerId"], container.ID);
-        Assert.Equal((string?)instance["id"], container.Labels[Labels.Instance]);
+        Assert.Equal(instance.ContainerId, container.ID);
+        Assert.Equal(instance.Id, container.Labels[Labels.Instance]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var page = await Wait.ForAsync(() => http.GetStringAsync("/")!, TimeSpan.FromSeconds(10), "the published port to answer");
         Assert.Equal("rancher-cloud-test web\n", page);
         Assert.Contains("GREETING=hello-from-rancher-cloud", await http.GetStringAsync("/cgi-bin/env"), StringComparison.Ordinal);
-        Assert.Equal("active", (string?)(await api.ServiceAsync(envId, webId))["state"]);
+        Assert.Equal("active", (await api.ServiceAsync(envId, webId)).State);
     }
 
     [Fact]
@@ -60,18 +60,18 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
         await using var agent = await controlPlane.StartAgentAsync(api, envId);
 
         var worker = await api.CreateServiceAsync(envId, new { name = "worker", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" }, scale = 2 });
-        var id = (string)worker["id"]!;
+        var id = worker.Id;
         await Services.RunningAsync(api, envId, id, 2);
 
-        var scaled = await Api.OkAsync(await api.PatchAsync($"environments/{envId}/services/{id}", new { scale = 3 }));
-        Assert.Equal(3, (int)scaled["scale"]!);
+        var scaled = await Api.OkAsync<ServiceView>(await api.PatchAsync($"environments/{envId}/services/{id}", new { scale = 3 }));
+        Assert.Equal(3, scaled.Scale);
         await Services.RunningAsync(api, envId, id, 3);
         await Services.ContainersAsync(agent.HostId, id, 3);
 
-        await Api.OkAsync(await api.PatchAsync($"environments/{envId}/services/{id}", new { scale = 1 }));
-        var remaining = Assert.Single(await Services.RunningAsync(api, envId, id, 1))!;
+        await Api.OkAsync<ServiceView>(await api.PatchAsync($"environments/{envId}/services/{id}", new { scale = 1 }));
+        var remaining = Assert.Single(await Services.RunningAsync(api, envId, id, 1));
         await Services.ContainersAsync(agent.HostId, id, 1);
-        Assert.Equal((string?)remaining["containerId"], (await LocalDocker.OfServiceAsync(agent.HostId, id))[0].ID);
+        Assert.Equal(remaining.ContainerId, (await LocalDocker.OfServiceAsync(agent.HostId, id))[0].ID);
 
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"environments/{envId}/services/{id}")).StatusCode);
         await Services.ContainersAsync(agent.HostId, id, 0);
@@ -88,18 +88,19 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
         var port = Azurite.FreePort();
         var ports = new[] { new { published = port, target = 80 } };
         var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage, ports, scale = 1 });
-        await Services.RunningAsync(api, envId, (string)web["id"]!, 1);
+        await Services.RunningAsync(api, envId, web.Id, 1);
 
         var clash = await api.CreateServiceAsync(envId, new { name = "clash", image = LocalDocker.TestImage, ports, scale = 1 });
 
-        Assert.Equal("degraded", (string?)clash["state"]);
-        Assert.Empty(clash["instances"]!.AsArray());
-        var reason = Assert.Single(clash["placement"]!["reasons"]!.AsArray())!;
-        Assert.Equal(agent.HostId, (string?)reason["hostId"]);
-        Assert.Equal("ports-free", (string?)reason["constraint"]);
-        Assert.Equal($"port {port}/tcp is already published on this host by service 'web'", (string?)reason["reason"]);
+        Assert.Equal("degraded", clash.State);
+        Assert.Empty(clash.Instances);
+        Assert.NotNull(clash.Placement);
+        var reason = Assert.Single(clash.Placement.Reasons);
+        Assert.Equal(agent.HostId, reason.HostId);
+        Assert.Equal("ports-free", reason.Constraint);
+        Assert.Equal($"port {port}/tcp is already published on this host by service 'web'", reason.Reason);
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Empty(await LocalDocker.OfServiceAsync(agent.HostId, (string)clash["id"]!));
+        Assert.Empty(await LocalDocker.OfServiceAsync(agent.HostId, clash.Id));
     }
 
     [Fact]
@@ -109,7 +110,7 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
         var envId = await api.CreateEnvironmentAsync("agent-restart");
         await using var agent = await controlPlane.StartAgentAsync(api, envId);
         var service = await api.CreateServiceAsync(envId, new { name = "app", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" }, scale = 4 });
-        var id = (string)service["id"]!;
+        var id = service.Id;
 
         // Killed while converging: some containers may be created, some started, some not yet.
         await Wait.UntilAsync(async () => (await LocalDocker.OfServiceAsync(agent.HostId, id)).Count > 0, Services.Converge, "a first container");
@@ -126,7 +127,7 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
 
         agent.Restart();
 
-        JsonArray instances;
+        IReadOnlyList<InstanceView> instances;
         try
         {
             instances = await Services.RunningAsync(api, envId, id, 4);
@@ -139,10 +140,10 @@ public sealed class WalkthroughTests(SelfHostedControlPlane controlPlane)
         var containers = await LocalDocker.OfServiceAsync(agent.HostId, id);
         Assert.DoesNotContain(containers, c => c.ID == orphan.ID);
         Assert.Equal(
-            instances.Select(i => (string)i!["id"]!).Order(StringComparer.Ordinal),
+            instances.Select(i => i.Id).Order(StringComparer.Ordinal),
             containers.Select(c => c.Labels[Labels.Instance]).Order(StringComparer.Ordinal));
-        Assert.Equal(instances.Select(i => (string)i!["containerId"]!).Order(StringComparer.Ordinal), containers.Select(c => c.ID).Order(StringComparer.Ordinal));
+        Assert.Equal(instances.Select(i => i.ContainerId).Order(StringComparer.Ordinal), containers.Select(c => c.ID).Order(StringComparer.Ordinal));
         // It kept its identity: still one host, not a second registration.
-        Assert.Single((await api.GetOkAsync($"environments/{envId}/hosts"))["items"]!.AsArray());
+        Assert.Single(await api.ItemsAsync<HostDetails>($"environments/{envId}/hosts"));
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -27,12 +28,12 @@ public sealed class FuzzTests(SelfHostedControlPlane controlPlane, ITestOutputHe
         var seed = int.TryParse(Environment.GetEnvironmentVariable("RANCHER_FUZZ_SEED"), out var given) ? given : Environment.TickCount;
         using var api = controlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"fuzz-{Guid.NewGuid():N}"[..20]);
-        var target = (string)(await api.CreateServiceAsync(envId, new { name = "target", image = "busybox", scale = 0 }))["id"]!;
+        var target = (await api.CreateServiceAsync(envId, new { name = "target", image = "busybox", scale = 0 })).Id;
         // The heartbeating host lives in an environment of its own: placements in the fuzzed one would
         // make every reconcile there (and so every request's allocation) grow with what was created.
         var host = await api.RegisterHostAsync(await api.CreateEnvironmentAsync($"fuzzhost-{Guid.NewGuid():N}"[..20]), "fuzz-host");
         using var agent = new Api(controlPlane.Url, host.Credential);
-        var environmentsBefore = (await api.GetOkAsync("environments?limit=200"))["items"]!.AsArray().Count;
+        var environmentsBefore = (await api.ItemsAsync<EnvironmentView>("environments?limit=200")).Count;
 
         var created = new HashSet<string>(StringComparer.Ordinal) { target };
         var environmentsCreated = 0;
@@ -68,16 +69,16 @@ public sealed class FuzzTests(SelfHostedControlPlane controlPlane, ITestOutputHe
                 Assert.True(bytes < MaxRequestAllocation, $"allocated {bytes >> 20} MB; {replay}");
                 if (status == (int)HttpStatusCode.Created)
                 {
-                    Remember(request.Kind, System.Text.Json.Nodes.JsonNode.Parse(body)!, created, ref environmentsCreated);
+                    Remember(request.Kind, body, created, ref environmentsCreated);
                 }
             }
         }
         var rssAfter = Process.GetCurrentProcess().WorkingSet64;
 
         // A refused request stored nothing: every service there came from a 201, and so did every environment.
-        var services = (await api.GetOkAsync($"environments/{envId}/services?limit=200"))["items"]!.AsArray().Select(x => (string)x!["id"]!).ToHashSet(StringComparer.Ordinal);
+        var services = (await api.ItemsAsync<ServiceView>($"environments/{envId}/services?limit=200")).Select(x => x.Id).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(created.Order(StringComparer.Ordinal), services.Order(StringComparer.Ordinal));
-        Assert.Equal(environmentsBefore + environmentsCreated, await CountAsync(api, "environments"));
+        Assert.Equal(environmentsBefore + environmentsCreated, await CountAsync<EnvironmentView>(api, "environments"));
 
         var report = string.Create(CultureInfo.InvariantCulture,
             $"fuzz: {cases} requests in {until.Elapsed.TotalSeconds:F0} s from seed {seed}; statuses {string.Join(", ", statuses.Select(p => $"{p.Key}×{p.Value}"))}; worst time {worstMs:F0} ms ({worstCase}); worst allocation {worstBytes / (1 << 20)} MiB; process RSS {rssBefore >> 20} MiB before, {rssAfter >> 20} MiB after");
@@ -98,17 +99,18 @@ public sealed class FuzzTests(SelfHostedControlPlane controlPlane, ITestOutputHe
         return ((int)response.StatusCode, body, clock.Elapsed, GC.GetTotalAllocatedBytes() - allocated);
     }
 
-    private static void Remember(string kind, System.Text.Json.Nodes.JsonNode created, HashSet<string> services, ref int environments)
+    /// <summary>What a 201 created, from its body (the fuzzer sends raw requests, so the body comes as text).</summary>
+    private static void Remember(string kind, string created, HashSet<string> services, ref int environments)
     {
         switch (kind)
         {
             case "service":
-                services.Add((string)created["id"]!);
+                services.Add(Api.Read<ServiceView>(created).Id);
                 break;
             case "stack":
-                foreach (var service in created["services"]!.AsArray())
+                foreach (var service in Api.Read<StackView>(created).Services)
                 {
-                    services.Add((string)service!["id"]!);
+                    services.Add(service.Id);
                 }
                 break;
             case "environment":
@@ -117,14 +119,14 @@ public sealed class FuzzTests(SelfHostedControlPlane controlPlane, ITestOutputHe
         }
     }
 
-    private static async Task<int> CountAsync(Api api, string list)
+    private static async Task<int> CountAsync<T>(Api api, string list)
     {
         var (count, cursor) = (0, (string?)null);
         do
         {
-            var page = await api.GetOkAsync($"{list}?limit=200{(cursor is null ? "" : "&cursor=" + cursor)}");
-            count += page["items"]!.AsArray().Count;
-            cursor = (string?)page["next"];
+            var page = await api.GetOkAsync<Page<T>>($"{list}?limit=200{(cursor is null ? "" : "&cursor=" + cursor)}");
+            count += page.Items.Count;
+            cursor = page.Next;
         }
         while (cursor is not null);
         return count;

@@ -39,7 +39,7 @@ public sealed class HostGroup(ITestOutputHelper output) : IAsyncDisposable
     {
         var host = await fixture.Network.AddHostAsync();
         Hosts.Add(host);
-        var token = (string)(await api.CreateTokenAsync(envId))["token"]!;
+        var token = (await api.CreateTokenAsync(envId)).Token;
         var agent = await host.StartAgentAsync(fixture.ControlPlane.PublicUrl, token, labels: labels, toolsFirst: toolsFirst);
         Agents.Add(agent);
         return agent;

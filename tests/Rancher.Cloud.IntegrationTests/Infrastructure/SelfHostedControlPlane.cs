@@ -54,7 +54,7 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
 
     /// <summary>Starts a real agent process registered to the environment with a fresh token.</summary>
     public async Task<AgentProcess> StartAgentAsync(Api api, string envId) =>
-        await AgentProcess.RegisterAsync(Url, (string)(await api.CreateTokenAsync(envId))["token"]!);
+        await AgentProcess.RegisterAsync(Url, (await api.CreateTokenAsync(envId)).Token);
 
     public async Task DisposeAsync()
     {

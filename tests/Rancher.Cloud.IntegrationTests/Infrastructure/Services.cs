@@ -1,5 +1,4 @@
-using System.Text.Json.Nodes;
-
+using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.Harness;
 
 namespace Rancher.Cloud.IntegrationTests.Infrastructure;
@@ -10,7 +9,7 @@ internal static class Services
     public static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
     /// <summary>Waits until the service shows exactly <paramref name="count"/> instances, all running with a container.</summary>
-    public static async Task<JsonArray> RunningAsync(Api api, string envId, string serviceId, int count)
+    public static async Task<IReadOnlyList<InstanceView>> RunningAsync(Api api, string envId, string serviceId, int count)
     {
         var last = "";
         try
@@ -18,9 +17,9 @@ internal static class Services
             return await Wait.ForAsync(async () =>
             {
                 var service = await api.ServiceAsync(envId, serviceId);
-                var instances = service["instances"]!.AsArray();
-                last = $"{instances.ToJsonString()} placement={service["placement"]?.ToJsonString()}";
-                return instances.Count == count && instances.All(i => (string?)i!["state"] == "running" && i["containerId"] is not null)
+                var instances = service.Instances;
+                last = $"{Api.Show(instances)} placement={Api.Show(service.Placement)}";
+                return instances.Count == count && instances.All(i => i.State == "running" && i.ContainerId is not null)
                     ? instances
                     : null;
             }, Converge, $"{count} running instances of service {serviceId}");
@@ -29,6 +28,20 @@ internal static class Services
         {
             throw new TimeoutException($"{e.Message} Last seen: {last}", e);
         }
+    }
+
+    /// <summary>The container of an instance that must have one (every instance <see cref="RunningAsync"/> returns has).</summary>
+    public static string ContainerOf(InstanceView instance)
+    {
+        Assert.NotNull(instance.ContainerId);
+        return instance.ContainerId;
+    }
+
+    /// <summary>The environment address of an instance that must have one.</summary>
+    public static string AddressOf(InstanceView instance)
+    {
+        Assert.NotNull(instance.Address);
+        return instance.Address;
     }
 
     public static async Task ContainersAsync(string hostId, string serviceId, int count) =>
