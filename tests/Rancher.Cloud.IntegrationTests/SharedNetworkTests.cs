@@ -16,15 +16,15 @@ public sealed class SharedNetworkTests(SelfHostedControlPlane controlPlane)
         await using var agent = await controlPlane.StartAgentAsync(api, envId);
 
         // The probe is created first: it waits for web, then joins it.
-        var probe = (string)(await api.CreateServiceAsync(envId, new
+        var probe = (await api.CreateServiceAsync(envId, new
         {
             name = "probe", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" }, run = new { networkMode = "service:web" },
-        }))["id"]!;
-        var web = (string)(await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage }))["id"]!;
-        var webContainer = (string)(await Services.RunningAsync(api, envId, web, 1))[0]!["containerId"]!;
-        var probeInstance = (await Services.RunningAsync(api, envId, probe, 1))[0]!;
-        Assert.Null(probeInstance["address"]);
-        var probeContainer = (string)probeInstance["containerId"]!;
+        })).Id;
+        var web = (await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage })).Id;
+        var webContainer = Services.ContainerOf((await Services.RunningAsync(api, envId, web, 1))[0]);
+        var probeInstance = (await Services.RunningAsync(api, envId, probe, 1))[0];
+        Assert.Null(probeInstance.Address);
+        var probeContainer = Services.ContainerOf(probeInstance);
         Assert.Equal($"container:{webContainer}", (await InspectAsync(probeContainer)).HostConfig!.NetworkMode);
         Assert.Contains("rancher-cloud-test web", await FetchLocalAsync(probeContainer), StringComparison.Ordinal);
 
@@ -32,9 +32,8 @@ public sealed class SharedNetworkTests(SelfHostedControlPlane controlPlane)
         await LocalDocker.Client.Containers.RemoveContainerAsync(webContainer, new ContainerRemoveParameters { Force = true });
         var rejoined = await Wait.ForAsync(async () =>
         {
-            var w = (await Services.RunningAsync(api, envId, web, 1))[0]!;
-            var p = (await Services.RunningAsync(api, envId, probe, 1))[0]!;
-            var (wid, pid) = ((string)w["containerId"]!, (string)p["containerId"]!);
+            var wid = Services.ContainerOf((await Services.RunningAsync(api, envId, web, 1))[0]);
+            var pid = Services.ContainerOf((await Services.RunningAsync(api, envId, probe, 1))[0]);
             return wid != webContainer && pid != probeContainer && (await InspectAsync(pid)).HostConfig!.NetworkMode == $"container:{wid}"
                 ? pid
                 : null;

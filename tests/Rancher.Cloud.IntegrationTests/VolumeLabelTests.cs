@@ -15,12 +15,12 @@ public sealed class VolumeLabelTests(SelfHostedControlPlane controlPlane)
         await using var agent = await controlPlane.StartAgentAsync(api, envId);
         var volume = $"rancher-cloud-test-{Guid.NewGuid():N}"[..32];
 
-        var service = await api.CreateServiceAsync(envId, new
+        var service = (await api.CreateServiceAsync(envId, new
         {
             name = "db", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" },
             volumes = new[] { new { type = "volume", source = volume, target = "/data", labels = new Dictionary<string, string> { ["com.example.backup"] = "nightly" } } },
-        });
-        await Services.RunningAsync(api, envId, (string)service["id"]!, 1);
+        })).Id;
+        await Services.RunningAsync(api, envId, service, 1);
         try
         {
             var created = await LocalDocker.Client.Volumes.InspectAsync(volume);
@@ -28,8 +28,8 @@ public sealed class VolumeLabelTests(SelfHostedControlPlane controlPlane)
         }
         finally
         {
-            Assert.True((await api.DeleteAsync($"environments/{envId}/services/{(string)service["id"]!}")).IsSuccessStatusCode);
-            await Wait.UntilAsync(async () => (await LocalDocker.OfServiceAsync(agent.HostId, (string)service["id"]!)).Count == 0, Services.Converge, "the service's container to go");
+            Assert.True((await api.DeleteAsync($"environments/{envId}/services/{service}")).IsSuccessStatusCode);
+            await Wait.UntilAsync(async () => (await LocalDocker.OfServiceAsync(agent.HostId, service)).Count == 0, Services.Converge, "the service's container to go");
             await LocalDocker.Client.Volumes.RemoveAsync(volume, force: true);
         }
     }
