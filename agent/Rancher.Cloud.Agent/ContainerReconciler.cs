@@ -73,8 +73,31 @@ public sealed class ContainerReconciler(
         {
             return new ObservedContainer(planned.InstanceId, current.FirstOrDefault()?.ID, ContainerStates.Starting, $"waits for {joins}, whose network it shares, to run");
         }
+        try
+        {
+            // The joined container started again (restarted by Docker, or started by this agent) in a
+            // new network namespace: a joiner started before that is left with only its loopback.
+            var joinedStart = StartedAt(await docker.Containers.InspectContainerAsync(targetId, ct));
+            foreach (var running in current.Where(c => c.State == "running").ToList())
+            {
+                if (StartedAt(await docker.Containers.InspectContainerAsync(running.ID, ct)) < joinedStart)
+                {
+                    await RemoveAsync(running, "the container whose network it shares started again", ct);
+                    current.Remove(running);
+                }
+            }
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Gone meanwhile: the next pass sees it.
+        }
         return await ConvergeOneAsync(plan, planned, current, ensured, targetId, ct);
     }
+
+    private static DateTimeOffset StartedAt(ContainerInspectResponse container) =>
+        DateTimeOffset.TryParse(container.State?.StartedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : DateTimeOffset.MinValue;
 
     /// <summary>Ready when no planned container failed; otherwise how many did, and the first reason.</summary>
     private HostCondition ConditionOf(IReadOnlyList<ObservedContainer> observed)

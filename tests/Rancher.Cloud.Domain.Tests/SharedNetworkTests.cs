@@ -114,4 +114,53 @@ public sealed class SharedNetworkTests
             Assert.Equal(web.Id, env.PlanContents[s.HostId].Containers.Single(c => c.InstanceId == s.Id).JoinsInstance);
         });
     }
+
+    [Fact]
+    public void A_chain_or_a_cycle_made_one_service_at_a_time_is_unplaced_with_the_reason()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.Add(Given.Host("h1"));
+        env.Services.Add(Given.Service("s1", "c", 1));
+        env.Services.Add(Sidecar("s2", "c", 1) with { Spec = Sidecar("s2", "c", 1).Spec with { Name = "b" } });
+        env.Services.Add(Sidecar("s3", "b", 1) with { Spec = Sidecar("s3", "b", 1).Spec with { Name = "a" } });
+        env.Services.Add(Sidecar("s4", "y", 1) with { Spec = Sidecar("s4", "y", 1).Spec with { Name = "x" } });
+        env.Services.Add(Sidecar("s5", "x", 1) with { Spec = Sidecar("s5", "x", 1).Spec with { Name = "y" } });
+
+        env.Settle();
+
+        Assert.Equal(["s1", "s2"], env.Instances.Select(i => i.ServiceId).Order(StringComparer.Ordinal));
+        foreach (var (id, joined) in new[] { ("s3", "b"), ("s4", "y"), ("s5", "x") })
+        {
+            var reason = Assert.Single(env.Statuses[id].Reasons);
+            Assert.Equal(Scheduling.Constraints.SharedNetwork, reason.Constraint);
+            Assert.Contains($"'{joined}' itself shares another service's network", reason.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_service_that_runs_nothing_cannot_be_joined()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.Add(Given.Host("h1"));
+        env.Services.Add(new Service("s1", Given.Spec("db") with { External = new ExternalTarget(["10.1.2.3"], null) }, 0, Given.Now.AddMinutes(-10)));
+        env.Services.Add(Sidecar("s2", "db", 1));
+
+        env.Settle();
+
+        Assert.Empty(env.Instances);
+        Assert.Contains("runs no containers", Assert.Single(env.Statuses["s2"].Reasons).Reason, StringComparison.Ordinal);
+        var compose = ComposeReader.Read("shop", "services:\n  db:\n    image: rancher/external-service\n    external_ips: [\"1.2.3.4\"]\n  side:\n    image: envoy\n    network_mode: \"service:db\"\n", null);
+        Assert.Contains(compose.Failure!.Fields!.ToDictionary()["services.side.network_mode"], r => r.StartsWith("line 7:", StringComparison.Ordinal) && r.Contains("runs no containers", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_service_on_anothers_network_keeps_that_containers_network_settings()
+    {
+        var refused = ServiceSpec.From(Given.Draft(d => d with
+        {
+            Ports = [],
+            Run = new RunOptionsDraft { NetworkMode = "service:db", Sysctls = new Dictionary<string, string?> { ["net.ipv4.tcp_syncookies"] = "0" } },
+        }));
+        Assert.Contains("run.sysctls", refused.Failure!.Fields!.ToDictionary().Keys);
+    }
 }

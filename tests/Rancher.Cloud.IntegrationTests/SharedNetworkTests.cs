@@ -39,6 +39,16 @@ public sealed class SharedNetworkTests(SelfHostedControlPlane controlPlane)
                 : null;
         }, Services.Converge, "web's new container and the probe joined to it");
         Assert.Contains("rancher-cloud-test web", await FetchLocalAsync(rejoined), StringComparison.Ordinal);
+
+        // Web's container restarts in place (same id, a new network namespace): the probe is made anew on it too.
+        var sameWeb = Services.ContainerOf((await Services.RunningAsync(api, envId, web, 1))[0]);
+        await LocalDocker.Client.Containers.RestartContainerAsync(sameWeb, new ContainerRestartParameters { WaitBeforeKillSeconds = 1 });
+        var again = await Wait.ForAsync(async () =>
+        {
+            var pid = Services.ContainerOf((await Services.RunningAsync(api, envId, probe, 1))[0]);
+            return pid != rejoined ? pid : null;
+        }, Services.Converge, "the probe made anew on web's restarted container");
+        Assert.Contains("rancher-cloud-test web", await FetchLocalAsync(again), StringComparison.Ordinal);
     }
 
     private static async Task<ContainerInspectResponse> InspectAsync(string id) => await LocalDocker.Client.Containers.InspectContainerAsync(id);

@@ -75,6 +75,15 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
             Addresses = new HostAddresses(staying.ToLookup(i => i.HostId, StringComparer.Ordinal));
         }
 
+        private Dictionary<string, Service> ByName => field ??= Services.Values.Where(s => !s.Deleting)
+            .GroupBy(s => s.Spec.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+        /// <summary>Why a service on another's network cannot join it wherever it goes (see <see cref="NetworkModes.CannotJoin"/>), or null.</summary>
+        public string? JoinProblem(Service service) =>
+            NetworkModes.JoinedService(service.Spec) is { } joined && ByName.TryGetValue(joined, out var target)
+                ? NetworkModes.CannotJoin(joined, target.Spec)
+                : null;
+
         public bool MayVisit(string serviceId)
         {
             if (Visited.Contains(serviceId) || Visited.Count < MaxServices)
@@ -150,8 +159,9 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
 
     /// <summary>
     /// An instance on another service's network whose host no longer runs that service (scaled
-    /// down, moved, replaced) has nothing to join: it leaves, and <see cref="Place"/> puts its slot
-    /// beside an instance of that service again.
+    /// down, moved, replaced), or whose service has no network to join, has nothing to join: it
+    /// leaves, and <see cref="Place"/> puts its slot beside an instance of that service again, or
+    /// says why it cannot.
     /// </summary>
     private static void MoveStranded(Pass pass)
     {
@@ -160,7 +170,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
             var joined = NetworkModes.JoinedService(service.Spec)!;
             foreach (var instance in pass.Staying[service.Id].Where(i => !pass.Step.RemovedIds.Contains(i.Id)))
             {
-                if (!pass.ViewById.TryGetValue(instance.HostId, out var view) || view.CountOfName(joined) > 0)
+                if (!pass.ViewById.TryGetValue(instance.HostId, out var view) || (view.CountOfName(joined) > 0 && pass.JoinProblem(service) is null))
                 {
                     continue;
                 }
@@ -244,8 +254,8 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
             var avoid = (pass.Step.Replacements.GetValueOrDefault(service.Id) ?? pass.Snapshot.Replacements.GetValueOrDefault(service.Id))?.At(pass.Now).FailedHosts
                 .ToHashSet(StringComparer.Ordinal);
             var before = pass.Step.Added.Count;
-            var status = service.Spec.Scheduling.Global
-                ? PlaceGlobal(service, existing, pass)
+            var status = pass.JoinProblem(service) is { } problem ? Unjoinable(service, existing, problem)
+                : service.Spec.Scheduling.Global ? PlaceGlobal(service, existing, pass)
                 : PlaceMissing(service, existing, avoid, pass);
             var stored = pass.Snapshot.Statuses.GetValueOrDefault(service.Id) ?? ServiceStatus.Placed;
             var statusChanged = !status.SameAs(stored);
@@ -258,6 +268,13 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
                 pass.Visited.Add(service.Id);
             }
         }
+    }
+
+    /// <summary>Nothing of a service whose network cannot be joined is placed: the reason, on no host in particular.</summary>
+    private static ServiceStatus Unjoinable(Service service, List<Instance> existing, string problem)
+    {
+        var missing = service.Spec.Scheduling.Global ? 1 : service.Scale - existing.Count;
+        return missing <= 0 ? ServiceStatus.Placed : new ServiceStatus(missing, [new Rejection("", Constraints.SharedNetwork, problem)]);
     }
 
     /// <summary>A new instance on <paramref name="host"/>, with the lowest free address of the host's /24 when it has one.</summary>

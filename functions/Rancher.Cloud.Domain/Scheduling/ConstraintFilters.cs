@@ -99,3 +99,12 @@ public sealed class SharedNetworkBesideItsService : IHostFilter
             ? new Rejection(host.Id, Constraints.SharedNetwork, $"runs no instance of '{joined}', whose network this service shares")
             : null;
 }
+
+/// <summary>A cpuset names CPUs the host must have: Docker refuses the container otherwise.</summary>
+public sealed class CpusetMustExist : IHostFilter
+{
+    public Rejection? Check(Services.Service service, HostView host) =>
+        service.Spec.Run?.Cpuset is { } cpuset && Services.RunOptionsDraft.HighestCpu(cpuset) is var highest && highest >= host.Host.Facts.Cpus
+            ? new Rejection(host.Id, Constraints.Resources, $"has {host.Host.Facts.Cpus} CPUs; cpuset '{cpuset}' needs CPU {highest}")
+            : null;
+}

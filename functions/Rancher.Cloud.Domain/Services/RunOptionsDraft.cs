@@ -41,7 +41,7 @@ public sealed partial record RunOptionsDraft
     public int? OomScoreAdj { get; init; }
     [Limit(Bounds.MaxItems)]
     public IReadOnlyList<string?>? GroupAdd { get; init; }
-    [Limit(32)]
+    [Limit(140)]
     public string? NetworkMode { get; init; }
     [Limit(32)]
     public string? PullPolicy { get; init; }
@@ -57,6 +57,11 @@ public sealed partial record RunOptionsDraft
     private const long MinMemoryBytes = 6L << 20;
 
     private const long MaxOpenFiles = 1 << 20;
+
+    private const long MinOpenFiles = 64;
+
+    /// <summary>Docker's highest CPU number in a cpuset.</summary>
+    private const int MaxCpu = 8191;
 
     private static readonly string NoneJson = System.Text.Json.JsonSerializer.Serialize(new RunOptions());
 
@@ -81,12 +86,12 @@ public sealed partial record RunOptionsDraft
             DnsOptions = Items(draft.DnsOptions, $"{field}.dnsOptions", errors, s => DnsOption().IsMatch(s), "must be a resolv.conf option such as 'timeout:1' or 'rotate'"),
             Sysctls = Map(draft.Sysctls, $"{field}.sysctls", errors, k => SysctlName().IsMatch(k), "names are dotted kernel parameters (net.core.somaxconn)"),
             Ulimits = CheckUlimits(draft.Ulimits, $"{field}.ulimits", errors),
-            Tmpfs = Map(draft.Tmpfs, $"{field}.tmpfs", errors, k => k.StartsWith('/') && k.Trim('/').Length > 0 && IsPath(k), "keys are absolute paths in the container, not its root", v => TmpfsOptions().IsMatch(v)),
+            Tmpfs = Map(draft.Tmpfs, $"{field}.tmpfs", errors, IsTmpfsTarget, "keys are absolute paths in the container without '.' or '..' parts, not its root, /proc or /sys", v => TmpfsOptions().IsMatch(v)),
             ShmSizeBytes = Range(draft.ShmSizeBytes, 0, MaxBytes, $"{field}.shmSizeBytes", errors),
             Logging = CheckLogging(draft.Logging, $"{field}.logging", errors),
             SecurityOpt = Items(draft.SecurityOpt, $"{field}.securityOpt", errors, s => SecurityOption().IsMatch(s), "must be 'no-new-privileges', or 'seccomp=', 'apparmor=' or 'label=' with a value"),
             CpuShares = (int)Range(draft.CpuShares, 2, 262_144, $"{field}.cpuShares", errors),
-            Cpuset = draft.Cpuset is { } cpuset && !IsCpuset(cpuset) ? Refuse<string>($"{field}.cpuset", "must list CPUs as '0-3' or '0,2', each range low to high", errors) : draft.Cpuset,
+            Cpuset = draft.Cpuset is { } cpuset && !IsCpuset(cpuset) ? Refuse<string>($"{field}.cpuset", $"must list CPUs as '0-3' or '0,2', each range low to high, CPUs 0 to {MaxCpu}", errors) : draft.Cpuset,
             MemoryReservationBytes = Range(draft.MemoryReservationBytes, 0, MaxBytes, $"{field}.memoryReservationBytes", errors),
             OomScoreAdj = draft.OomScoreAdj is { } score ? (int)Range(score, -1000, 1000, $"{field}.oomScoreAdj", errors) : null,
             GroupAdd = Items(draft.GroupAdd, $"{field}.groupAdd", errors, s => GroupName().IsMatch(s), "must be a group name or id"),
@@ -139,13 +144,24 @@ public sealed partial record RunOptionsDraft
     }
 
     private static bool IsCpuset(string cpuset) =>
-        CpusetList().IsMatch(cpuset)
+        cpuset.Length <= 256 && CpusetList().IsMatch(cpuset) && HighestCpu(cpuset) <= MaxCpu
         && cpuset.Split(',').All(part => part.Split('-') is not [var low, var high] || int.Parse(low, System.Globalization.CultureInfo.InvariantCulture) <= int.Parse(high, System.Globalization.CultureInfo.InvariantCulture));
 
     private static string? Absolute(string? path, string field, FieldErrors errors) =>
         path is null || path.StartsWith('/') && IsPath(path) ? path : Refuse<string>(field, "must be an absolute path in the container", errors);
 
     private static bool IsPath(string path) => path.Length <= 4096 && !path.Any(char.IsControl);
+
+    /// <summary>Docker refuses a tmpfs over the root, and runc one over the /proc and /sys it mounts itself.</summary>
+    private static bool IsTmpfsTarget(string path)
+    {
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return path.StartsWith('/') && IsPath(path) && parts.Length > 0 && !parts.Any(p => p is "." or "..") && parts[0] is not ("proc" or "sys");
+    }
+
+    /// <summary>The highest CPU a valid cpuset names: a host with fewer CPUs cannot run it.</summary>
+    public static int HighestCpu(string cpuset) =>
+        cpuset.Split(',', '-').Max(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture));
 
     private static string? DomainName(string? name, string field, FieldErrors errors) =>
         name is null || IsDomain(name) ? name : Refuse<string>(field, "must be a DNS name", errors);
@@ -234,6 +250,10 @@ public sealed partial record RunOptionsDraft
             {
                 errors.Add($"{field}[{i}]", $"open files are at most {MaxOpenFiles} (the kernel's limit), not unlimited");
             }
+            else if (limit.Name == "nofile" && limit.Soft < MinOpenFiles)
+            {
+                errors.Add($"{field}[{i}]", $"open files are at least {MinOpenFiles}: the container's first process needs some to start");
+            }
             else if (result.Any(u => u.Name == limit.Name))
             {
                 errors.Add($"{field}[{i}].name", $"'{limit.Name}' is given twice");
@@ -257,8 +277,48 @@ public sealed partial record RunOptionsDraft
             errors.Add($"{field}.driver", "must name a Docker log driver (json-file, local, none, syslog…)");
             return null;
         }
-        return new LogConfig(driver, Map(logging.Options, $"{field}.options", errors, k => OptionName().IsMatch(k), "names are Docker log options (max-size, max-file…)"));
+        var options = Map(logging.Options, $"{field}.options", errors, k => OptionName().IsMatch(k), "names are Docker log options (max-size, max-file…)");
+        if (LocalLogOptions.TryGetValue(driver, out var known))
+        {
+            // The drivers that keep logs on the host: Docker refuses an option they do not know, or a bad size, only when the container is made.
+            foreach (var (key, value) in options)
+            {
+                if (!known.Contains(key))
+                {
+                    errors.Add($"{field}.options.{key}", known.Length == 0 ? $"'{driver}' takes no options" : $"'{driver}' takes {string.Join(", ", known)}");
+                }
+                else if (LogOptionValue(key) is { } valid && !valid.IsMatch(value))
+                {
+                    errors.Add($"{field}.options.{key}", key == "max-size" ? "must be a size such as '10m'" : key == "max-file" ? "must be a count of files from 1" : "must be 'true' or 'false'");
+                }
+            }
+        }
+        return new LogConfig(driver, options);
     }
+
+    private static readonly Dictionary<string, string[]> LocalLogOptions = new(StringComparer.Ordinal)
+    {
+        ["json-file"] = ["max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag"],
+        ["local"] = ["max-size", "max-file", "compress"],
+        ["none"] = [],
+    };
+
+    private static Regex? LogOptionValue(string key) => key switch
+    {
+        "max-size" => LogSize(),
+        "max-file" => LogFiles(),
+        "compress" => TrueOrFalse(),
+        _ => null,
+    };
+
+    [GeneratedRegex(@"^(?=[^1-9]*[1-9])[0-9]{1,12}(\.[0-9]{1,6})? ?[kKmMgGtTpP]?[iI]?[bB]?\z")]
+    private static partial Regex LogSize();
+
+    [GeneratedRegex(@"^[1-9][0-9]{0,3}\z")]
+    private static partial Regex LogFiles();
+
+    [GeneratedRegex(@"^(true|false)\z")]
+    private static partial Regex TrueOrFalse();
 
     [GeneratedRegex(@"^[a-z0-9_-]{1,32}(:[0-9]{1,5})?\z")]
     private static partial Regex DnsOption();

@@ -165,11 +165,12 @@ public sealed record ServiceSpec(
                      ("hostname", spec.Hostname is not null), ("run.domainname", run.Domainname is not null),
                      ("run.dns", run.Dns.Count > 0), ("run.dnsSearch", run.DnsSearch.Count > 0),
                      ("run.dnsOptions", run.DnsOptions.Count > 0), ("run.extraHosts", run.ExtraHosts.Count > 0),
+                     ("run.sysctls", run.Sysctls.Keys.Any(k => k.StartsWith("net.", StringComparison.Ordinal))),
                  })
         {
             if (set)
             {
-                errors.Add(field, $"a container on the network of service '{joined}' takes that container's names and resolver; set them there");
+                errors.Add(field, $"a container on the network of service '{joined}' takes that container's names, resolver and network settings; set them there");
             }
         }
     }
@@ -257,9 +258,9 @@ public sealed record ServiceSpec(
         {
             return ResourceLimits.None;
         }
-        if (limits.Cpus is < 0 or > 1024)
+        if (limits.Cpus is < 0 or > 1024 or (> 0 and < 0.01))
         {
-            errors.Add("limits.cpus", "must be between 0 and 1024 cores");
+            errors.Add("limits.cpus", "must be between 0.01 and 1024 cores (Docker's least is 0.01), or 0 for no limit");
         }
         if (limits.MemoryBytes is < 0 or (> 0 and < 6 * 1024 * 1024))
         {

@@ -69,6 +69,12 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
                 continue;
             }
             var labels = ContainerLabels.Check(draft.Labels, $"{at}.labels", errors);
+            if (draft.Labels is not null && result.FirstOrDefault(m => m.Source == source && m.Labels is not null) is { } labelled && !labelled.Labels!.SequenceEqual(labels))
+            {
+                // One volume is created once on each host, with one set of labels.
+                errors.Add($"{at}.labels", $"volume '{source}' is mounted again with other labels");
+                continue;
+            }
             result.Add(new VolumeMount(type, source, target, type == "secret" || (draft.ReadOnly ?? false)) { Labels = labels.Count > 0 ? labels : null });
         }
         return result;

@@ -27,6 +27,11 @@ public static partial class ByteSize
             node.Error($"must be at most {Format(MaxBytes)}");
             return null;
         }
+        if (number * factor != decimal.Truncate(number * factor))
+        {
+            node.Error("must be a whole number of bytes");
+            return null;
+        }
         return (long)(number * factor);
     }
 

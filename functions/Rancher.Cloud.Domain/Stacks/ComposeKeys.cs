@@ -74,7 +74,7 @@ internal static class ComposeKeys
         Run("dns", "dns", (r, v) => r.Run with { Dns = ServiceReading.OneOrMany(v) }, (n, o) => AddIf(n, "dns", o.Dns.Count > 0 ? o.Dns : null)),
         Run("dns_search", "dnsSearch", (r, v) => r.Run with { DnsSearch = ServiceReading.OneOrMany(v) }, (n, o) => AddIf(n, "dns_search", o.DnsSearch.Count > 0 ? o.DnsSearch : null)),
         Run("dns_opt", "dnsOptions", (r, v) => r.Run with { DnsOptions = ServiceReading.OneOrMany(v) }, (n, o) => AddIf(n, "dns_opt", o.DnsOptions.Count > 0 ? o.DnsOptions : null)),
-        Run("sysctls", "sysctls", (r, v) => r.Run with { Sysctls = v.Pairs().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) }, (n, o) => AddIf(n, "sysctls", o.Sysctls)),
+        Run("sysctls", "sysctls", (r, v) => r.Run with { Sysctls = v.PairMap() }, (n, o) => AddIf(n, "sysctls", o.Sysctls)),
         Run("ulimits", "ulimits", (r, v) => r.Run with { Ulimits = ServiceReading.Ulimits(v) }, WriteUlimits),
         Run("tmpfs", "tmpfs", (r, v) => r.Run with { Tmpfs = ServiceReading.Tmpfs(v) }, WriteTmpfs),
         Run("shm_size", "shmSizeBytes", (r, v) => r.Run with { ShmSizeBytes = ByteSize.Parse(v) }, (n, o) => AddIf(n, "shm_size", o.ShmSizeBytes > 0 ? ByteSize.Format(o.ShmSizeBytes) : null)),

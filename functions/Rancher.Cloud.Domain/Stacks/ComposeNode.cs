@@ -146,6 +146,17 @@ public sealed class ComposeNode(YamlNode node, string path, ComposeContext conte
     }
 
     /// <summary>A mapping, or a list of <c>KEY=VALUE</c> strings (compose allows both for environment and labels).</summary>
+    /// <summary>The pairs as a map: a key given twice keeps its last value, as compose keeps it for environment lists.</summary>
+    public Dictionary<string, string?> PairMap()
+    {
+        var map = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (key, value, _) in Pairs())
+        {
+            map[key] = value;
+        }
+        return map;
+    }
+
     public IReadOnlyList<(string Key, string? Value, ComposeNode Node)> Pairs()
     {
         if (IsMapping)

@@ -159,7 +159,7 @@ public static class ComposeReader
             root.Context.Errors.Add($"{service.Node.Path}.{field}", $"line {LineOf(service, field)}: {reason}");
         }
         CheckDependencies(read, root);
-        CheckSharedNetworks(stack, read, root);
+        CheckSharedNetworks(stack, read, readSpecs, root);
         return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets) { VolumeLabels = volumeLabels };
     }
 
@@ -195,21 +195,22 @@ public static class ComposeReader
     /// <c>network_mode: service:x</c> names a service of this file that has a network of its own:
     /// Docker joins a container to another's network, not to one that is itself joined.
     /// </summary>
-    private static void CheckSharedNetworks(string stack, List<ComposeService> services, ComposeNode root)
+    private static void CheckSharedNetworks(string stack, List<ComposeService> services, List<ServiceSpec> specs, ComposeNode root)
     {
         var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var specByName = specs.ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var service in services)
         {
             // Another stack's service (service:stack/name) is found, or not, when instances are placed.
-            if (Services.NetworkModes.JoinedService(service.Draft.Run?.NetworkMode) is not { } joined || !joined.StartsWith($"{stack}/", StringComparison.Ordinal))
+            if (NetworkModes.JoinedService(service.Draft.Run?.NetworkMode) is not { } joined || !joined.StartsWith($"{stack}/", StringComparison.Ordinal))
             {
                 continue;
             }
             var name = joined[(stack.Length + 1)..];
             var reason = !byName.TryGetValue(name, out var target) ? $"'{name}' is not a service of this file"
                 : target == service ? "names this service itself; a service joins another service's network"
-                : Services.NetworkModes.JoinedService(target.Draft.Run?.NetworkMode) is not null ? $"'{name}' itself shares another service's network; join that service instead"
-                : null;
+                : specByName.TryGetValue(name, out var targetSpec) ? NetworkModes.CannotJoin(name, targetSpec)
+                : null; // refused already for what it says itself
             if (reason is not null)
             {
                 root.Context.Errors.Add($"{service.Node.Path}.network_mode", $"line {service.Lines["run.networkMode"]}: {reason}");
@@ -297,7 +298,7 @@ public static class ComposeReader
                 if (key == "labels")
                 {
                     var errors = new FieldErrors();
-                    var labels = ContainerLabels.Check(option.Pairs().ToDictionary(p => p.Key, p => (string?)(p.Value ?? ""), StringComparer.Ordinal), "labels", errors);
+                    var labels = ContainerLabels.Check(option.PairMap().ToDictionary(p => p.Key, p => (string?)(p.Value ?? ""), StringComparer.Ordinal), "labels", errors);
                     foreach (var (field, reasons) in errors.ToDictionary())
                     {
                         option.Error($"{field}: {string.Join("; ", reasons)}");

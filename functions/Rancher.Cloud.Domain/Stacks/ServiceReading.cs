@@ -166,7 +166,7 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
                     driver = node.Text();
                     break;
                 case "options":
-                    options = node.Pairs().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+                    options = node.PairMap();
                     break;
                 default:
                     node.Error($"'{key}' is not a logging option (driver, options)");
@@ -433,7 +433,7 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
 
     public static double? Cpus(ComposeNode amount)
     {
-        if (amount.Text() is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var cpus))
+        if (amount.Text() is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var cpus) && double.IsFinite(cpus))
         {
             return cpus;
         }
