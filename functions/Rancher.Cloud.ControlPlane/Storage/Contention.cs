@@ -11,7 +11,14 @@ namespace Rancher.Cloud.ControlPlane.Storage;
 /// </summary>
 public static class Contention
 {
-    private const int Attempts = 8;
+    /// <summary>
+    /// Each round under one guard row lets one writer through, so N writers at once need up to N
+    /// attempts (a tenant's console creating a dozen environments at once must not see a 409).
+    /// </summary>
+    private const int Attempts = 16;
+
+    /// <summary>The longest pause between attempts: later retries spread out, but never stall a request.</summary>
+    private const int MaxDelayMs = 250;
 
     public static async Task<Outcome<T>> RetryAsync<T>(Func<Task<Outcome<T>>> attempt, string what, CancellationToken ct)
     {
@@ -24,7 +31,7 @@ public static class Contention
             catch (RequestFailedException e) when (e.Status == 412 && tried < Attempts)
             {
                 // Spread the retries of several writers apart.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25 * tried)), ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, Math.Min(25 * tried, MaxDelayMs))), ct);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
