@@ -5,6 +5,8 @@ namespace Rancher.Cloud.Domain.Scheduling;
 /// <summary>Hard host label rules: the host's labels must match every one.</summary>
 public sealed class HostLabelsMustMatch : IHostFilter
 {
+    public bool AppliesTo(Services.Service service) => service.Spec.Scheduling.HostLabels.Count > 0;
+
     public Rejection? Check(Services.Service service, HostView host)
     {
         foreach (var rule in service.Spec.Scheduling.HostLabels)
@@ -22,6 +24,8 @@ public sealed class HostLabelsMustMatch : IHostFilter
 /// <summary>Hard affinity rules: with (or away from) another service's instances.</summary>
 public sealed class AffinityMustHold : IHostFilter
 {
+    public bool AppliesTo(Services.Service service) => service.Spec.Scheduling.Affinity.Count > 0;
+
     public Rejection? Check(Services.Service service, HostView host)
     {
         foreach (var rule in service.Spec.Scheduling.Affinity)
@@ -40,6 +44,8 @@ public sealed class AffinityMustHold : IHostFilter
 /// <summary>Reservations must fit the host's capacity, counting what is already reserved there.</summary>
 public sealed class ReservationsMustFit : IHostFilter
 {
+    public bool AppliesTo(Services.Service service) => !service.Spec.Scheduling.Reservation.IsNone;
+
     public Rejection? Check(Services.Service service, HostView host)
     {
         var wanted = service.Spec.Scheduling.Reservation;
@@ -85,6 +91,8 @@ public sealed class HostNetworkMustBeClear : IHostFilter
 /// </summary>
 public sealed class HostNetworkOncePerHost : IHostFilter
 {
+    public bool AppliesTo(Services.Service service) => service.Spec.Run?.NetworkMode == Services.NetworkModes.Host;
+
     public Rejection? Check(Services.Service service, HostView host) =>
         service.Spec.Run?.NetworkMode == Services.NetworkModes.Host && host.CountOf(service.Id) > 0
             ? new Rejection(host.Id, Constraints.PortsFree, "an instance of this service already uses the host's network stack there")
@@ -94,6 +102,8 @@ public sealed class HostNetworkOncePerHost : IHostFilter
 /// <summary>A container on another service's network (<c>service:x</c>) runs beside an instance of that service.</summary>
 public sealed class SharedNetworkBesideItsService : IHostFilter
 {
+    public bool AppliesTo(Services.Service service) => Services.NetworkModes.JoinedService(service.Spec) is not null;
+
     public Rejection? Check(Services.Service service, HostView host) =>
         Services.NetworkModes.JoinedService(service.Spec) is { } joined && host.CountOfName(joined) == 0
             ? new Rejection(host.Id, Constraints.SharedNetwork, $"runs no instance of '{joined}', whose network this service shares")
@@ -103,6 +113,8 @@ public sealed class SharedNetworkBesideItsService : IHostFilter
 /// <summary>A cpuset names CPUs the host must have: Docker refuses the container otherwise.</summary>
 public sealed class CpusetMustExist : IHostFilter
 {
+    public bool AppliesTo(Services.Service service) => service.Spec.Run?.Cpuset is not null;
+
     public Rejection? Check(Services.Service service, HostView host) =>
         service.Spec.Run?.Cpuset is { } cpuset && Services.RunOptionsDraft.HighestCpu(cpuset) is var highest && highest >= host.Host.Facts.Cpus
             ? new Rejection(host.Id, Constraints.Resources, $"has {host.Host.Facts.Cpus} CPUs; cpuset '{cpuset}' needs CPU {highest}")

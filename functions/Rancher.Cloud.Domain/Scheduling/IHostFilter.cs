@@ -5,6 +5,12 @@ namespace Rancher.Cloud.Domain.Scheduling;
 /// <summary>One feasibility question about one host: can it take an instance of this service?</summary>
 public interface IHostFilter
 {
+    /// <summary>
+    /// False when the service has no rule of this filter's kind: a search passes the filter over
+    /// for every host at once (most services have no ports, run options or affinity).
+    /// </summary>
+    bool AppliesTo(Service service) => true;
+
     /// <summary>Null when the host is feasible; otherwise the reason it is not.</summary>
     Rejection? Check(Service service, HostView host);
 }
@@ -21,6 +27,8 @@ public sealed class HostMustBeActive : IHostFilter
 /// <summary>A host port can be published by one container only.</summary>
 public sealed class PublishedPortsMustBeFree : IHostFilter
 {
+    public bool AppliesTo(Service service) => service.Spec.Ports.Count > 0;
+
     public Rejection? Check(Service service, HostView host)
     {
         foreach (var port in service.Spec.Ports)

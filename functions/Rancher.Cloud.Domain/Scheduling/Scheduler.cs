@@ -21,9 +21,9 @@ public sealed class Scheduler
     /// <summary>Feasible hosts compared per placement; fleets up to this size are compared in full.</summary>
     public const int FeasibleSample = 16;
 
-    private readonly IReadOnlyList<IHostFilter> filters;
+    private readonly IHostFilter[] filters;
 
-    public Scheduler(IReadOnlyList<IHostFilter> filters) => this.filters = filters;
+    public Scheduler(IReadOnlyList<IHostFilter> filters) => this.filters = [.. filters];
 
     /// <summary>The filters every environment uses.</summary>
     public static Scheduler Default { get; } = new(
@@ -47,7 +47,7 @@ public sealed class Scheduler
     }
 
     /// <summary>Why <paramref name="host"/> cannot take an instance of <paramref name="service"/>, or null when it can.</summary>
-    public Rejection? Check(Service service, HostView host) => Reject(service, host);
+    public Rejection? Check(Service service, HostView host) => Reject(filters, service, host);
 
     private Placement Search(Service service, IReadOnlyList<HostView> hosts, int slot, IReadOnlySet<string>? avoid)
     {
@@ -55,6 +55,7 @@ public sealed class Scheduler
         {
             return new Placement(null, [new Rejection("", Constraints.NoHosts, "the environment has no hosts; register one with a registration token")]);
         }
+        var applicable = Array.FindAll(filters, f => f.AppliesTo(service));
         var start = hosts.Count <= FeasibleSample ? 0 : (int)((StableHash(service.Id) + (uint)slot * 2654435761u) % (uint)hosts.Count);
         HostView? best = null;
         var bestScore = 0;
@@ -68,7 +69,7 @@ public sealed class Scheduler
                 (rejections ??= []).Add(new Rejection(host.Id, Constraints.RecentlyFailed, "instances of this service recently failed their health checks here"));
                 continue;
             }
-            if (Reject(service, host) is { } rejection)
+            if (Reject(applicable, service, host) is { } rejection)
             {
                 (rejections ??= []).Add(rejection);
                 continue;
@@ -89,7 +90,7 @@ public sealed class Scheduler
         return new Placement(best, []);
     }
 
-    private Rejection? Reject(Service service, HostView host)
+    private static Rejection? Reject(IHostFilter[] filters, Service service, HostView host)
     {
         foreach (var filter in filters)
         {

@@ -166,8 +166,7 @@ public sealed partial record RunOptionsDraft
     private static string? DomainName(string? name, string field, FieldErrors errors) =>
         name is null || IsDomain(name) ? name : Refuse<string>(field, "must be a DNS name", errors);
 
-    private static bool IsDomain(string name) =>
-        name.Length is > 0 and <= 253 && name.Split('.').All(l => l.Length is > 0 and <= 63 && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'));
+    private static bool IsDomain(string name) => DnsName.IsValid(name);
 
     private static bool IsExtraHost(string entry)
     {

@@ -223,7 +223,8 @@ public sealed record ServiceSpec(
             }
         }
         var hostname = external.Hostname;
-        if (hostname is not null && (hostname.Length is 0 or > 253 || !hostname.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-')))
+        // A CNAME target may be written fully qualified, with its final dot.
+        if (hostname is not null && !DnsName.IsValid(hostname.EndsWith('.') ? hostname[..^1] : hostname))
         {
             errors.Add("external.hostname", "must be a DNS name");
         }
