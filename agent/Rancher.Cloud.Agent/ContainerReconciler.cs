@@ -91,6 +91,11 @@ public sealed class ContainerReconciler(
         {
             // Gone meanwhile: the next pass sees it.
         }
+        catch (DockerApiException e)
+        {
+            log.LogWarning("Instance {InstanceId}: {Error}", planned.InstanceId, e.ResponseBody);
+            return new ObservedContainer(planned.InstanceId, null, ContainerStates.Error, DockerErrors.MessageOf(e));
+        }
         return await ConvergeOneAsync(plan, planned, current, ensured, targetId, ct);
     }
 

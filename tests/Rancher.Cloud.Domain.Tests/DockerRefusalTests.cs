@@ -19,33 +19,43 @@ public sealed class DockerRefusalTests
     [InlineData("/.")]
     [InlineData("/tmp/..")]
     [InlineData("/proc")]
-    [InlineData("/sys/fs")]
+    [InlineData("/proc/sys")]
     [InlineData("/run/./x")]
-    public void A_tmpfs_over_the_root_proc_or_sys_or_through_dot_parts_is_refused(string target) =>
+    public void A_tmpfs_over_the_root_or_proc_or_through_dot_parts_is_refused(string target) =>
         Assert.Contains($"run.tmpfs.{target}", RefusedFields(new RunOptionsDraft { Tmpfs = new Dictionary<string, string?> { [target] = "" } }));
 
     [Fact]
     public void A_tmpfs_on_an_ordinary_path_is_taken() =>
-        Assert.True(Spec(new RunOptionsDraft { Tmpfs = new Dictionary<string, string?> { ["/dev/shm"] = "size=64m", ["/run"] = "" } }).Succeeded);
+        Assert.True(Spec(new RunOptionsDraft { Tmpfs = new Dictionary<string, string?> { ["/dev/shm"] = "size=64M", ["/run"] = "", ["/sys/fs/cgroup"] = "" } }).Succeeded);
 
     [Theory]
-    [InlineData("json-file", "foo", "bar", false)]
-    [InlineData("json-file", "max-size", "lots", false)]
-    [InlineData("json-file", "max-size", "0", false)]
-    [InlineData("json-file", "max-file", "0", false)]
-    [InlineData("local", "tag", "x", false)]
-    [InlineData("none", "max-size", "1m", false)]
-    [InlineData("json-file", "max-size", "10m", true)]
-    [InlineData("json-file", "max-size", "10MB", true)]
-    [InlineData("json-file", "max-size", "1.5g", true)]
-    [InlineData("local", "compress", "false", true)]
-    public void Options_of_the_drivers_that_keep_logs_on_the_host_are_the_ones_they_take(string driver, string key, string value, bool taken)
+    [InlineData("json-file", "foo=bar", "foo")]
+    [InlineData("json-file", "max-size=lots", "max-size")]
+    [InlineData("json-file", "max-size=0.5", "max-size")]
+    [InlineData("json-file", "max-size=10i", "max-size")]
+    [InlineData("json-file", "max-file=0", "max-file")]
+    [InlineData("json-file", "mode=sometimes", "mode")]
+    [InlineData("json-file", "compress=true", "compress")] // nothing to rotate
+    [InlineData("json-file", "compress=true,max-size=10m", "compress")] // one file
+    [InlineData("local", "tag=x", "tag")]
+    [InlineData("local", "max-file=1", "compress")] // local compresses unless told not to
+    [InlineData("json-file", "max-size=10m", null)]
+    [InlineData("json-file", "max-size=10MB,max-file=03", null)]
+    [InlineData("json-file", "max-size=1.5g,max-file=3,compress=True,tag={{.Name}}", null)]
+    [InlineData("json-file", "mode=non-blocking,max-buffer-size=4m", null)]
+    [InlineData("local", "max-file=1,compress=false", null)]
+    [InlineData("none", "anything=goes", null)]
+    public void Options_of_the_drivers_that_keep_logs_on_the_host_are_checked_as_docker_checks_them(string driver, string pairs, string? refused)
     {
-        var outcome = Spec(new RunOptionsDraft { Logging = new LogConfigDraft(driver, new Dictionary<string, string?> { [key] = value }) });
-        Assert.Equal(taken, outcome.Succeeded);
-        if (!taken)
+        var options = pairs.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1]);
+        var outcome = Spec(new RunOptionsDraft { Logging = new LogConfigDraft(driver, options) });
+        if (refused is null)
         {
-            Assert.Contains($"run.logging.options.{key}", outcome.Failure!.Fields!.ToDictionary().Keys);
+            Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failure?.Fields?.ToDictionary().Values.SelectMany(v => v) ?? []));
+        }
+        else
+        {
+            Assert.Contains($"run.logging.options.{refused}", outcome.Failure!.Fields!.ToDictionary().Keys);
         }
     }
 
@@ -74,7 +84,7 @@ public sealed class DockerRefusalTests
     [Theory]
     [InlineData("cpus: NaN", "cpus")]
     [InlineData("cpus: 0.0001", "limits.cpus")]
-    [InlineData("shm_size: 0.3", "shm_size")]
+    [InlineData("shm_size: 0.3", "shm_size")] // less than a byte
     public void Amounts_that_would_silently_become_no_limit_are_refused_by_line(string option, string field)
     {
         var refused = ComposeReader.Read("s", $"services:\n  web:\n    image: busybox\n    {option}\n", null);
@@ -94,6 +104,29 @@ public sealed class DockerRefusalTests
             ?? spec.Run?.Logging?.Options.GetValueOrDefault("max-size")
             ?? spec.Volumes[0].Labels!["a"];
         Assert.Equal(last, kept);
+    }
+
+    [Fact]
+    public void Fractional_sizes_round_down_to_bytes_as_docker_reads_them()
+    {
+        var spec = ComposeReader.Read("s", "services:\n  web:\n    image: busybox\n    mem_limit: 1.2g\n", null).Value!.Services[0].Spec;
+        Assert.Equal(1288490188L, spec.Limits.MemoryBytes);
+    }
+
+    [Fact]
+    public void Names_docker_takes_in_search_lists_and_hosts_files_are_taken() =>
+        Assert.True(Spec(new RunOptionsDraft { DnsSearch = ["example.com."], ExtraHosts = ["my_host:10.0.0.1"] }).Succeeded);
+
+    [Fact]
+    public void Instances_without_an_address_do_not_fill_a_hosts_network()
+    {
+        var none = new Service("s1", Given.Spec("offline") with { Run = new Contracts.RunOptions { NetworkMode = "none" } }, 300, Given.Now);
+        var view = new Scheduling.HostView(Given.Host("h1") with { Subnet = "10.42.0.0/24" }, Hosts.HostState.Active);
+        for (var i = 0; i < Networking.EnvironmentNetwork.InstancesPerHost; i++)
+        {
+            view.Add(none);
+        }
+        Assert.Null(Scheduling.Scheduler.Default.Check(Given.Service("s2", 1), view));
     }
 
     [Fact]

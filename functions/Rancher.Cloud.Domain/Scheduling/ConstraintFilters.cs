@@ -70,8 +70,10 @@ public sealed class ReservationsMustFit : IHostFilter
 /// <summary>A host's /24 holds 253 instance addresses.</summary>
 public sealed class HostNetworkMustHaveRoom : IHostFilter
 {
+    public bool AppliesTo(Services.Service service) => service.Spec.Run?.NetworkMode is null;
+
     public Rejection? Check(Services.Service service, HostView host) =>
-        host.Host.Subnet is not null && host.InstanceCount >= Networking.EnvironmentNetwork.InstancesPerHost
+        AppliesTo(service) && host.Host.Subnet is not null && host.AddressedCount >= Networking.EnvironmentNetwork.InstancesPerHost
             ? new Rejection(host.Id, Constraints.Addresses, $"its network {host.Host.Subnet} has no free address ({Networking.EnvironmentNetwork.InstancesPerHost} instances)")
             : null;
 }

@@ -43,6 +43,9 @@ public sealed class HostView
 
     public int InstanceCount { get; private set; }
 
+    /// <summary>Instances with an address of the host's /24 (not those on the host's network, none, or another's).</summary>
+    public int AddressedCount { get; private set; }
+
     public int CountOf(string serviceId) => countByService.GetValueOrDefault(serviceId);
 
     /// <summary>Instances of the service named <paramref name="serviceName"/> (<c>stack/service</c> in a stack) here: affinity rules name services.</summary>
@@ -58,6 +61,7 @@ public sealed class HostView
     private void Change(Service service, int by)
     {
         InstanceCount += by;
+        AddressedCount += service.Spec.Run?.NetworkMode is null ? by : 0;
         countByService[service.Id] = CountOf(service.Id) + by;
         var name = service.Spec.QualifiedName;
         countByName[name] = CountOfName(name) + by;

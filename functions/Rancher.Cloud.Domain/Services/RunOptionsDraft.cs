@@ -86,7 +86,7 @@ public sealed partial record RunOptionsDraft
             DnsOptions = Items(draft.DnsOptions, $"{field}.dnsOptions", errors, s => DnsOption().IsMatch(s), "must be a resolv.conf option such as 'timeout:1' or 'rotate'"),
             Sysctls = Map(draft.Sysctls, $"{field}.sysctls", errors, k => SysctlName().IsMatch(k), "names are dotted kernel parameters (net.core.somaxconn)"),
             Ulimits = CheckUlimits(draft.Ulimits, $"{field}.ulimits", errors),
-            Tmpfs = Map(draft.Tmpfs, $"{field}.tmpfs", errors, IsTmpfsTarget, "keys are absolute paths in the container without '.' or '..' parts, not its root, /proc or /sys", v => TmpfsOptions().IsMatch(v)),
+            Tmpfs = Map(draft.Tmpfs, $"{field}.tmpfs", errors, IsTmpfsTarget, "keys are absolute paths in the container without '.' or '..' parts, not its root or /proc", v => TmpfsOptions().IsMatch(v)),
             ShmSizeBytes = Range(draft.ShmSizeBytes, 0, MaxBytes, $"{field}.shmSizeBytes", errors),
             Logging = CheckLogging(draft.Logging, $"{field}.logging", errors),
             SecurityOpt = Items(draft.SecurityOpt, $"{field}.securityOpt", errors, s => SecurityOption().IsMatch(s), "must be 'no-new-privileges', or 'seccomp=', 'apparmor=' or 'label=' with a value"),
@@ -152,11 +152,11 @@ public sealed partial record RunOptionsDraft
 
     private static bool IsPath(string path) => path.Length <= 4096 && !path.Any(char.IsControl);
 
-    /// <summary>Docker refuses a tmpfs over the root, and runc one over the /proc and /sys it mounts itself.</summary>
+    /// <summary>Docker refuses a tmpfs over the root, and runc one over the /proc it mounts itself.</summary>
     private static bool IsTmpfsTarget(string path)
     {
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return path.StartsWith('/') && IsPath(path) && parts.Length > 0 && !parts.Any(p => p is "." or "..") && parts[0] is not ("proc" or "sys");
+        return path.StartsWith('/') && IsPath(path) && parts.Length > 0 && !parts.Any(p => p is "." or "..") && parts[0] != "proc";
     }
 
     /// <summary>The highest CPU a valid cpuset names: a host with fewer CPUs cannot run it.</summary>
@@ -277,47 +277,9 @@ public sealed partial record RunOptionsDraft
             return null;
         }
         var options = Map(logging.Options, $"{field}.options", errors, k => OptionName().IsMatch(k), "names are Docker log options (max-size, max-file…)");
-        if (LocalLogOptions.TryGetValue(driver, out var known))
-        {
-            // The drivers that keep logs on the host: Docker refuses an option they do not know, or a bad size, only when the container is made.
-            foreach (var (key, value) in options)
-            {
-                if (!known.Contains(key))
-                {
-                    errors.Add($"{field}.options.{key}", known.Length == 0 ? $"'{driver}' takes no options" : $"'{driver}' takes {string.Join(", ", known)}");
-                }
-                else if (LogOptionValue(key) is { } valid && !valid.IsMatch(value))
-                {
-                    errors.Add($"{field}.options.{key}", key == "max-size" ? "must be a size such as '10m'" : key == "max-file" ? "must be a count of files from 1" : "must be 'true' or 'false'");
-                }
-            }
-        }
+        LogOptions.Check(driver, options, $"{field}.options", errors);
         return new LogConfig(driver, options);
     }
-
-    private static readonly Dictionary<string, string[]> LocalLogOptions = new(StringComparer.Ordinal)
-    {
-        ["json-file"] = ["max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag"],
-        ["local"] = ["max-size", "max-file", "compress"],
-        ["none"] = [],
-    };
-
-    private static Regex? LogOptionValue(string key) => key switch
-    {
-        "max-size" => LogSize(),
-        "max-file" => LogFiles(),
-        "compress" => TrueOrFalse(),
-        _ => null,
-    };
-
-    [GeneratedRegex(@"^(?=[^1-9]*[1-9])[0-9]{1,12}(\.[0-9]{1,6})? ?[kKmMgGtTpP]?[iI]?[bB]?\z")]
-    private static partial Regex LogSize();
-
-    [GeneratedRegex(@"^[1-9][0-9]{0,3}\z")]
-    private static partial Regex LogFiles();
-
-    [GeneratedRegex(@"^(true|false)\z")]
-    private static partial Regex TrueOrFalse();
 
     [GeneratedRegex(@"^[a-z0-9_-]{1,32}(:[0-9]{1,5})?\z")]
     private static partial Regex DnsOption();
@@ -325,7 +287,7 @@ public sealed partial record RunOptionsDraft
     [GeneratedRegex(@"^[a-z][a-z0-9_]*(?:[./][a-z0-9_-]+){1,15}\z")]
     private static partial Regex SysctlName();
 
-    [GeneratedRegex(@"^[a-z0-9=,._-]{0,256}\z")]
+    [GeneratedRegex(@"^[A-Za-z0-9=,._-]{0,256}\z")]
     private static partial Regex TmpfsOptions();
 
     [GeneratedRegex(@"^(no-new-privileges(?:[:=](?:true|false))?|(?:seccomp|apparmor|label)[:=][^\s]{1,256}|systempaths=unconfined)\z")]

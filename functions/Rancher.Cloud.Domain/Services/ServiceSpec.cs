@@ -223,8 +223,7 @@ public sealed record ServiceSpec(
             }
         }
         var hostname = external.Hostname;
-        // A CNAME target may be written fully qualified, with its final dot.
-        if (hostname is not null && !DnsName.IsValid(hostname.EndsWith('.') ? hostname[..^1] : hostname))
+        if (hostname is not null && !DnsName.IsValid(hostname))
         {
             errors.Add("external.hostname", "must be a DNS name");
         }

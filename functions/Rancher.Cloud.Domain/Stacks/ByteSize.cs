@@ -27,12 +27,14 @@ public static partial class ByteSize
             node.Error($"must be at most {Format(MaxBytes)}");
             return null;
         }
-        if (number * factor != decimal.Truncate(number * factor))
+        // Rounded down as Docker rounds 1.2g; a size that rounds to nothing would silently mean "no limit".
+        var bytes = (long)decimal.Floor(number * factor);
+        if (bytes == 0 && number > 0)
         {
-            node.Error("must be a whole number of bytes");
+            node.Error("must be at least one byte");
             return null;
         }
-        return (long)(number * factor);
+        return bytes;
     }
 
     /// <summary>The shortest exact spelling: <c>512m</c>, <c>1g</c>, or bytes.</summary>
