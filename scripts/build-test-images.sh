@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images the tests and benchmarks run, locally: no registry, nothing pulled.
 # rancher-cloud-test/web:1 — static busybox with httpd serving /www (and /cgi-bin/env
-# printing the container's environment), as its default command.
+# printing the container's environment), as its default command; rancher-cloud-test/haproxy:1.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_packages busybox-static
@@ -35,8 +35,30 @@ build_iperf3() {
   tar -C "$root" -c . | docker import --change 'CMD ["/bin/iperf3","-s"]' - rancher-cloud-test/iperf3:1 >/dev/null
 }
 
+# HAProxy from Debian's package and the libraries it links, plus busybox for a shell: the balancer
+# image the tests and the local system run (the production image is an environment's setting).
+# Master-worker in the foreground on /balancer/haproxy.cfg, which the agent writes. (docker import
+# takes no STOPSIGNAL: the plan gives a balancer SIGUSR1, HAProxy's soft stop.)
+build_haproxy() {
+  local root; root=$(mktemp -d)
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root/bin" "$root/usr/sbin" "$root/tmp" "$root/balancer" "$root/run"
+  cp /bin/busybox "$root/bin/busybox"
+  for tool in sh cat sleep kill; do ln -s busybox "$root/bin/$tool"; done
+  cp /usr/sbin/haproxy "$root/usr/sbin/haproxy"
+  for lib in $(ldd /usr/sbin/haproxy | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  tar -C "$root" -c . | docker import \
+    --change 'CMD ["/usr/sbin/haproxy","-W","-db","-f","/balancer/haproxy.cfg"]' - rancher-cloud-test/haproxy:1 >/dev/null
+}
+
 build_web
 say "built rancher-cloud-test/web:1"
+ensure_packages haproxy
+build_haproxy
+say "built rancher-cloud-test/haproxy:1"
 if [ "${1:-}" = "--bench" ]; then
   ensure_packages iperf3
   build_iperf3

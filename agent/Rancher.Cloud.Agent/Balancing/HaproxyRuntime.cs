@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent.Balancing;
+
+/// <summary>
+/// HAProxy's runtime API on a balancer's admin socket: a backend's members change here, in the
+/// running process, without a reload. Level-triggered like the rest of the agent: it reads what
+/// each slot holds (<c>show servers state</c>) and changes only the slots that differ.
+/// </summary>
+public sealed class HaproxyRuntime(string socketPath)
+{
+    /// <summary>One server slot as HAProxy holds it: its address, and whether it is in maintenance (out of rotation).</summary>
+    public sealed record Slot(string Name, string Address, bool InMaintenance);
+
+    /// <summary>Sends one command and returns HAProxy's whole answer.</summary>
+    public async Task<string> SendAsync(string command, CancellationToken ct)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), ct);
+        var answer = new StringBuilder();
+        var buffer = new byte[16384];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, ct)) > 0)
+        {
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        return answer.ToString();
+    }
+
+    /// <summary>The backend's slots, from <c>show servers state</c>.</summary>
+    public async Task<IReadOnlyList<Slot>> SlotsAsync(string backend, CancellationToken ct)
+    {
+        var slots = new List<Slot>();
+        foreach (var line in (await SendAsync($"show servers state {backend}", ct)).Split('\n'))
+        {
+            // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state …
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 7 || line.StartsWith('#') || fields[1] != backend)
+            {
+                continue;
+            }
+            var admin = int.Parse(fields[6], CultureInfo.InvariantCulture);
+            slots.Add(new Slot(fields[3], fields[4], (admin & MaintenanceFlags) != 0));
+        }
+        return slots;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="backend"/>'s members in its slots: a member already in a slot keeps it
+    /// (its connections and cookie stay), a new one takes a free slot, and a slot whose member left
+    /// goes into maintenance (its established connections finish; no new ones come). False when
+    /// there are more members than slots: the configuration must be rendered again.
+    /// </summary>
+    public async Task<bool> ApplyAsync(PlannedBackend backend, CancellationToken ct)
+    {
+        var slots = await SlotsAsync(backend.Name, ct);
+        var wanted = backend.Members.Select(m => m.Address).ToHashSet(StringComparer.Ordinal);
+        var serving = slots.Where(s => !s.InMaintenance && wanted.Contains(s.Address)).Select(s => s.Address).ToHashSet(StringComparer.Ordinal);
+        var waiting = new Queue<string>(backend.Members.Select(m => m.Address).Where(a => !serving.Contains(a)).Distinct(StringComparer.Ordinal));
+        foreach (var slot in slots)
+        {
+            if (!slot.InMaintenance && serving.Contains(slot.Address))
+            {
+                serving.Remove(slot.Address); // a second slot with the same address is freed below
+                continue;
+            }
+            if (waiting.TryDequeue(out var address))
+            {
+                await CommandAsync($"set server {backend.Name}/{slot.Name} addr {address} port {backend.Port.ToString(CultureInfo.InvariantCulture)}", ct);
+                await CommandAsync($"set server {backend.Name}/{slot.Name} state ready", ct);
+            }
+            else if (!slot.InMaintenance)
+            {
+                await CommandAsync($"set server {backend.Name}/{slot.Name} state maint", ct);
+            }
+        }
+        return waiting.Count == 0;
+    }
+
+    /// <summary>A command whose answer is empty or a confirmation; anything else is HAProxy refusing it.</summary>
+    private async Task CommandAsync(string command, CancellationToken ct)
+    {
+        var answer = (await SendAsync(command, ct)).Trim();
+        if (answer.Length > 0 && !answer.StartsWith("IP changed", StringComparison.Ordinal) && !answer.Contains("no need to change", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"HAProxy refused '{command}': {answer}");
+        }
+    }
+
+    /// <summary>Forced, inherited and configured maintenance (<c>disabled</c>): SRV_ADMF_FMAINT | IMAINT | CMAINT.</summary>
+    private const int MaintenanceFlags = 0x01 | 0x02 | 0x04;
+}
