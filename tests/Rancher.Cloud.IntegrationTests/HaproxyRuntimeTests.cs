@@ -28,23 +28,23 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
     [Fact]
     public async Task Members_change_through_the_admin_socket_and_traffic_follows()
     {
-        var (web1, address1) = await RunAsync(LocalDocker.TestImage, null);
-        var (web2, address2) = await RunAsync(LocalDocker.TestImage, null);
+        var (web1, address1) = await RunAsync(LocalDocker.TestImage);
+        var (web2, address2) = await RunAsync(LocalDocker.TestImage);
         var backend = new PlannedBackend("web_80", "http", 80, [new PlannedMember("i1", address1)]);
         var balancer = new PlannedBalancer([new PlannedListener(8080, "http", [new PlannedRoute("web_80")])], [backend]);
-        await File.WriteAllTextAsync(Path.Combine(dir.FullName, "haproxy.cfg"), HaproxyConfig.Render(balancer, "/balancer/admin.sock", "/balancer/certs"));
+        await File.WriteAllTextAsync(Path.Combine(dir.FullName, BalancerConfiguration.FileName), Render(balancer));
         var port = Azurite.FreePort();
-        await RunAsync(Image, port);
+        await RunAsync(Image, null, (8080, port));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
         await Wait.UntilAsync(async () => await HostnamesAsync(http, 1) is { Count: 1 }, TimeSpan.FromSeconds(20), "the balancer to answer");
-        Assert.Equal([web1], await HostnamesAsync(http, 6));
+        Assert.Equal([web1[..12]], await HostnamesAsync(http, 6));
 
-        var runtime = new HaproxyRuntime(Path.Combine(dir.FullName, "admin.sock"));
+        var runtime = new HaproxyRuntime(Path.Combine(dir.FullName, BalancerConfiguration.AdminSocket));
         Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i1", address1), new PlannedMember("i2", address2)] }, CancellationToken.None));
         await Wait.UntilAsync(async () => (await HostnamesAsync(http, 6)).Count == 2, TimeSpan.FromSeconds(2), "the second member to take traffic");
 
         Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i2", address2)] }, CancellationToken.None));
-        Assert.Equal([web2], await HostnamesAsync(http, 6));
+        Assert.Equal([web2[..12]], await HostnamesAsync(http, 6));
         var slots = await runtime.SlotsAsync("web_80", CancellationToken.None);
         Assert.Equal(HaproxyConfig.SlotsFor(1), slots.Count);
         Assert.Single(slots, s => !s.InMaintenance);
@@ -53,6 +53,48 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
         var many = Enumerable.Range(0, HaproxyConfig.SlotsFor(1) + 1).Select(i => new PlannedMember($"m{i}", $"10.99.0.{i + 1}")).ToList();
         Assert.False(await runtime.ApplyAsync(backend with { Members = many }, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_new_configuration_is_checked_reloaded_and_an_open_stream_outlives_the_reload()
+    {
+        var (_, echo) = await RunAsync(LocalDocker.TestImage, ["nc", "-ll", "-p", "9000", "-e", "cat"]);
+        var (web, webAddress) = await RunAsync(LocalDocker.TestImage);
+        var stream = new PlannedListener(8080, "tcp", [new PlannedRoute("echo_9000")]);
+        var before = new PlannedBalancer([stream], [new PlannedBackend("echo_9000", "tcp", 9000, [new PlannedMember("e", echo)])]) { DrainTimeoutMs = 30_000 };
+        await File.WriteAllTextAsync(Path.Combine(dir.FullName, BalancerConfiguration.FileName), Render(before));
+        var (streamPort, httpPort) = (Azurite.FreePort(), Azurite.FreePort());
+        var (balancer, _) = await RunAsync(Image, null, (8080, streamPort), (8081, httpPort));
+        var configuration = new BalancerConfiguration(LocalDocker.Client, balancer, dir.FullName);
+        await Wait.UntilAsync(async () => await configuration.WorkerAsync(CancellationToken.None) is not null, TimeSpan.FromSeconds(20), "the balancer's worker");
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, streamPort);
+        using var reader = new StreamReader(client.GetStream());
+        await using var writer = new StreamWriter(client.GetStream()) { AutoFlush = true, NewLine = "\n" };
+        await writer.WriteLineAsync("before");
+        Assert.Equal("before", await reader.ReadLineAsync());
+
+        // A configuration HAProxy refuses is not installed: the balancer keeps its last good one.
+        var refusal = await configuration.ApplyAsync(Render(before).Replace("balance roundrobin", "balance nonsense", StringComparison.Ordinal), CancellationToken.None);
+        Assert.Contains("HAProxy refused", refusal, StringComparison.Ordinal);
+        Assert.Equal(Render(before), await File.ReadAllTextAsync(Path.Combine(dir.FullName, BalancerConfiguration.FileName)));
+
+        // A new listener and backend: checked, installed, reloaded.
+        var after = before with
+        {
+            Listeners = [stream, new PlannedListener(8081, "http", [new PlannedRoute("web_80")])],
+            Backends = [.. before.Backends, new PlannedBackend("web_80", "http", 80, [new PlannedMember("w", webAddress)])],
+        };
+        Assert.Null(await configuration.ApplyAsync(Render(after), CancellationToken.None));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        Assert.Equal([web[..12]], await HostnamesAsync(http, 2));
+
+        // The stream opened before the reload is still served, by the old worker, until the drain ends.
+        await writer.WriteLineAsync("after the reload");
+        Assert.Equal("after the reload", await reader.ReadLineAsync());
+    }
+
+    private static string Render(PlannedBalancer balancer) =>
+        HaproxyConfig.Render(balancer, $"{BalancerConfiguration.MountPath}/{BalancerConfiguration.AdminSocket}", $"{BalancerConfiguration.MountPath}/certs");
 
     /// <summary>The short hostnames (container ids) that answer <paramref name="requests"/> requests through the balancer.</summary>
     private static async Task<HashSet<string>> HostnamesAsync(HttpClient http, int requests)
@@ -73,20 +115,20 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
         return seen;
     }
 
-    /// <summary>Starts a container on Docker's default bridge; the balancer's listener is published on loopback only.</summary>
-    private async Task<(string ShortId, string Address)> RunAsync(string image, int? publish)
+    /// <summary>Starts a container on Docker's default bridge; a balancer's listeners are published on loopback only, and it gets the test's folder.</summary>
+    private async Task<(string Id, string Address)> RunAsync(string image, IList<string>? command = null, params (int Container, int Host)[] publish)
     {
-        var create = new CreateContainerParameters { Image = image, HostConfig = new HostConfig() };
-        if (publish is { } port)
+        var create = new CreateContainerParameters { Image = image, Cmd = command ?? [], HostConfig = new HostConfig() };
+        if (publish.Length > 0)
         {
-            create.ExposedPorts = new Dictionary<string, EmptyStruct> { ["8080/tcp"] = default };
-            create.HostConfig.PortBindings = new Dictionary<string, IList<PortBinding>> { ["8080/tcp"] = [new PortBinding { HostIP = "127.0.0.1", HostPort = $"{port}" }] };
-            create.HostConfig.Binds = [$"{dir.FullName}:/balancer"];
+            create.ExposedPorts = publish.ToDictionary(p => $"{p.Container}/tcp", _ => default(EmptyStruct));
+            create.HostConfig.PortBindings = publish.ToDictionary(p => $"{p.Container}/tcp", p => (IList<PortBinding>)[new PortBinding { HostIP = "127.0.0.1", HostPort = $"{p.Host}" }]);
+            create.HostConfig.Binds = [$"{dir.FullName}:{BalancerConfiguration.MountPath}"];
         }
         var created = await LocalDocker.Client.Containers.CreateContainerAsync(create);
         containers.Add(created.ID);
         await LocalDocker.Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
         var inspected = await LocalDocker.Client.Containers.InspectContainerAsync(created.ID);
-        return (created.ID[..12], inspected.NetworkSettings?.Networks?["bridge"]?.IPAddress ?? throw new InvalidOperationException($"{image} has no address on the default bridge"));
+        return (created.ID, inspected.NetworkSettings?.Networks?["bridge"]?.IPAddress ?? throw new InvalidOperationException($"{image} has no address on the default bridge"));
     }
 }
