@@ -14,6 +14,9 @@ public static class ContainerSpec
     public static string NameOf(PlannedContainer planned) => $"{planned.ServiceName}-{planned.InstanceId}";
 
     /// <summary>Where a service's relative bind paths and secret files live on this host: its stack's folder.</summary>
+    /// <summary>A balancer instance's configuration, certificates and sockets, which the agent writes and HAProxy reads.</summary>
+    public static string BalancerFolderOf(string stateDir, string instanceId) => Path.Combine(stateDir, "balancers", instanceId);
+
     public static string FolderOf(string stateDir, PlannedContainer planned) =>
         planned.Stack is { } stack ? Path.Combine(stateDir, "stacks", stack) : Path.Combine(stateDir, "services", planned.ServiceName);
 
@@ -49,7 +52,8 @@ public static class ContainerSpec
             ExposedPorts = ports.Keys.ToDictionary(k => k, _ => new EmptyStruct(), StringComparer.Ordinal),
             User = planned.User ?? "",
             Hostname = planned.Hostname ?? "",
-            StopSignal = planned.StopSignal ?? "",
+            // HAProxy's soft stop: it stops listening and lets its connections finish.
+            StopSignal = planned.StopSignal ?? (planned.Balancer is null ? "" : "SIGUSR1"),
             HostConfig = new HostConfig
             {
                 PortBindings = ports.ToDictionary(
@@ -59,7 +63,8 @@ public static class ContainerSpec
                 // Docker restarts crashed containers at once; the agent handles everything else.
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyOf(planned.Restart) },
                 // Binds rather than bind mounts: Docker creates a missing source folder, as compose does.
-                Binds = planned.Mounts.Where(m => m.Type is "bind" or "secret").Select(m => Bind(stateDir, planned, m)).ToList(),
+                Binds = [.. planned.Mounts.Where(m => m.Type is "bind" or "secret").Select(m => Bind(stateDir, planned, m)),
+                    .. planned.Balancer is null ? [] : new[] { $"{BalancerFolderOf(stateDir, planned.InstanceId)}:{Balancing.BalancerConfiguration.MountPath}" }],
                 Mounts = planned.Mounts.Where(m => m.Type is "volume" or "tmpfs").Select(m => new Mount
                 {
                     Type = m.Type,

@@ -62,6 +62,7 @@ builder.Services.AddSingleton<DnsResponder>();
 builder.Services.AddSingleton<HealthMonitor>();
 // The host's concerns, in the order each pass runs them: containers need their network, checks their containers.
 builder.Services.AddSingleton<IReconciler, NetworkReconciler>();
+builder.Services.AddSingleton<IReconciler, Rancher.Cloud.Agent.Balancing.BalancerReconciler>(); // before containers: a balancer starts on its configuration
 builder.Services.AddSingleton<IReconciler, ContainerReconciler>();
 builder.Services.AddSingleton<IReconciler>(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddSingleton<Heartbeats>();

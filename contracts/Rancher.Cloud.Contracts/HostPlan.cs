@@ -107,6 +107,14 @@ public sealed record PlannedContainer(
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? JoinsInstance { get; init; }
+
+    /// <summary>
+    /// For an instance of a balancer service: what its HAProxy runs (the agent writes the
+    /// configuration and keeps members current). Outside the spec hash: a change of members or
+    /// rules changes the running balancer, never makes its container anew.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public PlannedBalancer? Balancer { get; init; }
 }
 
 /// <summary>

@@ -25,6 +25,9 @@ public static class HostConcerns
     /// <summary>The host's part of the environment network: bridge, DNS responder, tunnel.</summary>
     public const string Network = "network";
 
+    /// <summary>The configuration and members of the host's balancer instances.</summary>
+    public const string Balancers = "balancers";
+
     /// <summary>The planned containers.</summary>
     public const string Containers = "containers";
 

@@ -13,6 +13,9 @@ namespace Rancher.Cloud.IntegrationTests;
 public sealed class HaproxyRuntimeTests : IAsyncDisposable
 {
     private const string Image = "rancher-cloud-test/haproxy:1";
+
+    /// <summary>What <see cref="HostnamesAsync"/> counts for a request that got no page.</summary>
+    private const string Failed = "failed";
     private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("rancher-cloud-balancer-");
     private readonly List<string> containers = [];
 
@@ -36,12 +39,12 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
         var port = Azurite.FreePort();
         await RunAsync(Image, null, (8080, port));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-        await Wait.UntilAsync(async () => await HostnamesAsync(http, 1) is { Count: 1 }, TimeSpan.FromSeconds(20), "the balancer to answer");
+        await Wait.UntilAsync(async () => !(await HostnamesAsync(http, 1)).Contains(Failed), TimeSpan.FromSeconds(20), "the balancer to answer");
         Assert.Equal([web1[..12]], await HostnamesAsync(http, 6));
 
         var runtime = new HaproxyRuntime(Path.Combine(dir.FullName, BalancerConfiguration.AdminSocket));
         Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i1", address1), new PlannedMember("i2", address2)] }, CancellationToken.None));
-        await Wait.UntilAsync(async () => (await HostnamesAsync(http, 6)).Count == 2, TimeSpan.FromSeconds(2), "the second member to take traffic");
+        await Wait.UntilAsync(async () => (await HostnamesAsync(http, 6)) is { Count: 2 } seen && !seen.Contains(Failed), TimeSpan.FromSeconds(2), "the second member to take traffic");
 
         Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i2", address2)] }, CancellationToken.None));
         Assert.Equal([web2[..12]], await HostnamesAsync(http, 6));
@@ -93,6 +96,61 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
         Assert.Equal("after the reload", await reader.ReadLineAsync());
     }
 
+    [Fact]
+    public async Task The_agent_keeps_a_balancer_on_its_plan_members_without_a_reload_and_rules_with_one()
+    {
+        var (web1, address1) = await RunAsync(LocalDocker.TestImage);
+        var (web2, address2) = await RunAsync(LocalDocker.TestImage);
+        var hostId = $"h-balancer-{Guid.NewGuid():N}"[..20];
+        var port = Azurite.FreePort();
+        var options = Microsoft.Extensions.Options.Options.Create(new Agent.AgentOptions { StateDir = dir.FullName });
+        Agent.Converge.IReconciler[] reconcilers =
+        [
+            new BalancerReconciler(LocalDocker.Client, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<BalancerReconciler>.Instance),
+            new Agent.ContainerReconciler(LocalDocker.Client, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.ContainerReconciler>.Instance),
+        ];
+        var web = new PlannedBackend("web_80", "http", 80, [new PlannedMember("i1", address1)]);
+        var env = new PlannedBackend("env_80", "http", 80, [new PlannedMember("i2", address2)]);
+        var balancer = new PlannedBalancer([new PlannedListener(port, "http", [new PlannedRoute("web_80")])], [web, env]);
+        var container = new PlannedContainer("ilb1", "slb", "lb", Image, [], new Dictionary<string, string>(), [new PlannedPort(port, port, "tcp")], "shape-1");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        var folder = Agent.ContainerSpec.BalancerFolderOf(dir.FullName, "ilb1");
+        try
+        {
+            async Task PassAsync(PlannedBalancer planned, long version)
+            {
+                var pass = new Agent.Converge.Convergence(new HostPlan(hostId, version, [container with { Balancer = planned }]));
+                foreach (var reconciler in reconcilers)
+                {
+                    var condition = await reconciler.ReconcileAsync(pass, CancellationToken.None);
+                    Assert.True(condition.Ready, condition.Error);
+                }
+            }
+
+            // Started on the configuration written before its container.
+            await PassAsync(balancer, 1);
+            var configuration = new BalancerConfiguration(LocalDocker.Client, "unused", folder);
+            await Wait.UntilAsync(async () => await configuration.WorkerAsync(CancellationToken.None) is not null, TimeSpan.FromSeconds(20), "the balancer's worker");
+            await Wait.UntilAsync(async () => !(await HostnamesAsync(http, 1)).Contains(Failed), TimeSpan.FromSeconds(20), "the balancer to answer");
+            Assert.Equal([web1[..12]], await HostnamesAsync(http, 4));
+            var worker = await configuration.WorkerAsync(CancellationToken.None);
+
+            // Another member: through the runtime API, the same worker.
+            await PassAsync(balancer with { Backends = [web with { Members = [.. web.Members, new PlannedMember("i3", address2)] }, env] }, 2);
+            Assert.Equal(new[] { web1[..12], web2[..12] }.Order(StringComparer.Ordinal), (await HostnamesAsync(http, 6)).Order(StringComparer.Ordinal));
+            Assert.Equal(worker, await configuration.WorkerAsync(CancellationToken.None));
+
+            // Another rule: checked, reloaded by a new worker, and the route follows.
+            await PassAsync(balancer with { Listeners = [new PlannedListener(port, "http", [new PlannedRoute("env_80", Path: "/cgi-bin"), new PlannedRoute("web_80")])] }, 3);
+            Assert.NotEqual(worker, await configuration.WorkerAsync(CancellationToken.None));
+            Assert.Equal([web2[..12]], await HostnamesAsync(http, 4));
+        }
+        finally
+        {
+            await LocalDocker.RemoveOwnedByAsync(hostId);
+        }
+    }
+
     private static string Render(PlannedBalancer balancer) =>
         HaproxyConfig.Render(balancer, $"{BalancerConfiguration.MountPath}/{BalancerConfiguration.AdminSocket}", $"{BalancerConfiguration.MountPath}/certs");
 
@@ -109,7 +167,7 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                seen.Add("failed");
+                seen.Add(Failed);
             }
         }
         return seen;

@@ -1,0 +1,112 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rancher.Cloud.Agent.Converge;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent.Balancing;
+
+/// <summary>
+/// Keeps each balancer instance's HAProxy on its plan. Runs before the containers: a balancer
+/// about to start finds its configuration written. A running one gets a change of members
+/// through the runtime API (no reload) and any other change as a checked configuration and a
+/// seamless reload; either way the file on disk is the whole plan, so a restart starts right.
+/// </summary>
+public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptions> options, ILogger<BalancerReconciler> log) : IReconciler
+{
+    private const string ShapeFile = "haproxy.shape";
+
+    public string Concern => HostConcerns.Balancers;
+
+    public async Task<HostCondition> ReconcileAsync(Convergence pass, CancellationToken ct)
+    {
+        var root = Path.Combine(options.Value.StateDir, "balancers");
+        var planned = pass.Plan.Containers.Where(c => c.Balancer is not null).ToList();
+        var errors = new List<string>();
+        foreach (var container in planned)
+        {
+            try
+            {
+                if (await ConvergeAsync(container, container.Balancer!, ct) is { } error)
+                {
+                    errors.Add($"{container.InstanceId}: {error}");
+                }
+            }
+            catch (Exception e) when (e is DockerApiException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                log.LogWarning("Balancer {InstanceId}: {Error}", container.InstanceId, e.Message);
+                errors.Add($"{container.InstanceId}: {e.Message}");
+            }
+        }
+        // Folders of balancers no longer planned here go with them.
+        if (Directory.Exists(root))
+        {
+            var kept = planned.Select(c => c.InstanceId).ToHashSet(StringComparer.Ordinal);
+            foreach (var folder in Directory.GetDirectories(root).Where(d => !kept.Contains(Path.GetFileName(d))))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        return new HostCondition(Concern, errors.Count == 0, errors.Count == 0 ? null : string.Join("; ", errors));
+    }
+
+    private async Task<string?> ConvergeAsync(PlannedContainer container, PlannedBalancer balancer, CancellationToken ct)
+    {
+        var folder = ContainerSpec.BalancerFolderOf(options.Value.StateDir, container.InstanceId);
+        Directory.CreateDirectory(folder);
+        var text = Render(balancer);
+        var shape = Render(balancer with { Backends = balancer.Backends.Select(b => b with { Members = [] }).ToList() });
+        var running = await RunningAsync(container, ct);
+        if (running is null)
+        {
+            // Not started yet (or stopped): the configuration it will start with.
+            await File.WriteAllTextAsync(Path.Combine(folder, BalancerConfiguration.FileName), text, ct);
+            await File.WriteAllTextAsync(Path.Combine(folder, ShapeFile), shape, ct);
+            return null;
+        }
+        var shapeFile = Path.Combine(folder, ShapeFile);
+        if (File.Exists(shapeFile) && await File.ReadAllTextAsync(shapeFile, ct) == shape && await MembersAsync(folder, balancer, ct))
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, BalancerConfiguration.FileName), text, ct);
+            return null;
+        }
+        var refusal = await new BalancerConfiguration(docker, running, folder).ApplyAsync(text, ct);
+        if (refusal is null)
+        {
+            await File.WriteAllTextAsync(shapeFile, shape, ct);
+            log.LogInformation("Balancer {InstanceId} reloaded on a new configuration", container.InstanceId);
+        }
+        return refusal;
+    }
+
+    /// <summary>Members of every backend through the runtime API; false when one has outgrown its slots.</summary>
+    private static async Task<bool> MembersAsync(string folder, PlannedBalancer balancer, CancellationToken ct)
+    {
+        var runtime = new HaproxyRuntime(Path.Combine(folder, BalancerConfiguration.AdminSocket));
+        foreach (var backend in balancer.Backends)
+        {
+            if (!await runtime.ApplyAsync(backend, ct))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private async Task<string?> RunningAsync(PlannedContainer container, CancellationToken ct)
+    {
+        var found = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{Labels.Instance}={container.InstanceId}"] = true },
+                ["status"] = new Dictionary<string, bool> { ["running"] = true },
+            },
+        }, ct);
+        return found.FirstOrDefault()?.ID;
+    }
+
+    private static string Render(PlannedBalancer balancer) =>
+        HaproxyConfig.Render(balancer, $"{BalancerConfiguration.MountPath}/{BalancerConfiguration.AdminSocket}", $"{BalancerConfiguration.MountPath}/certs");
+}
