@@ -13,10 +13,10 @@ public static class ContainerSpec
     /// </summary>
     public static string NameOf(PlannedContainer planned) => $"{planned.ServiceName}-{planned.InstanceId}";
 
-    /// <summary>Where a service's relative bind paths and secret files live on this host: its stack's folder.</summary>
     /// <summary>A balancer instance's configuration, certificates and sockets, which the agent writes and HAProxy reads.</summary>
     public static string BalancerFolderOf(string stateDir, string instanceId) => Path.Combine(stateDir, "balancers", instanceId);
 
+    /// <summary>Where a service's relative bind paths and secret files live on this host: its stack's folder.</summary>
     public static string FolderOf(string stateDir, PlannedContainer planned) =>
         planned.Stack is { } stack ? Path.Combine(stateDir, "stacks", stack) : Path.Combine(stateDir, "services", planned.ServiceName);
 
@@ -81,7 +81,11 @@ public static class ContainerSpec
                 Memory = planned.MemoryLimitBytes,
             },
         };
-        if (planned.Command.Count > 0)
+        if (planned.Command.Count == 0 && planned.Balancer is not null)
+        {
+            create.Cmd = [.. Balancing.BalancerConfiguration.Command]; // the agent's own way of running HAProxy, whatever the image says
+        }
+        else if (planned.Command.Count > 0)
         {
             create.Cmd = [.. planned.Command]; // otherwise the image's own command
         }

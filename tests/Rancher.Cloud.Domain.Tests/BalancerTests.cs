@@ -39,10 +39,18 @@ public sealed class BalancerTests
         var (balancer, _) = Check(new BalancerDraft
         {
             PortRules = [Rule(service: "fallback"), Rule(host: "*.example.com", service: "wild"), Rule(host: "a.example.com", service: "exact"),
-                Rule(host: "a.example.com", path: "/api/v2", service: "v2"), Rule(path: "/static", service: "late", priority: 5), Rule(service: "first", path: "/x", priority: -0)],
+                Rule(host: "a.example.com", path: "/api/v2", service: "v2"), Rule(path: "/static", service: "early", priority: 0), Rule(service: "first", path: "/x/y")],
         });
 
-        Assert.Equal(["v2", "exact", "wild", "first", "fallback", "late"], balancer!.RoutesOf(80).Select(r => r.Service));
+        Assert.Equal(["v2", "exact", "wild", "early", "first", "fallback"], balancer!.RoutesOf(80).Select(r => r.Service));
+    }
+
+    [Fact]
+    public void A_rule_a_catch_all_would_always_take_first_is_refused()
+    {
+        var (balancer, errors) = Check(new BalancerDraft { PortRules = [Rule(service: "fallback", priority: 1), Rule(path: "/static", service: "late", priority: 5)] });
+        Assert.Null(balancer);
+        Assert.Contains("portRules[0] takes every request", errors["loadBalancer.portRules[1]"][0], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -52,6 +60,8 @@ public sealed class BalancerTests
     [InlineData("hostname", "*.*.example.com", "loadBalancer.portRules[0].hostname")]
     [InlineData("hostname", "a b", "loadBalancer.portRules[0].hostname")]
     [InlineData("path", "api", "loadBalancer.portRules[0].path")]
+    [InlineData("path", "/a#b", "loadBalancer.portRules[0].path")]
+    [InlineData("path", "/search?q=1", "loadBalancer.portRules[0].path")]
     [InlineData("priority", "5000", "loadBalancer.portRules[0].priority")]
     public void A_bad_rule_is_refused_by_its_field(string what, string value, string field)
     {

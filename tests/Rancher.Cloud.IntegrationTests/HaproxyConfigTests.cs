@@ -56,7 +56,7 @@ public sealed class HaproxyConfigTests : IDisposable
         var config = Path.Combine(dir.FullName, "haproxy.cfg");
         await File.WriteAllTextAsync(config, HaproxyConfig.Render(balancer, Path.Combine(dir.FullName, "admin.sock"), dir.FullName));
 
-        var (code, output) = await Shell.RunUntilExitAsync(TimeSpan.FromSeconds(20), "haproxy", "-c", "-f", config);
+        var (code, output) = await Shell.RunUntilExitAsync(TimeSpan.FromSeconds(20), "haproxy", "-c", "-dW", "-f", config); // warnings fail too
 
         Assert.True(code == 0, $"haproxy -c refused it:\n{output}\n{await File.ReadAllTextAsync(config)}");
     }
@@ -98,6 +98,8 @@ public sealed class HaproxyConfigTests : IDisposable
 
             Assert.Equal("127.0.0.4", await TryGetAsync(http, "/v2/items", "API.example.test:80")); // exact host (any case, any port) and path
             Assert.Equal("127.0.0.4", await TryGetAsync(http, "/api/x", "elsewhere.test")); // path alone
+            Assert.Equal("127.0.0.4", await TryGetAsync(http, "/api", "elsewhere.test")); // the prefix itself
+            Assert.Equal("127.0.0.5", await TryGetAsync(http, "/apiary", "elsewhere.test")); // a prefix of whole segments
             var web = new HashSet<string?>();
             for (var i = 0; i < 4; i++)
             {

@@ -46,6 +46,10 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
         Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i1", address1), new PlannedMember("i2", address2)] }, CancellationToken.None));
         await Wait.UntilAsync(async () => (await HostnamesAsync(http, 6)) is { Count: 2 } seen && !seen.Contains(Failed), TimeSpan.FromSeconds(2), "the second member to take traffic");
 
+        // The member that went into a slot the file started disabled leaves it too.
+        Assert.True(await runtime.ApplyAsync(backend, CancellationToken.None));
+        Assert.Equal([web1[..12]], await HostnamesAsync(http, 6));
+
         Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i2", address2)] }, CancellationToken.None));
         Assert.Equal([web2[..12]], await HostnamesAsync(http, 6));
         var slots = await runtime.SlotsAsync("web_80", CancellationToken.None);
@@ -79,6 +83,7 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
         // A configuration HAProxy refuses is not installed: the balancer keeps its last good one.
         var refusal = await configuration.ApplyAsync(Render(before).Replace("balance roundrobin", "balance nonsense", StringComparison.Ordinal), CancellationToken.None);
         Assert.Contains("HAProxy refused", refusal, StringComparison.Ordinal);
+        Assert.Contains("balance only supports", refusal, StringComparison.Ordinal); // HAProxy's own reason, not only ours
         Assert.Equal(Render(before), await File.ReadAllTextAsync(Path.Combine(dir.FullName, BalancerConfiguration.FileName)));
 
         // A new listener and backend: checked, installed, reloaded.

@@ -26,35 +26,47 @@ public sealed class BalancerConfiguration(IDockerClient docker, string container
 
     public const string MasterSocket = "master.sock";
 
+    /// <summary>A copy of the configuration HAProxy is known to run.</summary>
+    public const string AppliedFile = "haproxy.applied";
+
+    /// <summary>How the balancer's container runs HAProxy: master-worker, the master's CLI beside the admin socket.</summary>
+    public static readonly string[] Command = ["haproxy", "-W", "-db", "-S", $"{MountPath}/{MasterSocket}", "-f", $"{MountPath}/{FileName}"];
+
     /// <summary>Checks and installs <paramref name="text"/>, then reloads; null when it is running, otherwise HAProxy's refusal.</summary>
     public async Task<string?> ApplyAsync(string text, CancellationToken ct)
     {
-        var current = Path.Combine(folder, FileName);
-        if (File.Exists(current) && await File.ReadAllTextAsync(current, ct) == text)
+        // What HAProxy is known to run: written only once a reload of it is confirmed (or before it starts).
+        var applied = Path.Combine(folder, AppliedFile);
+        if (File.Exists(applied) && await File.ReadAllTextAsync(applied, ct) == text)
         {
             return null;
         }
         var next = Path.Combine(folder, FileName + ".next");
         await File.WriteAllTextAsync(next, text, ct);
-        var (exit, output) = await ContainerExec.RunAsync(docker, containerId, ["/usr/sbin/haproxy", "-c", "-q", "-f", $"{MountPath}/{FileName}.next"], ct);
+        // Warnings refuse too (-dW): a directive HAProxy would ignore is a configuration that does not do what the plan says.
+        var (exit, output) = await ContainerExec.RunAsync(docker, containerId, ["haproxy", "-c", "-dW", "-f", $"{MountPath}/{FileName}.next"], ct);
         if (exit != 0)
         {
             File.Delete(next);
-            return $"HAProxy refused the configuration: {output.Trim()}";
+            // Its alerts and warnings say why; its notices (version, path) do not.
+            var reasons = output.Split('\n').Where(l => l.Contains("[ALERT]", StringComparison.Ordinal) || l.Contains("[WARNING]", StringComparison.Ordinal))
+                .Select(l => l[(l.IndexOf(") : ", StringComparison.Ordinal) is var at and >= 0 ? at + 4 : 0)..].Trim());
+            return $"HAProxy refused the configuration: {string.Join("; ", reasons)}";
         }
-        File.Move(next, current, overwrite: true);
+        File.Move(next, Path.Combine(folder, FileName), overwrite: true);
         var before = await WorkerAsync(ct);
         await MasterAsync("reload", ct);
         // The reload is done when the admin socket is answered by a new worker.
-        for (var waited = 0; waited < 100; waited++)
+        for (var waited = 0; waited < 300; waited++)
         {
-            if (await WorkerAsync(ct) is { } now && now != before)
+            if (await WorkerAsync(ct) is { } now && before is not null && now != before)
             {
+                await File.WriteAllTextAsync(applied, text, ct);
                 return null;
             }
             await Task.Delay(100, ct);
         }
-        return "HAProxy did not start new workers on the new configuration within 10 s";
+        return "HAProxy did not start new workers on the new configuration within 30 s";
     }
 
     /// <summary>The pid of the worker answering the admin socket, or null while none does.</summary>

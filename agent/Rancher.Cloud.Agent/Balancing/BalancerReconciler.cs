@@ -33,20 +33,25 @@ public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptio
                     errors.Add($"{container.InstanceId}: {error}");
                 }
             }
-            catch (Exception e) when (e is DockerApiException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
+                // One balancer's failure is its own: the host's containers still converge.
                 log.LogWarning("Balancer {InstanceId}: {Error}", container.InstanceId, e.Message);
                 errors.Add($"{container.InstanceId}: {e.Message}");
             }
         }
         // Folders of balancers no longer planned here go with them.
-        if (Directory.Exists(root))
+        try
         {
-            var kept = planned.Select(c => c.InstanceId).ToHashSet(StringComparer.Ordinal);
-            foreach (var folder in Directory.GetDirectories(root).Where(d => !kept.Contains(Path.GetFileName(d))))
+            var kept = pass.Plan.Containers.Select(c => c.InstanceId).ToHashSet(StringComparer.Ordinal);
+            foreach (var folder in Directory.Exists(root) ? Directory.GetDirectories(root).Where(d => !kept.Contains(Path.GetFileName(d))) : [])
             {
                 Directory.Delete(folder, recursive: true);
             }
+        }
+        catch (IOException e)
+        {
+            errors.Add($"cleaning up: {e.Message}");
         }
         return new HostCondition(Concern, errors.Count == 0, errors.Count == 0 ? null : string.Join("; ", errors));
     }
@@ -62,6 +67,7 @@ public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptio
         {
             // Not started yet (or stopped): the configuration it will start with.
             await File.WriteAllTextAsync(Path.Combine(folder, BalancerConfiguration.FileName), text, ct);
+            await File.WriteAllTextAsync(Path.Combine(folder, BalancerConfiguration.AppliedFile), text, ct);
             await File.WriteAllTextAsync(Path.Combine(folder, ShapeFile), shape, ct);
             return null;
         }

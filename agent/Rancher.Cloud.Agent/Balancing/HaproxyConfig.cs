@@ -30,11 +30,8 @@ public static partial class HaproxyConfig
         text.AppendLine("global");
         text.AppendLine("    master-worker");
         text.AppendLine(c, $"    stats socket {Safe(adminSocket)} mode 600 level admin expose-fd listeners");
-        if (balancer.DrainTimeoutMs > 0)
-        {
-            // An old worker keeps its established connections (WebSockets too) this long after a reload.
-            text.AppendLine(c, $"    hard-stop-after {balancer.DrainTimeoutMs}ms");
-        }
+        // An old worker keeps its established connections (WebSockets too) this long after a reload; 0 closes them at once.
+        text.AppendLine(c, $"    hard-stop-after {Math.Max(1, balancer.DrainTimeoutMs)}ms");
         text.AppendLine("defaults");
         text.AppendLine("    timeout connect 5s");
         text.AppendLine("    timeout client 60s");
@@ -96,7 +93,13 @@ public static partial class HaproxyConfig
             }
             if (route.Path is { } path)
             {
-                text.AppendLine(c, $"    acl route{i}_path path_beg {Safe(path)}");
+                // A prefix of whole segments: /api takes /api and /api/x, not /apiary.
+                var prefix = Safe(path).TrimEnd('/');
+                text.AppendLine(prefix.Length == 0 ? $"    acl route{i}_path path_beg /" : $"    acl route{i}_path path {prefix}");
+                if (prefix.Length > 0)
+                {
+                    text.AppendLine(c, $"    acl route{i}_path path_beg {prefix}/");
+                }
                 conditions.Add($"route{i}_path");
             }
             if (conditions.Count == 0)
@@ -119,19 +122,18 @@ public static partial class HaproxyConfig
         var sticky = http && balancer.Stickiness is not null;
         if (sticky && balancer.Stickiness is { } stick)
         {
+            // Dynamic cookies are derived from the member's address and port, so a client stays on its
+            // instance across reloads and slot reuse; the key differs per backend.
             text.Append(c, $"    cookie {Safe(stick.Cookie)} {stick.Mode}");
             text.Append(stick.Indirect ? " indirect" : "").Append(stick.NoCache ? " nocache" : "").Append(stick.PostOnly ? " postonly" : "");
-            text.AppendLine(stick.Domain is { } domain ? $" domain {Safe(domain)}" : "");
+            text.AppendLine(stick.Domain is { } domain ? $" domain {Safe(domain)} dynamic" : " dynamic");
+            text.AppendLine(c, $"    dynamic-cookie-key {Name(backend.Name)}");
         }
         var members = backend.Members.OrderBy(m => m.InstanceId, StringComparer.Ordinal).ToList();
         for (var slot = 1; slot <= SlotsFor(members.Count); slot++)
         {
             var member = slot <= members.Count ? members[slot - 1] : null;
             var line = new StringBuilder().Append(c, $"    server m{slot} {(member is null ? "0.0.0.0" : Safe(member.Address))}:{backend.Port} check");
-            if (sticky)
-            {
-                line.Append(c, $" cookie m{slot}");
-            }
             if (balancer.ProxyProtocolToBackends)
             {
                 line.Append(" send-proxy-v2");

@@ -18,13 +18,16 @@ public sealed class HaproxyRuntime(string socketPath)
     /// <summary>Sends one command and returns HAProxy's whole answer.</summary>
     public async Task<string> SendAsync(string command, CancellationToken ct)
     {
+        // A wedged HAProxy must not hold the agent's pass.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), ct);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), timeout.Token);
         var answer = new StringBuilder();
         var buffer = new byte[16384];
         int read;
-        while ((read = await socket.ReceiveAsync(buffer, ct)) > 0)
+        while ((read = await socket.ReceiveAsync(buffer, timeout.Token)) > 0)
         {
             answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
         }
@@ -35,7 +38,12 @@ public sealed class HaproxyRuntime(string socketPath)
     public async Task<IReadOnlyList<Slot>> SlotsAsync(string backend, CancellationToken ct)
     {
         var slots = new List<Slot>();
-        foreach (var line in (await SendAsync($"show servers state {backend}", ct)).Split('\n'))
+        var answer = await SendAsync($"show servers state {backend}", ct);
+        if (answer.StartsWith("Can't find backend", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"HAProxy runs no backend '{backend}'");
+        }
+        foreach (var line in answer.Split('\n'))
         {
             // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state …
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -43,8 +51,10 @@ public sealed class HaproxyRuntime(string socketPath)
             {
                 continue;
             }
+            var running = int.Parse(fields[5], CultureInfo.InvariantCulture) != 0;
             var admin = int.Parse(fields[6], CultureInfo.InvariantCulture);
-            slots.Add(new Slot(fields[3], fields[4], (admin & MaintenanceFlags) != 0));
+            // 'disabled' in the file (CMAINT) stays set after 'state ready': it means out of rotation only while the server is stopped.
+            slots.Add(new Slot(fields[3], fields[4], (admin & MaintenanceFlags) != 0 || ((admin & ConfiguredMaintenance) != 0 && !running)));
         }
         return slots;
     }
@@ -91,6 +101,9 @@ public sealed class HaproxyRuntime(string socketPath)
         }
     }
 
-    /// <summary>Forced, inherited and configured maintenance (<c>disabled</c>): SRV_ADMF_FMAINT | IMAINT | CMAINT.</summary>
-    private const int MaintenanceFlags = 0x01 | 0x02 | 0x04;
+    /// <summary>HAProxy's maintenance: forced, inherited, and for a name that does not resolve (SRV_ADMF_FMAINT | IMAINT | RMAINT).</summary>
+    private const int MaintenanceFlags = 0x01 | 0x02 | 0x20;
+
+    /// <summary>SRV_ADMF_CMAINT: <c>disabled</c> in the configuration.</summary>
+    private const int ConfiguredMaintenance = 0x04;
 }

@@ -99,6 +99,19 @@ public sealed partial record BalancerDraft
                 rules.Add((rule, at));
             }
         }
+        // In the order a port tries its rules, one that takes everything leaves the rest untried.
+        var balancer = new Balancer(rules.Select(r => r.Rule).ToList());
+        foreach (var port in balancer.SourcePorts)
+        {
+            var routes = balancer.RoutesOf(port);
+            var catchAll = routes.ToList().FindIndex(r => r.IsDefault);
+            foreach (var unreachable in catchAll < 0 ? [] : routes.Skip(catchAll + 1))
+            {
+                var at = rules.First(r => ReferenceEquals(r.Rule, unreachable)).At;
+                var first = rules.First(r => ReferenceEquals(r.Rule, routes[catchAll])).At;
+                errors.Add(at, $"is never tried: {first} takes every request on port {port} first (give this rule a lower priority number)");
+            }
+        }
         return rules.Select(r => r.Rule).ToList();
 
         (string Field, string Why)? Clash(PortRule rule, string at, List<(PortRule Rule, string At)> earlier)
@@ -149,7 +162,7 @@ public sealed partial record BalancerDraft
         }
         else if (draft.Path is { } prefix && !RequestPath().IsMatch(prefix))
         {
-            errors.Add($"{at}.path", "must be a path prefix starting with '/', without spaces, at most 1024 characters");
+            errors.Add($"{at}.path", "must be a path prefix starting with '/', of URL path characters (no query, no quotes), at most 1024");
         }
         if (draft.Priority is < 0 or > 1000)
         {
@@ -173,7 +186,7 @@ public sealed partial record BalancerDraft
         }
         if (draft.Cookie is not { } cookie || !CookieName().IsMatch(cookie))
         {
-            errors.Add($"{field}.cookie", "must be a cookie name (letters, digits and !#$%&'*+.^_`|~-, at most 64)");
+            errors.Add($"{field}.cookie", "must be a cookie name (letters, digits and !%&*+.^_`|~-, at most 64)");
             return null;
         }
         if (draft.Domain is { } domain && !DnsName.IsValid(domain.TrimStart('.')))
@@ -200,10 +213,11 @@ public sealed partial record BalancerDraft
     private static bool IsHostPattern(string hostname) =>
         DnsName.IsValid(hostname.StartsWith("*.", StringComparison.Ordinal) ? hostname[2..] : hostname) && !hostname.EndsWith('.') && !hostname[1..].Contains('*', StringComparison.Ordinal);
 
-    [GeneratedRegex(@"^/[\x21-\x7e]{0,1023}\z")]
+    /// <summary>A path's characters (RFC 3986 pchar and '/'), without the query a prefix never sees.</summary>
+    [GeneratedRegex(@"^/[A-Za-z0-9._~!&()*+,;=:@%/-]{0,1023}\z")]
     private static partial Regex RequestPath();
 
-    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}\z")]
+    [GeneratedRegex(@"^[A-Za-z0-9!%&*+.^_`|~-]{1,64}\z")]
     private static partial Regex CookieName();
 }
 
