@@ -10,7 +10,7 @@ namespace Rancher.Cloud.IntegrationTests;
 /// members change through the runtime API on the admin socket, without a reload, and traffic
 /// follows within a moment.
 /// </summary>
-public sealed class HaproxyRuntimeTests : IAsyncDisposable
+public sealed class HaproxyRuntimeTests : IAsyncLifetime
 {
     private const string Image = "rancher-cloud-test/haproxy:1";
 
@@ -19,7 +19,10 @@ public sealed class HaproxyRuntimeTests : IAsyncDisposable
     private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("rancher-cloud-balancer-");
     private readonly List<string> containers = [];
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 does not dispose test classes asynchronously, and the containers leaked.
+    public async Task DisposeAsync()
     {
         foreach (var id in containers)
         {
