@@ -34,4 +34,10 @@ public sealed class ControlPlaneOptions
     /// are signed with its key, so a token can never send or manage, whatever else it names.
     /// </summary>
     public string ServiceBusAgentListenConnection { get; set; } = "";
+
+    /// <summary>
+    /// The image balancer instances run unless their environment says another: any image with
+    /// HAProxy 2.6 or later on its PATH (the agent gives the command and configuration).
+    /// </summary>
+    public string BalancerImage { get; set; } = Domain.Balancing.BalancerService.DefaultImage;
 }

@@ -6,8 +6,10 @@ namespace Rancher.Cloud.ControlPlane.Environments;
 /// <param name="Cidr">The environment network (default 10.42.0.0/16); each host takes a /24 of it.</param>
 public sealed record CreateEnvironmentRequest([property: Rancher.Cloud.Contracts.Limit(63)] string? Name, [property: Rancher.Cloud.Contracts.Limit(18)] string? Cidr = null);
 
-/// <summary>What an owner may change of an environment: its host-access policy (<c>baseline</c> or <c>privileged</c>).</summary>
-public sealed record UpdateEnvironmentRequest(string? Policy);
+/// <summary>What an owner may change of an environment; a field left out stays as it is.</summary>
+/// <param name="Policy">Its host-access policy: <c>baseline</c> or <c>privileged</c>.</param>
+/// <param name="BalancerImage">The image its balancers run (any with HAProxy 2.6 or later); empty for the operator's default. Running balancers are made anew with it.</param>
+public sealed record UpdateEnvironmentRequest(string? Policy, [property: Rancher.Cloud.Contracts.Limit(Rancher.Cloud.Domain.Services.ImageReference.MaxLength)] string? BalancerImage = null);
 
 /// <summary>An environment as the API shows it.</summary>
 public sealed record EnvironmentView(string Id, string Name, DateTimeOffset CreatedAt)
@@ -17,6 +19,9 @@ public sealed record EnvironmentView(string Id, string Name, DateTimeOffset Crea
 
     /// <summary>The environment network; each host has a /24 of it.</summary>
     public string? Cidr { get; init; }
+
+    /// <summary>The image its balancers run, when it has its own; null runs the operator's default.</summary>
+    public string? BalancerImage { get; init; }
 }
 
 /// <summary>A registration token as shown once, at creation, with the agent install one-liner.</summary>

@@ -125,7 +125,22 @@ public sealed class EnvironmentsService(Tables tables, IIdGenerator ids, TimePro
         {
             Cidr = row.GetString("Cidr"),
             Policy = row.GetString(PolicyColumn) ?? HostAccessPolicy.NameOf(PolicyLevel.Baseline),
+            BalancerImage = row.GetString(EnvironmentState.BalancerImageColumn) is { Length: > 0 } own ? own : null,
         };
+
+    /// <summary>
+    /// Records the image the environment's balancers run (null for the operator's default): in the
+    /// state partition's meta row, which the reconciler reads, then on the environment's row it is shown from.
+    /// </summary>
+    public async Task SetBalancerImageAsync(TenantCaller caller, string environmentId, string? image, CancellationToken ct)
+    {
+        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        foreach (var (table, key, rowKey) in new[] { (tables.State, partition, StateRows.Meta), (tables.Environments, caller.TenantId, environmentId) })
+        {
+            // Merge with no ETag: the column is this method's alone, and a reconcile that raced it re-reads the moved meta row.
+            await table.UpdateEntityAsync(new TableEntity(key, rowKey) { [EnvironmentState.BalancerImageColumn] = image ?? "" }, Azure.ETag.All, TableUpdateMode.Merge, ct);
+        }
+    }
 
     private const string PolicyColumn = "Policy";
 

@@ -7,21 +7,46 @@ using Rancher.Cloud.Domain.Services;
 namespace Rancher.Cloud.ControlPlane.Environments;
 
 /// <summary>
-/// Changes an environment's host-access policy. Owners only (the function's access rule says so);
-/// lowering it is refused while services need more, naming them, since they would no longer start.
+/// Changes an environment's settings: its host-access policy and its balancer image. Owners only
+/// (the function's access rule says so); lowering the policy is refused while services need more,
+/// naming them, since they would no longer start.
 /// </summary>
-public sealed class PolicyService(Tables tables, EnvironmentsService environments, ServicesService services)
+public sealed class PolicyService(Tables tables, EnvironmentsService environments, ServicesService services, Reconciliation.Reconciler reconciler)
 {
     public async Task<Outcome<EnvironmentView>> SetAsync(TenantCaller caller, string environmentId, UpdateEnvironmentRequest request, CancellationToken ct)
     {
-        if (request.Policy is null || HostAccessPolicy.Parse(request.Policy) is not { } level)
+        var errors = new FieldErrors();
+        if (request.Policy is null && request.BalancerImage is null)
         {
-            return Failure.Invalid("policy", "must be 'baseline' or 'privileged'");
+            errors.Add("policy", "give policy, balancerImage or both");
+        }
+        var level = request.Policy is null ? (PolicyLevel?)null : HostAccessPolicy.Parse(request.Policy);
+        if (request.Policy is not null && level is null)
+        {
+            errors.Add("policy", "must be 'baseline' or 'privileged'");
+        }
+        if (request.BalancerImage is { Length: > 0 } image)
+        {
+            ImageReference.Check(image, "balancerImage", errors);
+        }
+        if (!errors.IsEmpty)
+        {
+            return Failure.Invalid(errors);
         }
         if ((await environments.GetAsync(caller, environmentId, ct)).Failure is { } missing)
         {
             return missing;
         }
+        if (request.BalancerImage is { } balancerImage)
+        {
+            await environments.SetBalancerImageAsync(caller, environmentId, balancerImage.Length == 0 ? null : balancerImage, ct);
+            await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        }
+        return level is { } wanted ? await SetPolicyAsync(caller, environmentId, wanted, request.Policy!, ct) : await environments.GetAsync(caller, environmentId, ct);
+    }
+
+    private async Task<Outcome<EnvironmentView>> SetPolicyAsync(TenantCaller caller, string environmentId, PolicyLevel level, string asked, CancellationToken ct)
+    {
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
         var changed = await Contention.RetryAsync<bool>(async () =>
         {
@@ -29,7 +54,7 @@ public sealed class PolicyService(Tables tables, EnvironmentsService environment
             var guard = await PolicyGuard.ReadAsync(tables, partition, ct);
             if (await services.RefusedByAsync(caller, environmentId, level, ct) is { Count: > 0 } refused)
             {
-                return Failure.Conflict($"Services need more than '{request.Policy}' allows: {string.Join(", ", refused)}; change or delete them first.");
+                return Failure.Conflict($"Services need more than '{asked}' allows: {string.Join(", ", refused)}; change or delete them first.");
             }
             await tables.State.UpdateEntityAsync(
                 new TableEntity(partition, StateRows.PolicyGuard) { ["Level"] = HostAccessPolicy.NameOf(level) }, guard.ETag, TableUpdateMode.Merge, ct);

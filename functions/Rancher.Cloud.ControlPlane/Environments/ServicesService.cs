@@ -4,6 +4,7 @@ using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Http;
 using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Storage;
+using Rancher.Cloud.Domain.Balancing;
 using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Services;
@@ -38,6 +39,10 @@ public sealed class ServicesService(
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
         var created = await Contention.RetryAsync<bool>(async () =>
         {
+            if (BalancerTargets.Check(spec, [.. await SpecsAsync(partition, ct), spec]) is { IsEmpty: false } disagrees)
+            {
+                return Failure.Invalid(disagrees);
+            }
             var policy = await PolicyGuard.ReadAsync(tables, partition, ct);
             if (policy.Refusals([spec], _ => "") is { IsEmpty: false } refused)
             {
@@ -83,15 +88,7 @@ public sealed class ServicesService(
     /// <summary>The services of the environment that <paramref name="level"/> would refuse, by name; a stack's services are judged together.</summary>
     public async Task<IReadOnlyList<string>> RefusedByAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct)
     {
-        var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
-        var specs = new List<ServiceSpec>();
-        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.ServicePrefix), cancellationToken: ct))
-        {
-            if (StateRows.ToService(row) is { Deleting: false } service)
-            {
-                specs.Add(service.Spec);
-            }
-        }
+        var specs = await SpecsAsync(Tables.EnvironmentKey(caller.TenantId, environmentId), ct);
         var refused = new List<string>();
         foreach (var folder in specs.GroupBy(s => s.Stack ?? "\0" + s.Name))
         {
@@ -100,6 +97,20 @@ public sealed class ServicesService(
             refused.AddRange(members.Select(m => m.QualifiedName).Where(name => errors.Keys.Any(k => k.StartsWith(name + ":", StringComparison.Ordinal))));
         }
         return refused;
+    }
+
+    /// <summary>What the environment's services (not those being deleted) say they are.</summary>
+    public async Task<List<ServiceSpec>> SpecsAsync(string partition, CancellationToken ct)
+    {
+        var specs = new List<ServiceSpec>();
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.ServicePrefix), cancellationToken: ct))
+        {
+            if (StateRows.ToService(row) is { Deleting: false } service)
+            {
+                specs.Add(service.Spec);
+            }
+        }
+        return specs;
     }
 
     public Task<Outcome<Page<ServiceView>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct) =>
@@ -130,21 +141,35 @@ public sealed class ServicesService(
         {
             return Failure.Stale("The service");
         }
-        if (patch.Scale is not { } scale)
-        {
-            return true;
-        }
-        if (StateRows.ToService(row).Spec.Scheduling.Global)
-        {
-            return Failure.Invalid("scale", "a global service runs one instance on every matching host; it has no scale");
-        }
+        var stored = StateRows.ToService(row);
         var errors = new FieldErrors();
-        ServiceSpec.CheckScale(scale, "scale", errors);
+        if (patch.Scale is { } scale && stored.Spec.Scheduling.Global)
+        {
+            errors.Add("scale", "a global service runs one instance on every matching host; it has no scale");
+        }
+        else if (patch.Scale is { } wanted)
+        {
+            ServiceSpec.CheckScale(wanted, "scale", errors);
+        }
+        var spec = stored.Spec;
+        if (patch.LoadBalancer is { } asked && BalancerPatch.Apply(stored.Spec, asked, errors) is { } rebalanced)
+        {
+            spec = rebalanced;
+            foreach (var (field, reasons) in BalancerTargets.Check(spec, [.. (await SpecsAsync(row.PartitionKey, ct)).Where(s => s.QualifiedName != spec.QualifiedName), spec]).ToDictionary())
+            {
+                errors.Add(field, string.Join("; ", reasons));
+            }
+        }
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
-        await tables.State.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["Scale"] = scale }, row.ETag, TableUpdateMode.Merge, ct);
+        if (patch.Scale is null && ReferenceEquals(spec, stored.Spec))
+        {
+            return true;
+        }
+        var changed = StateRows.ToRow(row.PartitionKey, stored with { Spec = spec, Scale = patch.Scale ?? stored.Scale });
+        await tables.State.UpdateEntityAsync(changed, row.ETag, TableUpdateMode.Merge, ct);
         return true;
     }
 

@@ -18,8 +18,11 @@ public sealed record LoadedEnvironment(
 /// transaction guarded by the meta row's ETag, so of two reconcilers working from the same
 /// revision exactly one wins; the other re-reads.
 /// </summary>
-public sealed class EnvironmentState(Tables tables)
+public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options.IOptions<ControlPlaneOptions> options)
 {
+    /// <summary>The meta row's column with the environment's own balancer image, when it has one.</summary>
+    public const string BalancerImageColumn = "BalancerImage";
+
     public async Task<LoadedEnvironment?> LoadAsync(string tenantId, string environmentId, CancellationToken ct)
     {
         var partition = Tables.EnvironmentKey(tenantId, environmentId);
@@ -37,6 +40,7 @@ public sealed class EnvironmentState(Tables tables)
             EnvironmentId = environmentId,
             Cidr = meta.GetString("Cidr"),
             Name = meta.GetString("Name"),
+            BalancerImage = meta.GetString(BalancerImageColumn) is { Length: > 0 } own ? own : options.Value.BalancerImage,
             Observed = rows.Observations.ToDictionary(p => p.Key, p => p.Value.AsState(), StringComparer.Ordinal),
         };
         return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, rows.ETags, orphans);

@@ -24,7 +24,8 @@ public sealed record Balancer(IReadOnlyList<PortRule> Rules)
     /// <summary>PROXY protocol accepted from an upstream balancer on every port.</summary>
     public bool AcceptProxyProtocol { get; init; }
 
-    /// <summary>The ports the balancer's instances publish, each once.</summary>
+    /// <summary>The ports the balancer's instances listen on, each once.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<int> SourcePorts => Rules.Select(r => r.SourcePort).Distinct().Order().ToList();
 
     /// <summary>

@@ -18,12 +18,15 @@ public sealed record PortRule(int SourcePort, string Protocol, string Service, i
     public bool Acme { get; init; }
 
     /// <summary>Whether requests are matched by host and path (HTTP), or whole connections forwarded (TCP).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsHttp => Protocol is Protocols.Http or Protocols.Https;
 
     /// <summary>Whether the balancer terminates TLS on this rule's port.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool TerminatesTls => Protocol is Protocols.Https or Protocols.Tls;
 
     /// <summary>The rule for requests no other rule of the port takes: no host, no path.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsDefault => Hostname is null && Path is null;
 }
 

@@ -19,6 +19,18 @@ public static class ServiceDiscovery
 
     public static string DomainOf(string environmentName) => $"{environmentName}.{Suffix}";
 
+    /// <summary>
+    /// The instances that may be sent traffic, by service id: they have an address, run, and pass
+    /// their health check when they have one. DNS answers with them, and balancers send to them.
+    /// </summary>
+    public static ILookup<string, Instance> Answering(
+        IReadOnlyDictionary<string, Service> services, IEnumerable<Instance> instances, IReadOnlyDictionary<string, ObservedState> observed) =>
+        instances
+            .Where(i => i.Address is not null && services.TryGetValue(i.ServiceId, out var s) && !s.Deleting
+                        && observed.TryGetValue(i.Id, out var seen) && seen.State == ContainerStates.Running
+                        && (s.Spec.HealthCheck is null || seen.Health == HealthStates.Healthy))
+            .ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+
     public static PlannedDns Records(
         string environmentName,
         IReadOnlyDictionary<string, Service> services,
@@ -27,11 +39,7 @@ public static class ServiceDiscovery
     {
         var domain = DomainOf(environmentName);
         var records = new List<PlannedDnsRecord>();
-        var answering = instances
-            .Where(i => i.Address is not null && services.TryGetValue(i.ServiceId, out var s) && !s.Deleting
-                        && observed.TryGetValue(i.Id, out var seen) && seen.State == ContainerStates.Running
-                        && (s.Spec.HealthCheck is null || seen.Health == HealthStates.Healthy))
-            .ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+        var answering = Answering(services, instances, observed);
         var byName = services.Values.Where(s => !s.Deleting).ToDictionary(s => s.Spec.QualifiedName, StringComparer.Ordinal);
         foreach (var service in services.Values.Where(s => !s.Deleting).OrderBy(s => s.Spec.QualifiedName, StringComparer.Ordinal))
         {

@@ -22,6 +22,9 @@ public sealed record EnvironmentSnapshot(
     /// <summary>The environment's name: its DNS names end in <c>&lt;name&gt;.rancher.internal</c>.</summary>
     public string? Name { get; init; }
 
+    /// <summary>The image the environment's balancers run (its setting, or the operator's default).</summary>
+    public string BalancerImage { get; init; } = Balancing.BalancerService.DefaultImage;
+
     /// <summary>What agents last reported of each instance, by instance id.</summary>
     public IReadOnlyDictionary<string, Networking.ObservedState> Observed { get; init; } = new Dictionary<string, Networking.ObservedState>();
 

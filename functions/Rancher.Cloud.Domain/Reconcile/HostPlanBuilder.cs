@@ -9,8 +9,13 @@ namespace Rancher.Cloud.Domain.Reconcile;
 /// <summary>Turns the instances placed on a host into that host's plan.</summary>
 public static class HostPlanBuilder
 {
+    /// <param name="instancesOnHost">What the host runs.</param>
+    /// <param name="services">The environment's services by id.</param>
+    /// <param name="balancers">What each balancer service's instances run, by service id (<see cref="Balancers"/>).</param>
+    /// <param name="balancerImage">The image balancer instances run: the environment's setting.</param>
     public static IReadOnlyList<PlannedContainer> Containers(
-        IEnumerable<Instance> instancesOnHost, IReadOnlyDictionary<string, Service> services)
+        IEnumerable<Instance> instancesOnHost, IReadOnlyDictionary<string, Service> services,
+        IReadOnlyDictionary<string, PlannedBalancer>? balancers = null, string balancerImage = Balancing.BalancerService.DefaultImage)
     {
         var here = instancesOnHost.OrderBy(i => i.Id, StringComparer.Ordinal).ToList();
         // A service that shares another's network joins that service's lowest slot here.
@@ -18,8 +23,33 @@ public static class HostPlanBuilder
             .GroupBy(i => services[i.ServiceId].Spec.QualifiedName, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.MinBy(i => i.Slot)!.Id, StringComparer.Ordinal);
         return here
-            .Select(i => Container(i, services[i.ServiceId], NetworkModes.JoinedService(services[i.ServiceId].Spec) is { } joined ? firstByName.GetValueOrDefault(joined) : null))
+            .Select(i =>
+            {
+                var service = services[i.ServiceId];
+                if (service.Spec.Balancer is not null)
+                {
+                    // The rules and members stay outside the spec hash: a change of them reloads HAProxy, never makes the container anew.
+                    return Container(i, service with { Spec = service.Spec with { Image = balancerImage } }) with
+                    {
+                        Balancer = balancers?.GetValueOrDefault(service.Id),
+                    };
+                }
+                return Container(i, service, NetworkModes.JoinedService(service.Spec) is { } joined ? firstByName.GetValueOrDefault(joined) : null);
+            })
             .ToList();
+    }
+
+    /// <summary>What each balancer service's instances run, by service id: computed once per step, from where the targets answer.</summary>
+    public static IReadOnlyDictionary<string, PlannedBalancer> Balancers(IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering)
+    {
+        var live = services.Values.Where(s => !s.Deleting).ToList();
+        if (!live.Any(s => s.Spec.Balancer is not null))
+        {
+            return new Dictionary<string, PlannedBalancer>();
+        }
+        var byName = live.GroupBy(s => s.Spec.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        return live.Where(s => s.Spec.Balancer is not null)
+            .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering), StringComparer.Ordinal);
     }
 
     public static PlannedContainer Container(Instance instance, Service service, string? joinsInstance = null)

@@ -380,10 +380,11 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, pass.Services, after.SelectMany(g => g), snapshot.Observed);
         var peers = snapshot.Cidr is null ? [] : HostPlanBuilder.Peers(snapshot.Hosts);
         var shared = HostPlanBuilder.SharedHash(peers, dns, out var sharedLength);
+        var balancers = HostPlanBuilder.Balancers(pass.Services, ServiceDiscovery.Answering(pass.Services, after.SelectMany(g => g), snapshot.Observed));
         var touched = step.Added.Concat(step.Removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         foreach (var host in snapshot.Hosts.OrderBy(h => touched.Contains(h.Id) ? 0 : 1).ThenBy(h => h.Id, StringComparer.Ordinal))
         {
-            var containers = HostPlanBuilder.Containers(after[host.Id], pass.Services);
+            var containers = HostPlanBuilder.Containers(after[host.Id], pass.Services, balancers, snapshot.BalancerImage);
             var network = HostPlanBuilder.Network(snapshot.EnvironmentId, host, snapshot.Cidr, peers);
             var hash = HostPlanBuilder.ContentHash(containers, network, network is null ? null : shared, out var ownLength);
             var stored = snapshot.Plans.GetValueOrDefault(host.Id);

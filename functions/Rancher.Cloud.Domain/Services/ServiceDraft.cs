@@ -51,6 +51,9 @@ public sealed record ServiceDraft
 
     /// <summary>An external service: a DNS name for addresses or a host name outside the platform.</summary>
     public ExternalDraft? External { get; init; }
+
+    /// <summary>A balancer: HAProxy instances that spread their port rules' traffic over the target services' instances.</summary>
+    public Balancing.BalancerDraft? LoadBalancer { get; init; }
 }
 
 /// <summary>Fixed IPv4 addresses, or a host name answered as a CNAME.</summary>
@@ -91,4 +94,7 @@ public sealed record PortDraft
 public sealed record ServicePatch
 {
     public int? Scale { get; init; }
+
+    /// <summary>A balancer's new rules and settings, whole; its instances change them without being made anew.</summary>
+    public Balancing.BalancerDraft? LoadBalancer { get; init; }
 }

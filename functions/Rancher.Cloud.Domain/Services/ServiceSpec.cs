@@ -63,6 +63,9 @@ public sealed record ServiceSpec(
     /// <summary>An external service answers DNS with addresses or a host name outside the platform; it runs nothing.</summary>
     public ExternalTarget? External { get; init; }
 
+    /// <summary>For a balancer service: its port rules and how it serves them; null for any other service.</summary>
+    public Balancing.Balancer? Balancer { get; init; }
+
     /// <summary>Compose-only details kept for export; null for a service created on its own.</summary>
     public ComposeDetails? Compose { get; init; }
 
@@ -77,8 +80,10 @@ public sealed record ServiceSpec(
         var name = ResourceName.Check(draft.Name, "name", errors);
         var pointer = draft.Alias is not null || draft.External is not null;
         // An alias or external service runs nothing: its image only names its kind, as in Rancher 1.6.
+        var balancer = draft.LoadBalancer is { } asked ? Balancing.BalancerDraft.Check(asked, "loadBalancer", errors) : null;
         var image = pointer
             ? draft.Image ?? (draft.Alias is not null ? ExternalTarget.AliasImage : ExternalTarget.ExternalImage)
+            : draft.LoadBalancer is not null ? draft.Image ?? Balancing.BalancerService.Marker
             : ImageReference.Check(draft.Image, "image", errors);
         var command = Arguments.Check(draft.Command, "command", errors);
         var environment = CheckEnvironment(draft.Environment, errors);
@@ -102,7 +107,13 @@ public sealed record ServiceSpec(
             Run = RunOptionsDraft.Check(draft.Run, "run", errors),
             Alias = CheckAlias(draft.Alias, errors),
             External = CheckExternal(draft.External, errors),
+            Balancer = balancer,
         };
+        if (draft.LoadBalancer is not null)
+        {
+            Balancing.BalancerService.CheckRest(draft, errors);
+            spec = spec with { Ports = balancer is null ? spec.Ports : Balancing.BalancerService.Ports(balancer, spec.Ports, draft.Ports is not null, errors) };
+        }
         if (draft.Alias is not null && draft.External is not null)
         {
             errors.Add("alias", "a service is an alias or an external service, not both");

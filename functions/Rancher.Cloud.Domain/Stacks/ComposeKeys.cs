@@ -92,6 +92,7 @@ internal static class ComposeKeys
         // Rancher 1.6's kinds that run nothing: written by the writer's alias and external forms.
         new("links", "alias", (r, v) => r.Links = v),
         new("external_ips", "external", (r, v) => r.ExternalIps = v),
+        new("lb_config", "loadBalancer", (r, v) => r.BalancerConfig = v) { Write = ComposeBalancer.Write },
         new("network_mode", "run.networkMode", (r, v) => r.Run = r.Run with { NetworkMode = ServiceReading.NetworkMode(v, r.Stack) }) { Write = WriteNetworkMode },
         Run("pull_policy", "pullPolicy", (r, v) => r.Run with { PullPolicy = v.Text() }, (n, o) => AddIf(n, "pull_policy", o.PullPolicy)),
         new("container_name", "container_name", (r, v) => v.Ignore($"the platform names each instance's container '{r.Name}-<instance id>', since a service may run several")),

@@ -22,7 +22,9 @@ public static class ComposeReader
     /// <param name="text">The compose file.</param>
     /// <param name="variables">Values for <c>${VAR}</c>.</param>
     /// <param name="policy">The environment's host-access policy, applied to every service as the API applies it.</param>
-    public static Outcome<StackDefinition> Read(string stack, string? text, IReadOnlyDictionary<string, string>? variables, PolicyLevel policy = PolicyLevel.Baseline)
+    /// <param name="environment">The environment's services outside this stack, which a balancer may name and whose ports it must not take.</param>
+    public static Outcome<StackDefinition> Read(
+        string stack, string? text, IReadOnlyDictionary<string, string>? variables, PolicyLevel policy = PolicyLevel.Baseline, IReadOnlyCollection<ServiceSpec>? environment = null)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -56,7 +58,7 @@ public static class ComposeReader
         }
         var context = new ComposeContext(variables ?? new Dictionary<string, string>());
         var root = new ComposeNode(yaml.Documents[0].RootNode, "", context);
-        var definition = ReadRoot(stack, root, policy);
+        var definition = ReadRoot(stack, root, policy, environment ?? []);
         return context.Errors.IsEmpty && definition is not null
             ? definition with { Ignored = Capped(context.Ignored), Warnings = Capped(context.Warnings) }
             : Failure.Invalid(context.Errors);
@@ -68,7 +70,7 @@ public static class ComposeReader
     private static List<string> Capped(List<string> notes) =>
         notes.Count <= MaxNotes ? notes : [.. notes.Take(MaxNotes), $"... and {notes.Count - MaxNotes} more like these"];
 
-    private static StackDefinition? ReadRoot(string stack, ComposeNode root, PolicyLevel policy)
+    private static StackDefinition? ReadRoot(string stack, ComposeNode root, PolicyLevel policy, IReadOnlyCollection<ServiceSpec> environment)
     {
         if (!root.IsMapping)
         {
@@ -160,6 +162,14 @@ public static class ComposeReader
         }
         CheckDependencies(read, root);
         CheckSharedNetworks(stack, read, readSpecs, root);
+        var everyService = environment.Where(s => s.Stack != stack).Concat(readSpecs).ToList();
+        foreach (var spec in readSpecs)
+        {
+            if (Balancing.BalancerTargets.Check(spec, everyService) is { IsEmpty: false } refused)
+            {
+                AddByLine(root, read.First(r => r.Name == spec.Name), refused);
+            }
+        }
         return new StackDefinition(stack, services, [.. networks], [.. volumes], secrets) { VolumeLabels = volumeLabels };
     }
 

@@ -38,6 +38,9 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
 
     public ComposeNode? ExternalIps { get; set; }
 
+    /// <summary>Rancher 1.6's <c>lb_config</c>: a balancer's rules, for <c>image: rancher/lb-service-haproxy</c>.</summary>
+    public ComposeNode? BalancerConfig { get; set; }
+
     private readonly List<HostLabelRuleDraft?> hostLabels = [];
     private readonly List<AffinityRuleDraft?> affinity = [];
     private readonly Dictionary<string, string?> environment = new(StringComparer.Ordinal);
@@ -198,7 +201,13 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
                 ExternalIps = null;
                 break;
         }
+        if (Balancing.BalancerService.IsMarker(Draft.Image))
+        {
+            Draft = Draft with { LoadBalancer = BalancerConfig is null ? new Balancing.BalancerDraft() : ComposeBalancer.Read(BalancerConfig, Lines) };
+            BalancerConfig = null;
+        }
         Links?.Error("services reach each other by name on the environment network; 'links' is only for an alias (image: rancher/dns-service)");
+        BalancerConfig?.Error($"'lb_config' is only for a balancer (image: {Balancing.BalancerService.Marker})");
         ExternalIps?.Error("'external_ips' is only for an external service (image: rancher/external-service)");
     }
 

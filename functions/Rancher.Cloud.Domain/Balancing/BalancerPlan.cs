@@ -1,0 +1,50 @@
+using Rancher.Cloud.Contracts;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Balancing;
+
+/// <summary>
+/// What a balancer's instances run, from its rules and where its targets answer now: a listener
+/// per source port with its routes in the order they are tried, and a backend per target service
+/// and port whose members are the target's instances that run and pass their checks.
+/// </summary>
+public static class BalancerPlan
+{
+    /// <param name="service">The balancer service.</param>
+    /// <param name="byName">The environment's services by qualified name.</param>
+    /// <param name="answering">Instances that may be sent traffic, by service id.</param>
+    public static PlannedBalancer Of(ServiceSpec service, IReadOnlyDictionary<string, Service> byName, ILookup<string, Instance> answering)
+    {
+        var balancer = service.Balancer ?? throw new ArgumentException("not a balancer", nameof(service));
+        var backends = new Dictionary<string, PlannedBackend>(StringComparer.Ordinal);
+        string BackendOf(PortRule rule)
+        {
+            var target = BalancerTargets.Resolve(rule.Service, service.Stack);
+            var mode = rule.IsHttp ? "http" : "tcp";
+            var name = $"{target.Replace('/', '.')}_{rule.TargetPort}{(mode == "tcp" ? "_tcp" : "")}";
+            if (!backends.ContainsKey(name))
+            {
+                // A target that is gone (or not yet made) is a backend without members: HAProxy answers 503, not a broken config.
+                var members = byName.TryGetValue(target, out var found)
+                    ? answering[found.Id].OrderBy(i => i.Slot).Select(i => new PlannedMember(i.Id, i.Address!)).ToList()
+                    : [];
+                backends[name] = new PlannedBackend(name, mode, rule.TargetPort, members);
+            }
+            return name;
+        }
+        var listeners = balancer.SourcePorts
+            .Select(port =>
+            {
+                var routes = balancer.RoutesOf(port);
+                return new PlannedListener(port, routes[0].Protocol, routes.Select(r => new PlannedRoute(BackendOf(r), r.Hostname, r.Path)).ToList());
+            })
+            .ToList();
+        return new PlannedBalancer(listeners, backends.Values.ToList())
+        {
+            DrainTimeoutMs = balancer.DrainTimeoutMs,
+            Stickiness = balancer.Stickiness is { } s ? new PlannedStickiness(s.Cookie, s.Mode, s.Indirect, s.NoCache, s.PostOnly, s.Domain) : null,
+            AcceptProxyProtocol = balancer.AcceptProxyProtocol,
+            ProxyProtocolToBackends = balancer.ProxyProtocolToBackends,
+        };
+    }
+}

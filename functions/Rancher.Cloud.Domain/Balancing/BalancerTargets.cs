@@ -1,0 +1,108 @@
+using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Balancing;
+
+/// <summary>
+/// What a balancer must agree with in its environment: each rule's target service exists and
+/// runs containers, its target port is one the service declares (when it declares any), and no
+/// other service publishes the balancer's ports on hosts both may use.
+/// </summary>
+public static class BalancerTargets
+{
+    /// <summary>A rule's target by its qualified name: a name alone is a service of the balancer's own stack.</summary>
+    public static string Resolve(string target, string? stack) =>
+        target.Contains('/', StringComparison.Ordinal) || stack is null ? target : $"{stack}/{target}";
+
+    /// <summary>
+    /// Refusals of <paramref name="spec"/> against <paramref name="environment"/> (every service,
+    /// the new ones too), by field; empty when it agrees. A service that is not a balancer is
+    /// checked only for ports a balancer publishes.
+    /// </summary>
+    public static FieldErrors Check(ServiceSpec spec, IReadOnlyCollection<ServiceSpec> environment)
+    {
+        var errors = new FieldErrors();
+        var byName = environment.GroupBy(s => s.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var rules = spec.Balancer?.Rules ?? [];
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var at = $"loadBalancer.portRules[{i}]";
+            var name = Resolve(rules[i].Service, spec.Stack);
+            if (!byName.TryGetValue(name, out var target))
+            {
+                errors.Add($"{at}.service", $"there is no service '{name}' in this environment");
+            }
+            else if (target.Alias is not null || target.External is not null)
+            {
+                errors.Add($"{at}.service", $"'{name}' is an {(target.Alias is null ? "external service" : "alias")} and runs no containers to balance over");
+            }
+            else if (name == spec.QualifiedName)
+            {
+                errors.Add($"{at}.service", "a balancer cannot send its traffic to itself");
+            }
+            else if (DeclaredPorts(target) is { Count: > 0 } declared && !declared.Contains(rules[i].TargetPort))
+            {
+                errors.Add($"{at}.targetPort", $"'{name}' listens on {string.Join(", ", declared.Order())}, not {rules[i].TargetPort}");
+            }
+        }
+        foreach (var other in environment.Where(o => o.QualifiedName != spec.QualifiedName && (o.Balancer is not null || spec.Balancer is not null)))
+        {
+            var clash = spec.Ports.Select((p, i) => (p, i)).FirstOrDefault(x => other.Ports.Any(o => o.Published == x.p.Published && o.Protocol == x.p.Protocol));
+            if (clash.p is { } port && MayShareHosts(spec, other))
+            {
+                errors.Add(spec.Balancer is null ? $"ports[{clash.i}].published" : $"ports[{clash.i}]",
+                    $"port {port.Published}/{port.Protocol} is published by '{other.QualifiedName}' on hosts this service may use too; choose another port, or host labels that keep them apart");
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>The ports a service says it listens on: its published targets, compose's expose, its health check's port.</summary>
+    private static HashSet<int> DeclaredPorts(ServiceSpec target)
+    {
+        var ports = target.Ports.Select(p => p.Target).ToHashSet();
+        foreach (var expose in target.Compose?.Expose ?? [])
+        {
+            // expose takes 80, 80/tcp and ranges 8000-8010.
+            var range = expose.Split('/')[0].Split('-');
+            if (int.TryParse(range[0], out var from) && int.TryParse(range[^1], out var to))
+            {
+                for (var p = from; p <= to && p - from < 65536; p++)
+                {
+                    ports.Add(p);
+                }
+            }
+        }
+        if (target.HealthCheck is { Port: > 0 and var checkedPort })
+        {
+            ports.Add(checkedPort);
+        }
+        // A balancer target listens on its source ports.
+        foreach (var source in target.Balancer?.SourcePorts ?? [])
+        {
+            ports.Add(source);
+        }
+        return ports;
+    }
+
+    /// <summary>False only when hard host label rules keep the two apart (one needs k=v, the other k=w or k!=v).</summary>
+    private static bool MayShareHosts(ServiceSpec a, ServiceSpec b)
+    {
+        var hard = (ServiceSpec s) => s.Scheduling.HostLabels.Where(r => !r.Soft).ToList();
+        foreach (var need in hard(a).Where(r => r.Equal))
+        {
+            if (hard(b).Any(r => r.Key == need.Key && (r.Equal ? r.Value != need.Value : r.Value == need.Value)))
+            {
+                return false;
+            }
+        }
+        foreach (var need in hard(b).Where(r => r.Equal))
+        {
+            if (hard(a).Any(r => r.Key == need.Key && !r.Equal && r.Value == need.Value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
