@@ -37,13 +37,13 @@ build_iperf3() {
 
 # HAProxy from Debian's package and the libraries it links, plus busybox for a shell: the balancer
 # image the tests and the local system run (the production image is an environment's setting).
-# Master-worker in the foreground on /balancer/haproxy.cfg, which the agent writes, with the master's
-# CLI (reload) on /balancer/master.sock. (docker import
+# Master-worker in the foreground on /balancer/config/haproxy.cfg, which the agent writes (mounted
+# read-only), with the master's CLI (reload) on /balancer/run/master.sock. (docker import
 # takes no STOPSIGNAL: the plan gives a balancer SIGUSR1, HAProxy's soft stop.)
 build_haproxy() {
   local root; root=$(mktemp -d)
   trap 'rm -rf "$root"' RETURN
-  mkdir -p "$root/bin" "$root/usr/sbin" "$root/tmp" "$root/balancer" "$root/run"
+  mkdir -p "$root/bin" "$root/usr/sbin" "$root/tmp" "$root/balancer/config" "$root/balancer/run" "$root/run"
   cp /bin/busybox "$root/bin/busybox"
   for tool in sh cat sleep kill; do ln -s busybox "$root/bin/$tool"; done
   cp /usr/sbin/haproxy "$root/usr/sbin/haproxy"
@@ -52,7 +52,7 @@ build_haproxy() {
     cp -L "$lib" "$root$lib"
   done
   tar -C "$root" -c . | docker import \
-    --change 'CMD ["/usr/sbin/haproxy","-W","-db","-S","/balancer/master.sock","-f","/balancer/haproxy.cfg"]' - rancher-cloud-test/haproxy:1 >/dev/null
+    --change 'CMD ["/usr/sbin/haproxy","-W","-db","-S","/balancer/run/master.sock","-f","/balancer/config/haproxy.cfg"]' - rancher-cloud-test/haproxy:1 >/dev/null
 }
 
 build_web

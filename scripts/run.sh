@@ -11,6 +11,8 @@ mkdir -p "$STATE"
 ensure_dotnet
 ensure_packages curl jq iproute2 iptables wireguard-tools wireguard-go
 ensure_dockerd "$STATE/dockerd.log"
+# The balancer image (HAProxy from Debian's package), so a balancer works out of the box with no registry.
+bash "$REPO/scripts/build-test-images.sh"
 ensure_azurite
 port_free 8080 || fail "port 8080 is in use: stop what listens there and retry"
 
@@ -46,7 +48,7 @@ fi
 export RANCHER_CLOUD_ADMIN_KEY
 
 AzureWebJobsStorage=$(storage_connection 10000 10001 10002) RancherCloud__PublicUrl="$URL" \
-  RancherCloud__AgentPackageDir="$STATE/agent-packages" \
+  RancherCloud__AgentPackageDir="$STATE/agent-packages" RancherCloud__BalancerImage=rancher-cloud-test/haproxy:1 \
   dotnet "$REPO/functions/Rancher.Cloud.SelfHost/bin/Release/net10.0/Rancher.Cloud.SelfHost.dll" --urls "$URL" \
   >"$STATE/control-plane.log" 2>&1 &
 STARTED+=("$!")

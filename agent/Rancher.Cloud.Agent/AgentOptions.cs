@@ -35,4 +35,13 @@ public sealed class AgentOptions
 
     /// <summary>How often the agent heartbeats; three missed ones mark the host disconnected.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a container no longer planned keeps running before it is stopped: the balancers
+    /// that sent to it take it out in the same plan revision, and this lets them do so first.
+    /// </summary>
+    public TimeSpan DeregistrationDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a stopped container has to exit after its stop signal before it is killed.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

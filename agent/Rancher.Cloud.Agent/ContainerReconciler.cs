@@ -27,9 +27,17 @@ public sealed class ContainerReconciler(
         var existing = await ListOwnedAsync(plan.HostId, ct);
         var planned = plan.Containers.ToDictionary(c => c.InstanceId, StringComparer.Ordinal);
 
+        var wantedPorts = plan.Containers.SelectMany(c => c.Ports).Select(p => (p.Published, p.Protocol)).ToHashSet();
         foreach (var orphan in existing.Where(c => !planned.ContainsKey(InstanceOf(c))))
         {
-            await RemoveAsync(orphan, "no longer planned", ct);
+            if (orphan.Ports?.Any(p => p.PublicPort is > 0 and var port && wantedPorts.Contains(((int)port, p.Type))) == true)
+            {
+                await RemoveAsync(orphan, "no longer planned, and a planned container publishes its port", ct); // at once: the port is needed
+            }
+            else
+            {
+                Retire(orphan);
+            }
         }
 
         if (pass.Blocked is { } unreachable)
@@ -221,6 +229,46 @@ public sealed class ContainerReconciler(
                 ["label"] = new Dictionary<string, bool> { [$"{Labels.Host}={hostId}"] = true },
             },
         }, ct);
+
+    /// <summary>Containers being retired, by id: each is retired once, however many passes see it.</summary>
+    private readonly ConcurrentDictionary<string, Task> retiring = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A container no longer planned leaves gracefully, in the background: after the deregistration
+    /// delay (its balancers stop sending to it first) it gets its stop signal and the stop timeout
+    /// to finish what it serves, then it is removed. An agent stopped meanwhile retires it on its next pass.
+    /// </summary>
+    private void Retire(ContainerListResponse container)
+    {
+        if (retiring.ContainsKey(container.ID))
+        {
+            return;
+        }
+        retiring[container.ID] = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(options.Value.DeregistrationDelay);
+                await docker.Containers.StopContainerAsync(container.ID, new ContainerStopParameters
+                {
+                    WaitBeforeKillSeconds = (uint)options.Value.StopTimeout.TotalSeconds,
+                });
+                await RemoveAsync(container, "no longer planned", CancellationToken.None);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // Gone already.
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("Retiring {Name}: {Error}; the next pass tries again", container.Names.FirstOrDefault(), e.Message);
+            }
+            finally
+            {
+                retiring.TryRemove(container.ID, out _);
+            }
+        });
+    }
 
     private async Task RemoveAsync(ContainerListResponse container, string why, CancellationToken ct)
     {

@@ -13,9 +13,6 @@ public static class ContainerSpec
     /// </summary>
     public static string NameOf(PlannedContainer planned) => $"{planned.ServiceName}-{planned.InstanceId}";
 
-    /// <summary>A balancer instance's configuration, certificates and sockets, which the agent writes and HAProxy reads.</summary>
-    public static string BalancerFolderOf(string stateDir, string instanceId) => Path.Combine(stateDir, "balancers", instanceId);
-
     /// <summary>Where a service's relative bind paths and secret files live on this host: its stack's folder.</summary>
     public static string FolderOf(string stateDir, PlannedContainer planned) =>
         planned.Stack is { } stack ? Path.Combine(stateDir, "stacks", stack) : Path.Combine(stateDir, "services", planned.ServiceName);
@@ -50,7 +47,8 @@ public static class ContainerSpec
             Env = planned.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
             Labels = labels,
             ExposedPorts = ports.Keys.ToDictionary(k => k, _ => new EmptyStruct(), StringComparer.Ordinal),
-            User = planned.User ?? "",
+            // HAProxy's own image runs as an unprivileged user that cannot make the agent's sockets; the balancer binds its ports as root.
+            User = planned.User ?? (planned.Balancer is null ? "" : "0"),
             Hostname = planned.Hostname ?? "",
             // HAProxy's soft stop: it stops listening and lets its connections finish.
             StopSignal = planned.StopSignal ?? (planned.Balancer is null ? "" : "SIGUSR1"),
@@ -64,7 +62,7 @@ public static class ContainerSpec
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyOf(planned.Restart) },
                 // Binds rather than bind mounts: Docker creates a missing source folder, as compose does.
                 Binds = [.. planned.Mounts.Where(m => m.Type is "bind" or "secret").Select(m => Bind(stateDir, planned, m)),
-                    .. planned.Balancer is null ? [] : new[] { $"{BalancerFolderOf(stateDir, planned.InstanceId)}:{Balancing.BalancerConfiguration.MountPath}" }],
+                    .. planned.Balancer is null ? [] : Balancing.BalancerFolder.Of(stateDir, planned.InstanceId).Binds],
                 Mounts = planned.Mounts.Where(m => m.Type is "volume" or "tmpfs").Select(m => new Mount
                 {
                     Type = m.Type,
@@ -83,7 +81,7 @@ public static class ContainerSpec
         };
         if (planned.Command.Count == 0 && planned.Balancer is not null)
         {
-            create.Cmd = [.. Balancing.BalancerConfiguration.Command]; // the agent's own way of running HAProxy, whatever the image says
+            create.Cmd = [.. Balancing.BalancerFolder.Command]; // the agent's own way of running HAProxy, whatever the image says
         }
         else if (planned.Command.Count > 0)
         {

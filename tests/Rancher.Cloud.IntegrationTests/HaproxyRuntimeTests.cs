@@ -17,6 +17,7 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
     /// <summary>What <see cref="HostnamesAsync"/> counts for a request that got no page.</summary>
     private const string Failed = "failed";
     private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("rancher-cloud-balancer-");
+    private BalancerFolder Folder => new BalancerFolder(dir.FullName).Create();
     private readonly List<string> containers = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -38,14 +39,14 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         var (web2, address2) = await RunAsync(LocalDocker.TestImage);
         var backend = new PlannedBackend("web_80", "http", 80, [new PlannedMember("i1", address1)]);
         var balancer = new PlannedBalancer([new PlannedListener(8080, "http", [new PlannedRoute("web_80")])], [backend]);
-        await File.WriteAllTextAsync(Path.Combine(dir.FullName, BalancerConfiguration.FileName), Render(balancer));
+        await File.WriteAllTextAsync(Folder.ConfigFile, Render(balancer));
         var port = Azurite.FreePort();
         await RunAsync(Image, null, (8080, port));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
         await Wait.UntilAsync(async () => !(await HostnamesAsync(http, 1)).Contains(Failed), TimeSpan.FromSeconds(20), "the balancer to answer");
         Assert.Equal([web1[..12]], await HostnamesAsync(http, 6));
 
-        var runtime = new HaproxyRuntime(Path.Combine(dir.FullName, BalancerConfiguration.AdminSocket));
+        var runtime = new HaproxyRuntime(Folder.AdminSocket);
         Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i1", address1), new PlannedMember("i2", address2)] }, CancellationToken.None));
         await Wait.UntilAsync(async () => (await HostnamesAsync(http, 6)) is { Count: 2 } seen && !seen.Contains(Failed), TimeSpan.FromSeconds(2), "the second member to take traffic");
 
@@ -71,10 +72,10 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         var (web, webAddress) = await RunAsync(LocalDocker.TestImage);
         var stream = new PlannedListener(8080, "tcp", [new PlannedRoute("echo_9000")]);
         var before = new PlannedBalancer([stream], [new PlannedBackend("echo_9000", "tcp", 9000, [new PlannedMember("e", echo)])]) { DrainTimeoutMs = 30_000 };
-        await File.WriteAllTextAsync(Path.Combine(dir.FullName, BalancerConfiguration.FileName), Render(before));
+        await File.WriteAllTextAsync(Folder.ConfigFile, Render(before));
         var (streamPort, httpPort) = (Azurite.FreePort(), Azurite.FreePort());
         var (balancer, _) = await RunAsync(Image, null, (8080, streamPort), (8081, httpPort));
-        var configuration = new BalancerConfiguration(LocalDocker.Client, balancer, dir.FullName);
+        var configuration = new BalancerConfiguration(LocalDocker.Client, balancer, Folder);
         await Wait.UntilAsync(async () => await configuration.WorkerAsync(CancellationToken.None) is not null, TimeSpan.FromSeconds(20), "the balancer's worker");
         using var client = new System.Net.Sockets.TcpClient();
         await client.ConnectAsync(System.Net.IPAddress.Loopback, streamPort);
@@ -87,7 +88,7 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         var refusal = await configuration.ApplyAsync(Render(before).Replace("balance roundrobin", "balance nonsense", StringComparison.Ordinal), CancellationToken.None);
         Assert.Contains("HAProxy refused", refusal, StringComparison.Ordinal);
         Assert.Contains("balance only supports", refusal, StringComparison.Ordinal); // HAProxy's own reason, not only ours
-        Assert.Equal(Render(before), await File.ReadAllTextAsync(Path.Combine(dir.FullName, BalancerConfiguration.FileName)));
+        Assert.Equal(Render(before), await File.ReadAllTextAsync(Folder.ConfigFile));
 
         // A new listener and backend: checked, installed, reloaded.
         var after = before with
@@ -122,7 +123,7 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         var balancer = new PlannedBalancer([new PlannedListener(port, "http", [new PlannedRoute("web_80")])], [web, env]);
         var container = new PlannedContainer("ilb1", "slb", "lb", Image, [], new Dictionary<string, string>(), [new PlannedPort(port, port, "tcp")], "shape-1");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-        var folder = Agent.ContainerSpec.BalancerFolderOf(dir.FullName, "ilb1");
+        var folder = BalancerFolder.Of(dir.FullName, "ilb1");
         try
         {
             async Task PassAsync(PlannedBalancer planned, long version)
@@ -159,8 +160,7 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         }
     }
 
-    private static string Render(PlannedBalancer balancer) =>
-        HaproxyConfig.Render(balancer, $"{BalancerConfiguration.MountPath}/{BalancerConfiguration.AdminSocket}", $"{BalancerConfiguration.MountPath}/certs");
+    private static string Render(PlannedBalancer balancer) => BalancerFolder.Render(balancer);
 
     /// <summary>The short hostnames (container ids) that answer <paramref name="requests"/> requests through the balancer.</summary>
     private static async Task<HashSet<string>> HostnamesAsync(HttpClient http, int requests)
@@ -189,7 +189,7 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         {
             create.ExposedPorts = publish.ToDictionary(p => $"{p.Container}/tcp", _ => default(EmptyStruct));
             create.HostConfig.PortBindings = publish.ToDictionary(p => $"{p.Container}/tcp", p => (IList<PortBinding>)[new PortBinding { HostIP = "127.0.0.1", HostPort = $"{p.Host}" }]);
-            create.HostConfig.Binds = [$"{dir.FullName}:{BalancerConfiguration.MountPath}"];
+            create.HostConfig.Binds = [.. Folder.Binds];
         }
         var created = await LocalDocker.Client.Containers.CreateContainerAsync(create);
         containers.Add(created.ID);

@@ -14,37 +14,22 @@ namespace Rancher.Cloud.Agent.Balancing;
 /// </summary>
 /// <param name="docker">The engine the balancer runs on.</param>
 /// <param name="containerId">The balancer's container.</param>
-/// <param name="folder">The host folder mounted at <see cref="MountPath"/> in the balancer's container.</param>
-public sealed class BalancerConfiguration(IDockerClient docker, string containerId, string folder)
+/// <param name="folder">The balancer's folder on the host.</param>
+public sealed class BalancerConfiguration(IDockerClient docker, string containerId, BalancerFolder folder)
 {
-    /// <summary>Where the balancer's container sees the host folder with its configuration and sockets.</summary>
-    public const string MountPath = "/balancer";
-
-    public const string FileName = "haproxy.cfg";
-
-    public const string AdminSocket = "admin.sock";
-
-    public const string MasterSocket = "master.sock";
-
-    /// <summary>A copy of the configuration HAProxy is known to run.</summary>
-    public const string AppliedFile = "haproxy.applied";
-
-    /// <summary>How the balancer's container runs HAProxy: master-worker, the master's CLI beside the admin socket.</summary>
-    public static readonly string[] Command = ["haproxy", "-W", "-db", "-S", $"{MountPath}/{MasterSocket}", "-f", $"{MountPath}/{FileName}"];
-
     /// <summary>Checks and installs <paramref name="text"/>, then reloads; null when it is running, otherwise HAProxy's refusal.</summary>
     public async Task<string?> ApplyAsync(string text, CancellationToken ct)
     {
         // What HAProxy is known to run: written only once a reload of it is confirmed (or before it starts).
-        var applied = Path.Combine(folder, AppliedFile);
+        var applied = folder.AppliedFile;
         if (File.Exists(applied) && await File.ReadAllTextAsync(applied, ct) == text)
         {
             return null;
         }
-        var next = Path.Combine(folder, FileName + ".next");
+        var next = folder.NextFile;
         await File.WriteAllTextAsync(next, text, ct);
         // Warnings refuse too (-dW): a directive HAProxy would ignore is a configuration that does not do what the plan says.
-        var (exit, output) = await ContainerExec.RunAsync(docker, containerId, ["haproxy", "-c", "-dW", "-f", $"{MountPath}/{FileName}.next"], ct);
+        var (exit, output) = await ContainerExec.RunAsync(docker, containerId, ["haproxy", "-c", "-dW", "-f", BalancerFolder.NextInContainer], ct);
         if (exit != 0)
         {
             File.Delete(next);
@@ -53,7 +38,7 @@ public sealed class BalancerConfiguration(IDockerClient docker, string container
                 .Select(l => l[(l.IndexOf(") : ", StringComparison.Ordinal) is var at and >= 0 ? at + 4 : 0)..].Trim());
             return $"HAProxy refused the configuration: {string.Join("; ", reasons)}";
         }
-        File.Move(next, Path.Combine(folder, FileName), overwrite: true);
+        File.Move(next, folder.ConfigFile, overwrite: true);
         var before = await WorkerAsync(ct);
         await MasterAsync("reload", ct);
         // The reload is done when the admin socket is answered by a new worker.
@@ -74,7 +59,7 @@ public sealed class BalancerConfiguration(IDockerClient docker, string container
     {
         try
         {
-            var info = await new HaproxyRuntime(Path.Combine(folder, AdminSocket)).SendAsync("show info", ct);
+            var info = await new HaproxyRuntime(folder.AdminSocket).SendAsync("show info", ct);
             var pid = info.Split('\n').FirstOrDefault(l => l.StartsWith("Pid:", StringComparison.Ordinal))?["Pid:".Length..].Trim();
             return int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
         }
@@ -87,7 +72,7 @@ public sealed class BalancerConfiguration(IDockerClient docker, string container
     private async Task MasterAsync(string command, CancellationToken ct)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(folder, MasterSocket)), ct);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(folder.MasterSocket), ct);
         await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), ct);
         var buffer = new byte[4096];
         while (await socket.ReceiveAsync(buffer, ct) > 0)

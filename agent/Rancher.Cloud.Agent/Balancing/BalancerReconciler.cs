@@ -15,8 +15,6 @@ namespace Rancher.Cloud.Agent.Balancing;
 /// </summary>
 public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptions> options, ILogger<BalancerReconciler> log) : IReconciler
 {
-    private const string ShapeFile = "haproxy.shape";
-
     public string Concern => HostConcerns.Balancers;
 
     public async Task<HostCondition> ReconcileAsync(Convergence pass, CancellationToken ct)
@@ -58,38 +56,36 @@ public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptio
 
     private async Task<string?> ConvergeAsync(PlannedContainer container, PlannedBalancer balancer, CancellationToken ct)
     {
-        var folder = ContainerSpec.BalancerFolderOf(options.Value.StateDir, container.InstanceId);
-        Directory.CreateDirectory(folder);
-        var text = Render(balancer);
-        var shape = Render(balancer with { Backends = balancer.Backends.Select(b => b with { Members = [] }).ToList() });
+        var folder = BalancerFolder.Of(options.Value.StateDir, container.InstanceId).Create();
+        var text = BalancerFolder.Render(balancer);
+        var shape = BalancerFolder.Render(balancer with { Backends = balancer.Backends.Select(b => b with { Members = [] }).ToList() });
         var running = await RunningAsync(container, ct);
         if (running is null)
         {
             // Not started yet (or stopped): the configuration it will start with.
-            await File.WriteAllTextAsync(Path.Combine(folder, BalancerConfiguration.FileName), text, ct);
-            await File.WriteAllTextAsync(Path.Combine(folder, BalancerConfiguration.AppliedFile), text, ct);
-            await File.WriteAllTextAsync(Path.Combine(folder, ShapeFile), shape, ct);
+            await File.WriteAllTextAsync(folder.ConfigFile, text, ct);
+            await File.WriteAllTextAsync(folder.AppliedFile, text, ct);
+            await File.WriteAllTextAsync(folder.ShapeFile, shape, ct);
             return null;
         }
-        var shapeFile = Path.Combine(folder, ShapeFile);
-        if (File.Exists(shapeFile) && await File.ReadAllTextAsync(shapeFile, ct) == shape && await MembersAsync(folder, balancer, ct))
+        if (File.Exists(folder.ShapeFile) && await File.ReadAllTextAsync(folder.ShapeFile, ct) == shape && await MembersAsync(folder, balancer, ct))
         {
-            await File.WriteAllTextAsync(Path.Combine(folder, BalancerConfiguration.FileName), text, ct);
+            await File.WriteAllTextAsync(folder.ConfigFile, text, ct);
             return null;
         }
         var refusal = await new BalancerConfiguration(docker, running, folder).ApplyAsync(text, ct);
         if (refusal is null)
         {
-            await File.WriteAllTextAsync(shapeFile, shape, ct);
+            await File.WriteAllTextAsync(folder.ShapeFile, shape, ct);
             log.LogInformation("Balancer {InstanceId} reloaded on a new configuration", container.InstanceId);
         }
         return refusal;
     }
 
     /// <summary>Members of every backend through the runtime API; false when one has outgrown its slots.</summary>
-    private static async Task<bool> MembersAsync(string folder, PlannedBalancer balancer, CancellationToken ct)
+    private static async Task<bool> MembersAsync(BalancerFolder folder, PlannedBalancer balancer, CancellationToken ct)
     {
-        var runtime = new HaproxyRuntime(Path.Combine(folder, BalancerConfiguration.AdminSocket));
+        var runtime = new HaproxyRuntime(folder.AdminSocket);
         foreach (var backend in balancer.Backends)
         {
             if (!await runtime.ApplyAsync(backend, ct))
@@ -112,7 +108,4 @@ public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptio
         }, ct);
         return found.FirstOrDefault()?.ID;
     }
-
-    private static string Render(PlannedBalancer balancer) =>
-        HaproxyConfig.Render(balancer, $"{BalancerConfiguration.MountPath}/{BalancerConfiguration.AdminSocket}", $"{BalancerConfiguration.MountPath}/certs");
 }

@@ -33,12 +33,13 @@ public static partial class HaproxyConfig
         // An old worker keeps its established connections (WebSockets too) this long after a reload; 0 closes them at once.
         text.AppendLine(c, $"    hard-stop-after {Math.Max(1, balancer.DrainTimeoutMs)}ms");
         text.AppendLine("defaults");
-        text.AppendLine("    timeout connect 5s");
+        // A member that just left (its container stopped, its host lost) fails fast, and the request goes to another.
+        text.AppendLine("    timeout connect 2s");
         text.AppendLine("    timeout client 60s");
         text.AppendLine("    timeout server 60s");
         text.AppendLine("    timeout tunnel 1h");
-        text.AppendLine("    option redispatch");
-        text.AppendLine("    retries 2");
+        text.AppendLine("    option redispatch 1");
+        text.AppendLine("    retries 3");
         text.AppendLine(c, $"    default-server inter {CheckIntervalMs}ms fall 2 rise 2");
         foreach (var listener in balancer.Listeners)
         {
@@ -119,6 +120,11 @@ public static partial class HaproxyConfig
         text.AppendLine(c, $"backend {Name(backend.Name)}");
         text.AppendLine(c, $"    mode {(http ? "http" : "tcp")}");
         text.AppendLine("    balance roundrobin");
+        if (http)
+        {
+            // Retried on another member only where the request cannot have been processed: no connection, or no answer at all.
+            text.AppendLine("    retry-on conn-failure empty-response");
+        }
         var sticky = http && balancer.Stickiness is not null;
         if (sticky && balancer.Stickiness is { } stick)
         {
@@ -159,6 +165,6 @@ public static partial class HaproxyConfig
             ? value
             : throw new ArgumentException($"'{value}' cannot be written into a HAProxy configuration", nameof(value));
 
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,100}\z")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,160}\z")]
     private static partial Regex NamePattern();
 }

@@ -42,6 +42,7 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
                 ["RancherCloud:AdminKey"] = AdminKey,
                 ["RancherCloud:PublicUrl"] = PublicUrl,
+                ["RancherCloud:BalancerImage"] = "rancher-cloud-test/haproxy:1",
                 ["RancherCloud:AgentPackageDir"] = Path.Combine(Repo.Root, ".state", "agent-packages"),
                 ["RancherCloud:AgentQueueEndpoint"] = HostFacingAddress is null ? "" : $"http://{HostFacingAddress}:{azurite.QueuePort}/devstoreaccount1",
                 ["Logging:LogLevel:Default"] = "Warning",
