@@ -11,7 +11,7 @@ build_web() {
   trap 'rm -rf "$root"' RETURN
   mkdir -p "$root/bin" "$root/www/cgi-bin" "$root/tmp"
   cp /bin/busybox "$root/bin/busybox"
-  for tool in sh httpd echo sleep cat ls wget nc env hostname kill ps nslookup; do ln -s busybox "$root/bin/$tool"; done
+  for tool in sh httpd echo sleep cat ls rm wget nc env hostname kill ps nslookup; do ln -s busybox "$root/bin/$tool"; done
   echo "rancher-cloud-test web" >"$root/www/index.html"
   printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\nenv\n' >"$root/www/cgi-bin/env"
   chmod +x "$root/www/cgi-bin/env"

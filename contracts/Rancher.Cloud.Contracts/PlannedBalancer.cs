@@ -29,7 +29,18 @@ public sealed record PlannedListener(int Port, string Protocol, IReadOnlyList<Pl
 public sealed record PlannedRoute(string Backend, string? Hostname = null, string? Path = null);
 
 /// <summary>One target service's port, proxied in <c>http</c> or <c>tcp</c> mode: its members are the instances that run and pass their checks.</summary>
-public sealed record PlannedBackend(string Name, string Mode, int Port, IReadOnlyList<PlannedMember> Members);
+public sealed record PlannedBackend(string Name, string Mode, int Port, IReadOnlyList<PlannedMember> Members)
+{
+    /// <summary>How HAProxy checks members itself, from the target's own health check; null for a connect check on <see cref="Port"/>.</summary>
+    public PlannedMemberCheck? Check { get; init; }
+}
+
+/// <summary>
+/// HAProxy's check of each member, so a failing one is out at HAProxy's next checks, before the
+/// platform's report reaches the plan: an HTTP GET of <see cref="HttpPath"/> (2xx or 3xx passes),
+/// or a connection when it is null, on <see cref="Port"/>, every <see cref="IntervalMs"/>, out after <see cref="Fall"/> failures.
+/// </summary>
+public sealed record PlannedMemberCheck(string? HttpPath, int Port, int IntervalMs, int Fall);
 
 /// <summary>An instance of a target service, at its environment address.</summary>
 public sealed record PlannedMember(string InstanceId, string Address);

@@ -47,7 +47,11 @@ public sealed class HaproxyConfigTests : IDisposable
                 new PlannedListener(15432, "tcp", [new PlannedRoute("db_5432")]),
                 new PlannedListener(18443, "tls", [new PlannedRoute("db_5432", "db.example.test"), new PlannedRoute("db_5432")]),
             ],
-            Backends = [.. Balancer(18080, 8080).Backends, new PlannedBackend("db_5432", "tcp", 5432, [])],
+            Backends =
+            [
+                .. Balancer(18080, 8080).Backends.Select((b, i) => i == 0 ? b with { Check = new PlannedMemberCheck("/healthz", 8081, 1000, 2) } : b),
+                new PlannedBackend("db_5432", "tcp", 5432, []) { Check = new PlannedMemberCheck(null, 5432, 5000, 3) },
+            ],
             AcceptProxyProtocol = true,
             ProxyProtocolToBackends = true,
             Certificates = ["default.pem"],

@@ -125,6 +125,16 @@ public static partial class HaproxyConfig
             // Retried on another member only where the request cannot have been processed: no connection, or no answer at all.
             text.AppendLine("    retry-on conn-failure empty-response");
         }
+        var check = "check";
+        if (backend.Check is { } own)
+        {
+            // The target's own check, run by HAProxy too: a failing member is out at its next checks, before the platform's report arrives.
+            if (own.HttpPath is { } path)
+            {
+                text.AppendLine(c, $"    option httpchk GET {Safe(path)}"); // 2xx and 3xx pass
+            }
+            check = string.Create(c, $"check port {own.Port} inter {Math.Max(100, Math.Min(own.IntervalMs, CheckIntervalMs))}ms fall {own.Fall}");
+        }
         var sticky = http && balancer.Stickiness is not null;
         if (sticky && balancer.Stickiness is { } stick)
         {
@@ -139,7 +149,7 @@ public static partial class HaproxyConfig
         for (var slot = 1; slot <= SlotsFor(members.Count); slot++)
         {
             var member = slot <= members.Count ? members[slot - 1] : null;
-            var line = new StringBuilder().Append(c, $"    server m{slot} {(member is null ? "0.0.0.0" : Safe(member.Address))}:{backend.Port} check");
+            var line = new StringBuilder().Append(c, $"    server m{slot} {(member is null ? "0.0.0.0" : Safe(member.Address))}:{backend.Port} {check}");
             if (balancer.ProxyProtocolToBackends)
             {
                 line.Append(" send-proxy-v2");

@@ -25,10 +25,10 @@ public static class BalancerPlan
             if (!backends.ContainsKey(name))
             {
                 // A target that is gone (or not yet made) is a backend without members: HAProxy answers 503, not a broken config.
-                var members = byName.TryGetValue(target, out var found)
+                var members = byName.TryGetValue(target, out var found) && found is not null
                     ? answering[found.Id].OrderBy(i => i.Slot).Select(i => new PlannedMember(i.Id, i.Address!)).ToList()
                     : [];
-                backends[name] = new PlannedBackend(name, mode, rule.TargetPort, members);
+                backends[name] = new PlannedBackend(name, mode, rule.TargetPort, members) { Check = CheckOf(found?.Spec.HealthCheck) };
             }
             return name;
         }
@@ -47,4 +47,12 @@ public static class BalancerPlan
             ProxyProtocolToBackends = balancer.ProxyProtocolToBackends,
         };
     }
+
+    /// <summary>The target's own http or tcp check, as HAProxy runs it; a command check cannot run from the balancer.</summary>
+    private static PlannedMemberCheck? CheckOf(HealthCheck? check) => check switch
+    {
+        { Type: "http" } => new PlannedMemberCheck(check.Path, check.Port, (int)check.Interval.TotalMilliseconds, Math.Max(1, check.Retries)),
+        { Type: "tcp" } => new PlannedMemberCheck(null, check.Port, (int)check.Interval.TotalMilliseconds, Math.Max(1, check.Retries)),
+        _ => null,
+    };
 }

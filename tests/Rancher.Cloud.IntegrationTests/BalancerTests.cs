@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>
+/// A balancer service on real namespace hosts, agents and HAProxy: it spreads over instances on
+/// other hosts through the overlay, routes by host and path, follows scale under constant load
+/// without a failed request, and takes out a failing instance within its check interval.
+/// </summary>
+[Collection(MultiHostCollection.Name)]
+public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper output)
+{
+    private const string BalancerImage = "rancher-cloud-test/haproxy:1";
+
+    [Fact]
+    public async Task A_balancer_spreads_routes_and_follows_scale_and_health_without_failed_requests()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"lb-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3,
+            i => new Dictionary<string, string> { ["role"] = i == 0 ? "edge" : "app" });
+        await group.Hosts[0].LoadImageAsync(BalancerImage);
+        var app = new { hostLabels = new[] { new { key = "role", value = "app" } } };
+        var web = await api.CreateServiceAsync(envId, new
+        {
+            name = "web", image = LocalDocker.TestImage, scale = 2, scheduling = app,
+            healthCheck = new { type = "http", port = 80, path = "/index.html", interval = "1s", timeout = "1s", retries = 1 },
+        });
+        var apiService = await api.CreateServiceAsync(envId, new { name = "api", image = LocalDocker.TestImage, scheduling = app });
+        var lb = await api.CreateServiceAsync(envId, new
+        {
+            name = "lb",
+            scheduling = new { hostLabels = new[] { new { key = "role", value = "edge" } } },
+            loadBalancer = new
+            {
+                portRules = new object[]
+                {
+                    new { sourcePort = 80, service = "web", targetPort = 80 },
+                    new { sourcePort = 80, service = "api", targetPort = 80, hostname = "api.example.com" },
+                    new { sourcePort = 80, service = "api", targetPort = 80, hostname = "*.internal.example.com", path = "/cgi-bin" },
+                },
+            },
+        });
+        var webContainers = (await Services.RunningAsync(api, envId, web.Id, 2)).Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
+        var apiContainer = Services.ContainerOf((await Services.RunningAsync(api, envId, apiService.Id, 1))[0])[..12];
+        var lbInstance = (await Services.RunningAsync(api, envId, lb.Id, 1))[0];
+        Assert.Equal(group.Agents[0].HostId, lbInstance.HostId);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{group.Hosts[0].Address}:80"), Timeout = TimeSpan.FromSeconds(10) };
+
+        // Spread over both web instances (on the two app hosts, through the overlay); hosts and paths route.
+        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).SetEquals(webContainers), Services.Converge, $"both web instances to answer through the balancer\n{group.Logs}");
+        Assert.Equal([apiContainer], await AnswersAsync(http, 4, "api.example.com"));
+        Assert.Equal([apiContainer], await AnswersAsync(http, 4, "x.internal.example.com"));
+        Assert.True((await AnswersAsync(http, 4, "a.b.internal.example.com")).SetEquals(webContainers)); // a wildcard is one label deep
+
+        // Constant load while the target scales 2 → 6 → 1: not one request fails.
+        using var load = new Load(http);
+        var changed = Stopwatch.StartNew();
+        Assert.True((await api.PatchAsync($"environments/{envId}/services/{web.Id}", new { scale = 6 })).IsSuccessStatusCode);
+        await Wait.UntilAsync(() => Task.FromResult(load.Seen.Except(webContainers).Any()), Services.Converge, "a new instance to answer");
+        output.WriteLine($"scale change to the first new backend answering: {changed.ElapsedMilliseconds} ms");
+        var grown = (await Services.RunningAsync(api, envId, web.Id, 6)).Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
+        await Wait.UntilAsync(() => Task.FromResult(grown.IsSubsetOf(load.Seen)), Services.Converge, "all six to answer");
+        Assert.True((await api.PatchAsync($"environments/{envId}/services/{web.Id}", new { scale = 1 })).IsSuccessStatusCode);
+        var left = Services.ContainerOf((await Services.RunningAsync(api, envId, web.Id, 1))[0])[..12];
+        await Wait.UntilAsync(async () => { load.Reset(); await Task.Delay(3000); return load.Seen.SetEquals([left]); }, Services.Converge, "only the one left to answer");
+        var (requests, failures) = load.Stop();
+        output.WriteLine($"{requests} requests during 2 → 6 → 1, {failures.Count} failed");
+        Assert.True(requests > 100, $"only {requests} requests were sent");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed: {string.Join("; ", failures.Take(5))}");
+
+        // Back to two; one starts failing its check: it is out within the check interval, and the other serves everything.
+        Assert.True((await api.PatchAsync($"environments/{envId}/services/{web.Id}", new { scale = 2 })).IsSuccessStatusCode);
+        var two = (await Services.RunningAsync(api, envId, web.Id, 2)).ToList();
+        var pair = two.Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
+        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).SetEquals(pair), Services.Converge, "both to answer again");
+        var failing = two.Single(i => !Services.ContainerOf(i).StartsWith(left, StringComparison.Ordinal));
+        var failingHost = group.HostOf(failing.HostId);
+        var (removed, why) = await DockerExec.RunAsync(failingHost.Docker, Services.ContainerOf(failing), "rm", "/www/index.html");
+        Assert.True(removed == 0, why);
+        var broke = Stopwatch.StartNew();
+        await Wait.UntilAsync(async () => (await AnswersAsync(http, 6)).SetEquals([left]), TimeSpan.FromSeconds(10), "the failing instance to be taken out");
+        output.WriteLine($"a failing instance out of the balancer after {broke.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>The short container ids that answer <paramref name="requests"/> requests (a busybox CGI prints its HOSTNAME).</summary>
+    private static async Task<HashSet<string>> AnswersAsync(HttpClient http, int requests, string? host = null)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < requests; i++)
+        {
+            seen.Add(await AnswerAsync(http, host) ?? "failed");
+        }
+        return seen;
+    }
+
+    private static async Task<string?> AnswerAsync(HttpClient http, string? host = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/cgi-bin/env");
+        request.Headers.Host = host;
+        try
+        {
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode
+                ? text.Split('\n').FirstOrDefault(l => l.StartsWith("HOSTNAME=", StringComparison.Ordinal))?["HOSTNAME=".Length..].Trim()
+                : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Requests one after another on two connections until stopped: which instances answered, and every failure.</summary>
+    private sealed class Load : IDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task[] workers;
+        private readonly HashSet<string> seen = new(StringComparer.Ordinal);
+        private readonly List<string> failures = [];
+        private int requests;
+
+        public Load(HttpClient http) =>
+            workers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var answer = await AnswerAsync(http);
+                    lock (seen)
+                    {
+                        requests++;
+                        if (answer is null)
+                        {
+                            failures.Add($"request {requests} at {DateTime.UtcNow:HH:mm:ss.fff}");
+                        }
+                        else
+                        {
+                            seen.Add(answer);
+                        }
+                    }
+                }
+            })).ToArray();
+
+        public HashSet<string> Seen
+        {
+            get
+            {
+                lock (seen)
+                {
+                    return [.. seen];
+                }
+            }
+        }
+
+        /// <summary>Forgets who answered so far (not the failures).</summary>
+        public void Reset()
+        {
+            lock (seen)
+            {
+                seen.Clear();
+            }
+        }
+
+        public (int Requests, List<string> Failures) Stop()
+        {
+            stop.Cancel();
+            Task.WaitAll(workers);
+            lock (seen)
+            {
+                return (requests, [.. failures]);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                Stop();
+            }
+            stop.Dispose();
+        }
+    }
+}
