@@ -41,7 +41,4 @@ public sealed class AgentOptions
     /// that sent to it take it out in the same plan revision, and this lets them do so first.
     /// </summary>
     public TimeSpan DeregistrationDelay { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long a stopped container has to exit after its stop signal before it is killed.</summary>
-    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

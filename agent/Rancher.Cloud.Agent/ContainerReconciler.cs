@@ -27,12 +27,16 @@ public sealed class ContainerReconciler(
         var existing = await ListOwnedAsync(plan.HostId, ct);
         var planned = plan.Containers.ToDictionary(c => c.InstanceId, StringComparer.Ordinal);
 
+        plannedNow = planned.Keys.ToHashSet(StringComparer.Ordinal);
         var wantedPorts = plan.Containers.SelectMany(c => c.Ports).Select(p => (p.Published, p.Protocol)).ToHashSet();
+        var wantedAddresses = plan.Containers.Select(c => c.Address).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var orphan in existing.Where(c => !planned.ContainsKey(InstanceOf(c))))
         {
-            if (orphan.Ports?.Any(p => p.PublicPort is > 0 and var port && wantedPorts.Contains(((int)port, p.Type))) == true)
+            // At once when a planned container needs what it holds: a published port, or its address (handed out again).
+            if (orphan.Ports?.Any(p => p.PublicPort is > 0 and var port && wantedPorts.Contains(((int)port, p.Type))) == true
+                || orphan.NetworkSettings?.Networks?.Values.Any(n => wantedAddresses.Contains(n.IPAddress ?? "")) == true)
             {
-                await RemoveAsync(orphan, "no longer planned, and a planned container publishes its port", ct); // at once: the port is needed
+                await RemoveAsync(orphan, "no longer planned, and a planned container needs its port or address", ct);
             }
             else
             {
@@ -231,7 +235,10 @@ public sealed class ContainerReconciler(
         }, ct);
 
     /// <summary>Containers being retired, by id: each is retired once, however many passes see it.</summary>
-    private readonly ConcurrentDictionary<string, Task> retiring = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> retiring = new(StringComparer.Ordinal);
+
+    /// <summary>The instances the last plan wants here: a retirement that finds its instance planned again stops short.</summary>
+    private volatile HashSet<string> plannedNow = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A container no longer planned leaves gracefully, in the background: after the deregistration
@@ -240,19 +247,21 @@ public sealed class ContainerReconciler(
     /// </summary>
     private void Retire(ContainerListResponse container)
     {
-        if (retiring.ContainsKey(container.ID))
+        if (!retiring.TryAdd(container.ID, true))
         {
             return;
         }
-        retiring[container.ID] = Task.Run(async () =>
+        _ = Task.Run(async () =>
         {
             try
             {
                 await Task.Delay(options.Value.DeregistrationDelay);
-                await docker.Containers.StopContainerAsync(container.ID, new ContainerStopParameters
+                if (plannedNow.Contains(InstanceOf(container)))
                 {
-                    WaitBeforeKillSeconds = (uint)options.Value.StopTimeout.TotalSeconds,
-                });
+                    return; // planned here again meanwhile: the containers' pass keeps it
+                }
+                // The container's own stop timeout (a balancer's is its drain timeout), or Docker's 10 s.
+                await docker.Containers.StopContainerAsync(container.ID, new ContainerStopParameters());
                 await RemoveAsync(container, "no longer planned", CancellationToken.None);
             }
             catch (DockerContainerNotFoundException)

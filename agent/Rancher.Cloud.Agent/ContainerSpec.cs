@@ -52,6 +52,8 @@ public static class ContainerSpec
             Hostname = planned.Hostname ?? "",
             // HAProxy's soft stop: it stops listening and lets its connections finish.
             StopSignal = planned.StopSignal ?? (planned.Balancer is null ? "" : "SIGUSR1"),
+            // A balancer's connections may finish for its drain timeout before Docker kills it.
+            StopTimeout = planned.Balancer is { } balancer ? TimeSpan.FromSeconds(Math.Ceiling(Math.Max(balancer.DrainTimeoutMs, 1_000) / 1000.0)) : null,
             HostConfig = new HostConfig
             {
                 PortBindings = ports.ToDictionary(

@@ -18,7 +18,6 @@ var switches = new Dictionary<string, string>
     ["--hostname"] = "Agent:Hostname",
     ["--poll-interval"] = "Agent:PollInterval",
     ["--heartbeat-interval"] = "Agent:HeartbeatInterval",
-    ["--stop-timeout"] = "Agent:StopTimeout",
     ["--deregistration-delay"] = "Agent:DeregistrationDelay",
     ["--advertise-address"] = "Agent:AdvertiseAddress",
     ["--wireguard-port"] = "Agent:WireGuardPort",

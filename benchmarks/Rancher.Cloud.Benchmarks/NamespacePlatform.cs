@@ -40,6 +40,7 @@ public sealed class NamespacePlatform : IAsyncDisposable
             ["RancherCloud:AdminKey"] = AdminKey,
             ["RancherCloud:PublicUrl"] = publicUrl,
             ["RancherCloud:AgentQueueEndpoint"] = $"http://{platform.network.Gateway}:{platform.azurite.QueuePort}/devstoreaccount1",
+            ["RancherCloud:BalancerImage"] = "rancher-cloud-test/haproxy:1",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         await platform.app.StartAsync();

@@ -68,7 +68,7 @@ public sealed class BalancerServiceTests
             ["loadBalancer.portRules[1].service", "loadBalancer.portRules[2].service", "loadBalancer.portRules[3].targetPort", "ports[4]"],
             errors.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("no service 'shop/missing'", errors["loadBalancer.portRules[1].service"][0], StringComparison.Ordinal);
-        Assert.Contains("listens on 8080", errors["loadBalancer.portRules[3].targetPort"][0], StringComparison.Ordinal);
+        Assert.Contains("does not say it listens on 9999", errors["loadBalancer.portRules[3].targetPort"][0], StringComparison.Ordinal);
         Assert.Contains("published by 'old'", errors["ports[4]"][0], StringComparison.Ordinal);
 
         // Host labels that keep two services apart let them publish the same port.
@@ -121,10 +121,13 @@ public sealed class BalancerServiceTests
         var spec = ServiceSpec.From(Lb(Rules(Rule(80, "web")))).Value.Spec;
         var errors = new FieldErrors();
 
-        var patched = BalancerPatch.Apply(spec, Rules(Rule(80, "web"), Rule(443, "web", protocol: "tls")) with { DefaultCertificate = "site" }, errors);
+        var patched = BalancerPatch.Apply(spec, Rules(Rule(80, "web"), Rule(5432, "db", 5432, protocol: "tcp")), errors);
 
         Assert.True(errors.IsEmpty);
-        Assert.Equal([80, 443], patched!.Ports.Select(p => p.Published));
+        Assert.Equal([80, 5432], patched!.Ports.Select(p => p.Published));
+        // TLS waits for certificates on the hosts: refused by field, not stored.
+        Assert.Null(BalancerPatch.Apply(spec, Rules(Rule(443, "web", protocol: "tls")) with { DefaultCertificate = "site" }, errors));
+        Assert.Contains("loadBalancer.portRules[0].protocol", errors.ToDictionary().Keys);
         Assert.Null(BalancerPatch.Apply(Given.Spec("web"), Rules(Rule(80, "x")), errors));
         Assert.Contains("loadBalancer", errors.ToDictionary().Keys);
     }

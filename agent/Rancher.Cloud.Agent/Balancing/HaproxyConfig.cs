@@ -122,8 +122,10 @@ public static partial class HaproxyConfig
         text.AppendLine("    balance roundrobin");
         if (http)
         {
-            // Retried on another member only where the request cannot have been processed: no connection, or no answer at all.
+            // Retried on another member when no connection was made, or (for GET and HEAD only, which
+            // may be repeated) when the member closed without answering: a POST is never sent twice.
             text.AppendLine("    retry-on conn-failure empty-response");
+            text.AppendLine("    http-request disable-l7-retry unless METH_GET || METH_HEAD");
         }
         var check = "check";
         if (backend.Check is { } own)

@@ -37,12 +37,17 @@ public sealed class PolicyService(Tables tables, EnvironmentsService environment
         {
             return missing;
         }
+        // The policy first: when it is refused, nothing of the request is written.
+        if (level is { } wanted && (await SetPolicyAsync(caller, environmentId, wanted, request.Policy!, ct)).Failure is { } refused)
+        {
+            return refused;
+        }
         if (request.BalancerImage is { } balancerImage)
         {
             await environments.SetBalancerImageAsync(caller, environmentId, balancerImage.Length == 0 ? null : balancerImage, ct);
             await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         }
-        return level is { } wanted ? await SetPolicyAsync(caller, environmentId, wanted, request.Policy!, ct) : await environments.GetAsync(caller, environmentId, ct);
+        return await environments.GetAsync(caller, environmentId, ct);
     }
 
     private async Task<Outcome<EnvironmentView>> SetPolicyAsync(TenantCaller caller, string environmentId, PolicyLevel level, string asked, CancellationToken ct)

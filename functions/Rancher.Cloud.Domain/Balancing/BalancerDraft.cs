@@ -210,8 +210,13 @@ public sealed partial record BalancerDraft
         return null;
     }
 
-    private static bool IsHostPattern(string hostname) =>
-        DnsName.IsValid(hostname.StartsWith("*.", StringComparison.Ordinal) ? hostname[2..] : hostname) && !hostname.EndsWith('.') && !hostname[1..].Contains('*', StringComparison.Ordinal);
+    /// <summary>A host name of letter-digit-hyphen labels (none starting or ending with '-', which HAProxy would read as an option), or '*.' and one.</summary>
+    private static bool IsHostPattern(string hostname)
+    {
+        var name = hostname.StartsWith("*.", StringComparison.Ordinal) ? hostname[2..] : hostname;
+        return DnsName.IsValid(name) && !hostname.EndsWith('.') && !name.Contains('*', StringComparison.Ordinal)
+            && name.Split('.').All(label => label.Length > 0 && !label.StartsWith('-') && !label.EndsWith('-') && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'));
+    }
 
     /// <summary>A path's characters (RFC 3986 pchar and '/'), without the query a prefix never sees.</summary>
     [GeneratedRegex(@"^/[A-Za-z0-9._~!&()*+,;=:@%/-]{0,1023}\z")]

@@ -26,6 +26,7 @@ public static class BalancerPatch
             }
             return null;
         }
+        BalancerService.CheckTls(after, "loadBalancer", local);
         // Ports the service published by default follow the rules; ports it was given stay and must still match them.
         var byDefault = BalancerService.Ports(before, [], portsGiven: false, local);
         var ports = byDefault.SequenceEqual(spec.Ports)
@@ -35,6 +36,12 @@ public static class BalancerPatch
         {
             errors.Add(field, string.Join("; ", reasons));
         }
-        return local.IsEmpty ? spec with { Balancer = after, Ports = ports } : null;
+        var patched = spec with { Balancer = after, Ports = ports };
+        if (local.IsEmpty && ServiceSpec.TooLargeToStore(patched) is { } tooLarge)
+        {
+            errors.Add("loadBalancer", tooLarge);
+            return null;
+        }
+        return local.IsEmpty ? patched : null;
     }
 }

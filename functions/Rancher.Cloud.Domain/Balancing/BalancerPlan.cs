@@ -51,8 +51,9 @@ public static class BalancerPlan
     /// <summary>The target's own http or tcp check, as HAProxy runs it; a command check cannot run from the balancer.</summary>
     private static PlannedMemberCheck? CheckOf(HealthCheck? check) => check switch
     {
-        { Type: "http" } => new PlannedMemberCheck(check.Path, check.Port, (int)check.Interval.TotalMilliseconds, Math.Max(1, check.Retries)),
-        { Type: "tcp" } => new PlannedMemberCheck(null, check.Port, (int)check.Interval.TotalMilliseconds, Math.Max(1, check.Retries)),
+        { Type: "http" } when check.Path.All(c => char.IsAsciiLetterOrDigit(c) || "/._~!&()*+,;=:@%-?".Contains(c)) =>
+            new PlannedMemberCheck(check.Path, check.Port, (int)check.Interval.TotalMilliseconds, Math.Max(1, check.Retries)),
+        { Type: "tcp" or "http" } => new PlannedMemberCheck(null, check.Port, (int)check.Interval.TotalMilliseconds, Math.Max(1, check.Retries)),
         _ => null,
     };
 }

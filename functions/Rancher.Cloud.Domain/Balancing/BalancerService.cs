@@ -54,6 +54,21 @@ public static class BalancerService
         return given;
     }
 
+    /// <summary>
+    /// TLS-terminating rules wait for certificates to reach the balancers (uploads and ACME are
+    /// not delivered to hosts yet): refused by field rather than accepted into a balancer that cannot start.
+    /// </summary>
+    public static void CheckTls(Balancer balancer, string field, FieldErrors errors)
+    {
+        for (var i = 0; i < balancer.Rules.Count; i++)
+        {
+            if (balancer.Rules[i].TerminatesTls)
+            {
+                errors.Add($"{field}.portRules[{i}].protocol", $"{balancer.Rules[i].Protocol} needs certificates on the balancer's hosts, which this version does not deliver yet; use http or tcp (TLS passed through to the target)");
+            }
+        }
+    }
+
     /// <summary>Refuses what a balancer's containers cannot take, by field.</summary>
     public static void CheckRest(ServiceDraft draft, FieldErrors errors)
     {

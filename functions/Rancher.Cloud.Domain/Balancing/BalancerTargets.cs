@@ -22,8 +22,11 @@ public static class BalancerTargets
     public static FieldErrors Check(ServiceSpec spec, IReadOnlyCollection<ServiceSpec> environment)
     {
         var errors = new FieldErrors();
-        var byName = environment.GroupBy(s => s.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var rules = spec.Balancer?.Rules ?? [];
+        // Only a balancer looks its targets up: an ordinary service costs no index (a stack of thousands checks each).
+        var byName = rules.Count == 0
+            ? new Dictionary<string, ServiceSpec>()
+            : environment.GroupBy(s => s.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         for (var i = 0; i < rules.Count; i++)
         {
             var at = $"loadBalancer.portRules[{i}]";
@@ -40,9 +43,13 @@ public static class BalancerTargets
             {
                 errors.Add($"{at}.service", "a balancer cannot send its traffic to itself");
             }
-            else if (DeclaredPorts(target) is { Count: > 0 } declared && !declared.Contains(rules[i].TargetPort))
+            else if (Declares(target, rules[i].TargetPort) == false)
             {
-                errors.Add($"{at}.targetPort", $"'{name}' listens on {string.Join(", ", declared.Order())}, not {rules[i].TargetPort}");
+                errors.Add($"{at}.targetPort", $"'{name}' does not say it listens on {rules[i].TargetPort} (its ports, expose and health check name others)");
+            }
+            else if (target.Run?.NetworkMode is { } mode)
+            {
+                errors.Add($"{at}.service", $"'{name}' runs with network mode '{mode}' and has no address on the environment network to balance over");
             }
         }
         foreach (var other in environment.Where(o => o.QualifiedName != spec.QualifiedName && (o.Balancer is not null || spec.Balancer is not null)))
@@ -57,32 +64,34 @@ public static class BalancerTargets
         return errors;
     }
 
-    /// <summary>The ports a service says it listens on: its published targets, compose's expose, its health check's port.</summary>
-    private static HashSet<int> DeclaredPorts(ServiceSpec target)
+    /// <summary>Whether the target says it listens on <paramref name="port"/>, when it says anything: published targets, compose's expose (ports and ranges), its checked port, a balancer's source ports.</summary>
+    private static bool? Declares(ServiceSpec target, int port)
     {
-        var ports = target.Ports.Select(p => p.Target).ToHashSet();
+        var any = false;
+        foreach (var declared in target.Ports.Select(p => p.Target)
+                     .Concat(target.HealthCheck is { Port: > 0 } check ? [check.Port] : [])
+                     .Concat(target.Balancer?.SourcePorts ?? []))
+        {
+            any = true;
+            if (declared == port)
+            {
+                return true;
+            }
+        }
         foreach (var expose in target.Compose?.Expose ?? [])
         {
-            // expose takes 80, 80/tcp and ranges 8000-8010.
+            // 80, 80/tcp, or a range 8000-8010: compared, never expanded.
             var range = expose.Split('/')[0].Split('-');
             if (int.TryParse(range[0], out var from) && int.TryParse(range[^1], out var to))
             {
-                for (var p = from; p <= to && p - from < 65536; p++)
+                any = true;
+                if (from <= port && port <= to)
                 {
-                    ports.Add(p);
+                    return true;
                 }
             }
         }
-        if (target.HealthCheck is { Port: > 0 and var checkedPort })
-        {
-            ports.Add(checkedPort);
-        }
-        // A balancer target listens on its source ports.
-        foreach (var source in target.Balancer?.SourcePorts ?? [])
-        {
-            ports.Add(source);
-        }
-        return ports;
+        return any ? false : null;
     }
 
     /// <summary>False only when hard host label rules keep the two apart (one needs k=v, the other k=w or k!=v).</summary>

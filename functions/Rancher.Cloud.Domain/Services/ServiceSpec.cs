@@ -112,6 +112,10 @@ public sealed record ServiceSpec(
         if (draft.LoadBalancer is not null)
         {
             Balancing.BalancerService.CheckRest(draft, errors);
+            if (balancer is not null)
+            {
+                Balancing.BalancerService.CheckTls(balancer, "loadBalancer", errors);
+            }
             spec = spec with { Ports = balancer is null ? spec.Ports : Balancing.BalancerService.Ports(balancer, spec.Ports, draft.Ports is not null, errors) };
         }
         if (draft.Alias is not null && draft.External is not null)

@@ -163,7 +163,7 @@ public static class ComposeReader
         CheckDependencies(read, root);
         CheckSharedNetworks(stack, read, readSpecs, root);
         var everyService = environment.Where(s => s.Stack != stack).Concat(readSpecs).ToList();
-        foreach (var spec in readSpecs)
+        foreach (var spec in root.Context.Errors.IsEmpty && everyService.Any(s => s.Balancer is not null) ? readSpecs : [])
         {
             if (Balancing.BalancerTargets.Check(spec, everyService) is { IsEmpty: false } refused)
             {
