@@ -46,9 +46,14 @@ if [ -z "${RANCHER_CLOUD_ADMIN_KEY:-}" ]; then
   RANCHER_CLOUD_ADMIN_KEY=$(cat "$STATE/admin-key")
 fi
 export RANCHER_CLOUD_ADMIN_KEY
+# The key that wraps each tenant's data key (which encrypts certificate keys): kept with the state, like the admin key.
+if [ ! -s "$STATE/data-key" ]; then
+  (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n' >"$STATE/data-key")
+fi
 
 AzureWebJobsStorage=$(storage_connection 10000 10001 10002) RancherCloud__PublicUrl="$URL" \
   RancherCloud__AgentPackageDir="$STATE/agent-packages" RancherCloud__BalancerImage=rancher-cloud-test/haproxy:1 \
+  RancherCloud__DataKeyWrappingKey="$(cat "$STATE/data-key")" \
   dotnet "$REPO/functions/Rancher.Cloud.SelfHost/bin/Release/net10.0/Rancher.Cloud.SelfHost.dll" --urls "$URL" \
   >"$STATE/control-plane.log" 2>&1 &
 STARTED+=("$!")

@@ -94,6 +94,14 @@ public sealed class ControlPlaneClient : IDisposable
         return (await response.Content.ReadFromJsonAsync(AgentJson.Default.HeartbeatResponse, ct))!;
     }
 
+    /// <summary>A certificate file (certificate, chain, key in PEM) that a balancer planned on this host loads.</summary>
+    public async Task<string> CertificateAsync(string fileName, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"{AgentRoutes.Certificates}/{Uri.EscapeDataString(fileName)}"), ct);
+        await EnsureAcceptedAsync(response, ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, CancellationToken ct) =>
         await retry.ExecuteAsync(async token =>
         {

@@ -63,7 +63,12 @@ builder.Services.AddSingleton<DnsResponder>();
 builder.Services.AddSingleton<HealthMonitor>();
 // The host's concerns, in the order each pass runs them: containers need their network, checks their containers.
 builder.Services.AddSingleton<IReconciler, NetworkReconciler>();
-builder.Services.AddSingleton<IReconciler, Rancher.Cloud.Agent.Balancing.BalancerReconciler>(); // before containers: a balancer starts on its configuration
+// Before containers: a balancer starts on its configuration (and certificates).
+builder.Services.AddSingleton<IReconciler>(sp => new Rancher.Cloud.Agent.Balancing.BalancerReconciler(
+    sp.GetRequiredService<Docker.DotNet.IDockerClient>(),
+    sp.GetRequiredService<ControlPlaneClient>().CertificateAsync,
+    sp.GetRequiredService<IOptions<AgentOptions>>(),
+    sp.GetRequiredService<ILogger<Rancher.Cloud.Agent.Balancing.BalancerReconciler>>()));
 builder.Services.AddSingleton<IReconciler, ContainerReconciler>();
 builder.Services.AddSingleton<IReconciler>(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddSingleton<Heartbeats>();

@@ -7,4 +7,7 @@ public static class AgentRoutes
     public const string Plan = "api/v1/agent/plan";
     public const string Report = "api/v1/agent/report";
     public const string Heartbeat = "api/v1/agent/heartbeat";
+
+    /// <summary>A certificate file a balancer on the host loads: <c>api/v1/agent/certificates/{file}</c>.</summary>
+    public const string Certificates = "api/v1/agent/certificates";
 }

@@ -40,4 +40,11 @@ public sealed class ControlPlaneOptions
     /// HAProxy 2.6 or later on its PATH (the agent gives the command and configuration).
     /// </summary>
     public string BalancerImage { get; set; } = Domain.Balancing.BalancerService.DefaultImage;
+
+    /// <summary>
+    /// 32 bytes, base64: the key that wraps each tenant's data key, which encrypts the tenant's
+    /// secrets (certificate keys). A Key Vault reference in Azure; never logged. Without it,
+    /// certificates cannot be uploaded.
+    /// </summary>
+    public string DataKeyWrappingKey { get; set; } = "";
 }

@@ -58,6 +58,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ServicesService>();
         services.AddSingleton<StacksService>();
         services.AddSingleton<PolicyService>();
+        services.AddSingleton<Tenancy.TenantDataKeys>();
+        services.AddSingleton<Certificates.CertificatesService>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<AgentService>();
         services.AddSingleton<AgentDownloads>();

@@ -125,9 +125,9 @@ public sealed class BalancerServiceTests
 
         Assert.True(errors.IsEmpty);
         Assert.Equal([80, 5432], patched!.Ports.Select(p => p.Published));
-        // TLS waits for certificates on the hosts: refused by field, not stored.
-        Assert.Null(BalancerPatch.Apply(spec, Rules(Rule(443, "web", protocol: "tls")) with { DefaultCertificate = "site" }, errors));
-        Assert.Contains("loadBalancer.portRules[0].protocol", errors.ToDictionary().Keys);
+        // ACME is not ordered yet: refused by field, not stored.
+        Assert.Null(BalancerPatch.Apply(spec, Rules(Rule(443, "web", protocol: "https", host: "shop.example.com") with { Acme = true }), errors));
+        Assert.Contains("loadBalancer.portRules[0].acme", errors.ToDictionary().Keys);
         Assert.Null(BalancerPatch.Apply(Given.Spec("web"), Rules(Rule(80, "x")), errors));
         Assert.Contains("loadBalancer", errors.ToDictionary().Keys);
     }

@@ -86,6 +86,93 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         output.WriteLine($"a failing instance out of the balancer after {broke.ElapsedMilliseconds} ms");
     }
 
+    [Fact]
+    public async Task Tls_is_terminated_with_the_certificate_sni_asks_for_and_keys_never_come_back()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"tls-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 1);
+        await group.Hosts[0].LoadImageAsync(BalancerImage);
+        var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage });
+        var (siteA, keyA) = SelfSigned("a.example.test", DateTimeOffset.UtcNow.AddDays(30));
+        var (siteB, keyB) = SelfSigned("b.example.test", DateTimeOffset.UtcNow.AddDays(30));
+
+        // Bad uploads are refused by field, and nothing is stored.
+        var mismatch = await api.PostAsync($"environments/{envId}/certificates", new { name = "a", certificate = siteA, key = keyB });
+        Assert.Equal(["key"], Api.Fields(await Api.ProblemAsync(mismatch)));
+        var (expired, expiredKey) = SelfSigned("old.example.test", DateTimeOffset.UtcNow.AddDays(-1));
+        Assert.Equal(["certificate"], Api.Fields(await Api.ProblemAsync(await api.PostAsync($"environments/{envId}/certificates", new { name = "old", certificate = expired, key = expiredKey }))));
+        Assert.Empty(await api.ItemsAsync<ControlPlane.Certificates.CertificateView>($"environments/{envId}/certificates"));
+
+        var uploaded = await Api.OkAsync<ControlPlane.Certificates.CertificateView>(await api.PostAsync($"environments/{envId}/certificates", new { name = "a", certificate = siteA, key = keyA }));
+        Assert.Equal("a.example.test", uploaded.CommonName);
+        Assert.Contains("a.example.test", uploaded.SubjectAlternativeNames);
+        var shown = await (await api.PostAsync($"environments/{envId}/certificates", new { name = "b", certificate = siteB, key = keyB })).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("PRIVATE KEY", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", await api.Http.GetStringAsync($"environments/{envId}/certificates/b"), StringComparison.Ordinal);
+
+        // A balancer naming a certificate that does not exist is refused; one naming both terminates TLS.
+        var unknown = await api.PostAsync($"environments/{envId}/services", new
+        {
+            name = "lb", loadBalancer = new { portRules = new[] { new { sourcePort = 443, protocol = "https", service = "web", targetPort = 80 } }, defaultCertificate = "nope" },
+        });
+        Assert.Equal(["loadBalancer.defaultCertificate"], Api.Fields(await Api.ProblemAsync(unknown)));
+        var lb = await api.CreateServiceAsync(envId, new
+        {
+            name = "lb",
+            loadBalancer = new { portRules = new[] { new { sourcePort = 443, protocol = "https", service = "web", targetPort = 80 } }, defaultCertificate = "a", certificates = new[] { "b" } },
+        });
+        var webContainer = Services.ContainerOf((await Services.RunningAsync(api, envId, web.Id, 1))[0])[..12];
+        await Services.RunningAsync(api, envId, lb.Id, 1);
+        var address = group.Hosts[0].Address;
+        var served = await Wait.ForAsync(async () => await TlsAsync(address, "b.example.test"), Services.Converge, $"the balancer to serve TLS\n{group.Logs}");
+        Assert.Equal("b.example.test", served.Subject);
+        Assert.Contains($"HOSTNAME={webContainer}", served.Page, StringComparison.Ordinal);
+        Assert.Equal("a.example.test", (await TlsAsync(address, "a.example.test"))!.Subject);
+        Assert.Equal("a.example.test", (await TlsAsync(address, "unknown.example.test"))!.Subject); // no match: the default
+
+        // A certificate a balancer uses cannot be deleted from under it.
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.DeleteAsync($"environments/{envId}/certificates/b")).StatusCode);
+    }
+
+    /// <summary>A TLS handshake with <paramref name="sni"/> to the balancer's port 443, then GET /cgi-bin/env: the certificate's CN and the page; null while it does not answer.</summary>
+    private static async Task<Served?> TlsAsync(string address, string sni)
+    {
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await tcp.ConnectAsync(address, 443, timeout.Token);
+            await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, certificate, _, errors) =>
+                // The test's certificates are self-signed, and the default one is served for names it lacks: those are what is being tested.
+                certificate is not null && (errors & ~(System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors | System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch)) == 0);
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = sni }, timeout.Token);
+            var subject = new System.Security.Cryptography.X509Certificates.X509Certificate2(tls.RemoteCertificate!).GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false);
+            await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /cgi-bin/env HTTP/1.0\r\nHost: {sni}\r\n\r\n"), timeout.Token);
+            using var reader = new StreamReader(tls);
+            var page = await reader.ReadToEndAsync(timeout.Token);
+            return page.Contains("200 OK", StringComparison.Ordinal) ? new Served(subject, page) : null;
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Served(string Subject, string Page);
+
+    /// <summary>A self-signed certificate for <paramref name="host"/> and its key, in PEM.</summary>
+    private static (string Certificate, string Key) SelfSigned(string host, DateTimeOffset notAfter)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={host}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddDnsName(host);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(notAfter.AddDays(-60), notAfter);
+        return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
     /// <summary>The short container ids that answer <paramref name="requests"/> requests (a busybox CGI prints its HOSTNAME).</summary>
     private static async Task<HashSet<string>> AnswersAsync(HttpClient http, int requests, string? host = null)
     {

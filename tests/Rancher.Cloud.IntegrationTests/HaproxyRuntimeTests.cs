@@ -115,7 +115,7 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         var options = Microsoft.Extensions.Options.Options.Create(new Agent.AgentOptions { StateDir = dir.FullName });
         Agent.Converge.IReconciler[] reconcilers =
         [
-            new BalancerReconciler(LocalDocker.Client, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<BalancerReconciler>.Instance),
+            new BalancerReconciler(LocalDocker.Client, null, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<BalancerReconciler>.Instance),
             new Agent.ContainerReconciler(LocalDocker.Client, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.ContainerReconciler>.Instance),
         ];
         var web = new PlannedBackend("web_80", "http", 80, [new PlannedMember("i1", address1)]);

@@ -33,6 +33,9 @@ public sealed record BalancerFolder(string Root)
 
     public string ConfigFile => Path.Combine(ConfigDir, "haproxy.cfg");
 
+    /// <summary>Certificate files (certificate, chain and key), under the read-only mount.</summary>
+    public string CertificateDir => Path.Combine(ConfigDir, "certs");
+
     /// <summary>A configuration being checked, beside the one it may replace.</summary>
     public string NextFile => Path.Combine(ConfigDir, "haproxy.cfg.next");
 

@@ -13,7 +13,11 @@ namespace Rancher.Cloud.Agent.Balancing;
 /// through the runtime API (no reload) and any other change as a checked configuration and a
 /// seamless reload; either way the file on disk is the whole plan, so a restart starts right.
 /// </summary>
-public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptions> options, ILogger<BalancerReconciler> log) : IReconciler
+/// <param name="docker">The local engine.</param>
+/// <param name="certificates">Fetches a certificate file the plan names (the control plane's agent API); null when the plans name none.</param>
+/// <param name="options">The agent's settings.</param>
+/// <param name="log">Where refusals and reloads are told.</param>
+public sealed class BalancerReconciler(IDockerClient docker, Func<string, CancellationToken, Task<string>>? certificates, IOptions<AgentOptions> options, ILogger<BalancerReconciler> log) : IReconciler
 {
     public string Concern => HostConcerns.Balancers;
 
@@ -57,6 +61,7 @@ public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptio
     private async Task<string?> ConvergeAsync(PlannedContainer container, PlannedBalancer balancer, CancellationToken ct)
     {
         var folder = BalancerFolder.Of(options.Value.StateDir, container.InstanceId).Create();
+        await CertificatesAsync(folder, balancer, ct);
         var text = BalancerFolder.Render(balancer);
         var shape = BalancerFolder.Render(balancer with { Backends = balancer.Backends.Select(b => b with { Members = [] }).ToList() });
         var running = await RunningAsync(container, ct);
@@ -80,6 +85,37 @@ public sealed class BalancerReconciler(IDockerClient docker, IOptions<AgentOptio
             log.LogInformation("Balancer {InstanceId} reloaded on a new configuration", container.InstanceId);
         }
         return refusal;
+    }
+
+    /// <summary>
+    /// The certificate files the plan names, fetched once each (a new certificate is a new name);
+    /// written beside the configuration, where the container reads them read-only. Files the plan
+    /// no longer names go.
+    /// </summary>
+    private async Task CertificatesAsync(BalancerFolder folder, PlannedBalancer balancer, CancellationToken ct)
+    {
+        var dir = Directory.CreateDirectory(folder.CertificateDir).FullName;
+        foreach (var file in balancer.Certificates)
+        {
+            var path = Path.Combine(dir, Path.GetFileName(file));
+            if (File.Exists(path))
+            {
+                continue;
+            }
+            var pem = await (certificates ?? throw new InvalidOperationException("no control plane to fetch certificates from"))(file, ct);
+            var next = path + ".next";
+            await File.WriteAllTextAsync(next, "", ct);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(next, UnixFileMode.UserRead | UnixFileMode.UserWrite); // a key: readable by root only
+            }
+            await File.WriteAllTextAsync(next, pem, ct);
+            File.Move(next, path, overwrite: true);
+        }
+        foreach (var stale in Directory.GetFiles(dir).Where(f => !balancer.Certificates.Contains(Path.GetFileName(f))))
+        {
+            File.Delete(stale);
+        }
     }
 
     /// <summary>Members of every backend through the runtime API; false when one has outgrown its slots.</summary>

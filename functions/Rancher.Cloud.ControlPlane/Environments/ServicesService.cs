@@ -39,7 +39,7 @@ public sealed class ServicesService(
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
         var created = await Contention.RetryAsync<bool>(async () =>
         {
-            if (BalancerTargets.Check(spec, [.. await SpecsAsync(partition, ct), spec]) is { IsEmpty: false } disagrees)
+            if (BalancerTargets.Check(spec, [.. await SpecsAsync(partition, ct), spec], await CertificateNamesAsync(partition, ct)) is { IsEmpty: false } disagrees)
             {
                 return Failure.Invalid(disagrees);
             }
@@ -113,6 +113,17 @@ public sealed class ServicesService(
         return specs;
     }
 
+    /// <summary>The names of the environment's certificates, which balancers may name.</summary>
+    public async Task<HashSet<string>> CertificateNamesAsync(string partition, CancellationToken ct)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, Certificates.CertificateRows.Prefix), select: ["RowKey"], cancellationToken: ct))
+        {
+            names.Add(row.RowKey[Certificates.CertificateRows.Prefix.Length..]);
+        }
+        return names;
+    }
+
     public Task<Outcome<Page<ServiceView>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct) =>
         ViewsAsync(caller, environmentId, null, ct);
 
@@ -155,7 +166,7 @@ public sealed class ServicesService(
         if (patch.LoadBalancer is { } asked && BalancerPatch.Apply(stored.Spec, asked, errors) is { } rebalanced)
         {
             spec = rebalanced;
-            foreach (var (field, reasons) in BalancerTargets.Check(spec, [.. (await SpecsAsync(row.PartitionKey, ct)).Where(s => s.QualifiedName != spec.QualifiedName), spec]).ToDictionary())
+            foreach (var (field, reasons) in BalancerTargets.Check(spec, [.. (await SpecsAsync(row.PartitionKey, ct)).Where(s => s.QualifiedName != spec.QualifiedName), spec], await CertificateNamesAsync(row.PartitionKey, ct)).ToDictionary())
             {
                 errors.Add(field, string.Join("; ", reasons));
             }

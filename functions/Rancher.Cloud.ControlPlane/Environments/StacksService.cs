@@ -48,7 +48,7 @@ public sealed class StacksService(
         var created = await Contention.RetryAsync<bool>(async () =>
         {
             var policy = await PolicyGuard.ReadAsync(tables, partition, ct);
-            var read = ComposeReader.Read(name, draft.Compose, draft.Variables, policy.Level, await services.SpecsAsync(partition, ct));
+            var read = ComposeReader.Read(name, draft.Compose, draft.Variables, policy.Level, await services.SpecsAsync(partition, ct), await services.CertificateNamesAsync(partition, ct));
             if (read.Failure is { } invalid)
             {
                 return invalid;

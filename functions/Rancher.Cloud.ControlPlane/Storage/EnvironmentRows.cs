@@ -32,6 +32,9 @@ public sealed class EnvironmentRows
     /// <summary>Each service's recent health replacements, by service id.</summary>
     public Dictionary<string, ReplacementHistory> Replacements { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The environment's certificates' fingerprints, by name (their keys stay in their rows).</summary>
+    public Dictionary<string, string> Certificates { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every row's ETag, by row key, for writes guarded by what was read.</summary>
     public Dictionary<string, ETag> ETags { get; } = new(StringComparer.Ordinal);
 
@@ -93,6 +96,10 @@ public sealed class EnvironmentRows
         {
             var observation = StateRows.ToObservation(row);
             Observations[observation.InstanceId] = observation;
+        }
+        else if (key.StartsWith(ControlPlane.Certificates.CertificateRows.Prefix, StringComparison.Ordinal))
+        {
+            Certificates[key[ControlPlane.Certificates.CertificateRows.Prefix.Length..]] = row.GetString("Fingerprint");
         }
         else if (key.StartsWith(StateRows.ReplacementsPrefix, StringComparison.Ordinal))
         {

@@ -13,7 +13,8 @@ public static class BalancerPlan
     /// <param name="service">The balancer service.</param>
     /// <param name="byName">The environment's services by qualified name.</param>
     /// <param name="answering">Instances that may be sent traffic, by service id.</param>
-    public static PlannedBalancer Of(ServiceSpec service, IReadOnlyDictionary<string, Service> byName, ILookup<string, Instance> answering)
+    /// <param name="certificates">The environment's certificates' fingerprints by name; a name it lacks is left out.</param>
+    public static PlannedBalancer Of(ServiceSpec service, IReadOnlyDictionary<string, Service> byName, ILookup<string, Instance> answering, IReadOnlyDictionary<string, string>? certificates = null)
     {
         var balancer = service.Balancer ?? throw new ArgumentException("not a balancer", nameof(service));
         var backends = new Dictionary<string, PlannedBackend>(StringComparer.Ordinal);
@@ -45,6 +46,11 @@ public static class BalancerPlan
             Stickiness = balancer.Stickiness is { } s ? new PlannedStickiness(s.Cookie, s.Mode, s.Indirect, s.NoCache, s.PostOnly, s.Domain) : null,
             AcceptProxyProtocol = balancer.AcceptProxyProtocol,
             ProxyProtocolToBackends = balancer.ProxyProtocolToBackends,
+            // The default first: HAProxy offers the first certificate of a bind when SNI matches none.
+            Certificates = new[] { balancer.DefaultCertificate }.Concat(balancer.Certificates).OfType<string>().Distinct(StringComparer.Ordinal)
+                .Where(name => certificates?.ContainsKey(name) == true)
+                .Select(name => Certificates.CertificateBundle.FileNameOf(name, certificates![name]))
+                .ToList(),
         };
     }
 

@@ -55,16 +55,16 @@ public static class BalancerService
     }
 
     /// <summary>
-    /// TLS-terminating rules wait for certificates to reach the balancers (uploads and ACME are
-    /// not delivered to hosts yet): refused by field rather than accepted into a balancer that cannot start.
+    /// ACME certificates are not ordered yet: a rule asking for one is refused by field rather
+    /// than accepted into a balancer with nothing to offer on its TLS port.
     /// </summary>
     public static void CheckTls(Balancer balancer, string field, FieldErrors errors)
     {
         for (var i = 0; i < balancer.Rules.Count; i++)
         {
-            if (balancer.Rules[i].TerminatesTls)
+            if (balancer.Rules[i].Acme)
             {
-                errors.Add($"{field}.portRules[{i}].protocol", $"{balancer.Rules[i].Protocol} needs certificates on the balancer's hosts, which this version does not deliver yet; use http or tcp (TLS passed through to the target)");
+                errors.Add($"{field}.portRules[{i}].acme", "ACME certificates are not ordered by this version yet; upload the certificate and name it in certificates or defaultCertificate");
             }
         }
     }

@@ -19,9 +19,26 @@ public static class BalancerTargets
     /// the new ones too), by field; empty when it agrees. A service that is not a balancer is
     /// checked only for ports a balancer publishes.
     /// </summary>
-    public static FieldErrors Check(ServiceSpec spec, IReadOnlyCollection<ServiceSpec> environment)
+    /// <param name="spec">The service to check.</param>
+    /// <param name="environment">Every service of the environment, the new ones too.</param>
+    /// <param name="certificates">The environment's certificate names; null skips the check.</param>
+    public static FieldErrors Check(ServiceSpec spec, IReadOnlyCollection<ServiceSpec> environment, IReadOnlyCollection<string>? certificates = null)
     {
         var errors = new FieldErrors();
+        if (spec.Balancer is { } withCertificates && certificates is not null)
+        {
+            if (withCertificates.DefaultCertificate is { } missingDefault && !certificates.Contains(missingDefault))
+            {
+                errors.Add("loadBalancer.defaultCertificate", $"there is no certificate '{missingDefault}' in this environment; upload it first");
+            }
+            for (var i = 0; i < withCertificates.Certificates.Count; i++)
+            {
+                if (!certificates.Contains(withCertificates.Certificates[i]))
+                {
+                    errors.Add($"loadBalancer.certificates[{i}]", $"there is no certificate '{withCertificates.Certificates[i]}' in this environment; upload it first");
+                }
+            }
+        }
         var rules = spec.Balancer?.Rules ?? [];
         // Only a balancer looks its targets up: an ordinary service costs no index (a stack of thousands checks each).
         var byName = rules.Count == 0

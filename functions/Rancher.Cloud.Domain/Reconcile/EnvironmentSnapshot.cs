@@ -25,6 +25,9 @@ public sealed record EnvironmentSnapshot(
     /// <summary>The image the environment's balancers run (its setting, or the operator's default).</summary>
     public string BalancerImage { get; init; } = Balancing.BalancerService.DefaultImage;
 
+    /// <summary>The environment's certificates' fingerprints, by name: balancers load them as files named by both.</summary>
+    public IReadOnlyDictionary<string, string> Certificates { get; init; } = new Dictionary<string, string>();
+
     /// <summary>What agents last reported of each instance, by instance id.</summary>
     public IReadOnlyDictionary<string, Networking.ObservedState> Observed { get; init; } = new Dictionary<string, Networking.ObservedState>();
 

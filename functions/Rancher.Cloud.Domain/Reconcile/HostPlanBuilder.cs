@@ -40,7 +40,8 @@ public static class HostPlanBuilder
     }
 
     /// <summary>What each balancer service's instances run, by service id: computed once per step, from where the targets answer.</summary>
-    public static IReadOnlyDictionary<string, PlannedBalancer> Balancers(IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering)
+    public static IReadOnlyDictionary<string, PlannedBalancer> Balancers(
+        IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering, IReadOnlyDictionary<string, string>? certificates = null)
     {
         var live = services.Values.Where(s => !s.Deleting).ToList();
         if (!live.Any(s => s.Spec.Balancer is not null))
@@ -49,7 +50,7 @@ public static class HostPlanBuilder
         }
         var byName = live.GroupBy(s => s.Spec.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         return live.Where(s => s.Spec.Balancer is not null)
-            .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering), StringComparer.Ordinal);
+            .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering, certificates), StringComparer.Ordinal);
     }
 
     public static PlannedContainer Container(Instance instance, Service service, string? joinsInstance = null)

@@ -9,6 +9,8 @@ namespace Rancher.Cloud.Domain.Services;
 /// </summary>
 public static partial class ResourceName
 {
+    public static bool IsValid(string? name) => name is { Length: > 0 and <= 63 } && Pattern().IsMatch(name);
+
     public static string? Check(string? name, string field, FieldErrors errors)
     {
         if (string.IsNullOrEmpty(name))

@@ -23,8 +23,10 @@ public static class ComposeReader
     /// <param name="variables">Values for <c>${VAR}</c>.</param>
     /// <param name="policy">The environment's host-access policy, applied to every service as the API applies it.</param>
     /// <param name="environment">The environment's services outside this stack, which a balancer may name and whose ports it must not take.</param>
+    /// <param name="certificates">The environment's certificate names, which a balancer may name; null skips that check.</param>
     public static Outcome<StackDefinition> Read(
-        string stack, string? text, IReadOnlyDictionary<string, string>? variables, PolicyLevel policy = PolicyLevel.Baseline, IReadOnlyCollection<ServiceSpec>? environment = null)
+        string stack, string? text, IReadOnlyDictionary<string, string>? variables, PolicyLevel policy = PolicyLevel.Baseline,
+        IReadOnlyCollection<ServiceSpec>? environment = null, IReadOnlyCollection<string>? certificates = null)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -58,7 +60,7 @@ public static class ComposeReader
         }
         var context = new ComposeContext(variables ?? new Dictionary<string, string>());
         var root = new ComposeNode(yaml.Documents[0].RootNode, "", context);
-        var definition = ReadRoot(stack, root, policy, environment ?? []);
+        var definition = ReadRoot(stack, root, policy, environment ?? [], certificates);
         return context.Errors.IsEmpty && definition is not null
             ? definition with { Ignored = Capped(context.Ignored), Warnings = Capped(context.Warnings) }
             : Failure.Invalid(context.Errors);
@@ -70,7 +72,7 @@ public static class ComposeReader
     private static List<string> Capped(List<string> notes) =>
         notes.Count <= MaxNotes ? notes : [.. notes.Take(MaxNotes), $"... and {notes.Count - MaxNotes} more like these"];
 
-    private static StackDefinition? ReadRoot(string stack, ComposeNode root, PolicyLevel policy, IReadOnlyCollection<ServiceSpec> environment)
+    private static StackDefinition? ReadRoot(string stack, ComposeNode root, PolicyLevel policy, IReadOnlyCollection<ServiceSpec> environment, IReadOnlyCollection<string>? certificates)
     {
         if (!root.IsMapping)
         {
@@ -165,7 +167,7 @@ public static class ComposeReader
         var everyService = environment.Where(s => s.Stack != stack).Concat(readSpecs).ToList();
         foreach (var spec in root.Context.Errors.IsEmpty && everyService.Any(s => s.Balancer is not null) ? readSpecs : [])
         {
-            if (Balancing.BalancerTargets.Check(spec, everyService) is { IsEmpty: false } refused)
+            if (Balancing.BalancerTargets.Check(spec, everyService, certificates) is { IsEmpty: false } refused)
             {
                 AddByLine(root, read.First(r => r.Name == spec.Name), refused);
             }

@@ -43,6 +43,7 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
                 ["RancherCloud:AdminKey"] = AdminKey,
                 ["RancherCloud:PublicUrl"] = PublicUrl,
                 ["RancherCloud:BalancerImage"] = "rancher-cloud-test/haproxy:1",
+                ["RancherCloud:DataKeyWrappingKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 ["RancherCloud:AgentPackageDir"] = Path.Combine(Repo.Root, ".state", "agent-packages"),
                 ["RancherCloud:AgentQueueEndpoint"] = HostFacingAddress is null ? "" : $"http://{HostFacingAddress}:{azurite.QueuePort}/devstoreaccount1",
                 ["Logging:LogLevel:Default"] = "Warning",
