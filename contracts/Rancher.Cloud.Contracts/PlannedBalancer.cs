@@ -12,6 +12,13 @@ public sealed record PlannedBalancer(IReadOnlyList<PlannedListener> Listeners, I
 
     public PlannedStickiness? Stickiness { get; init; }
 
+    /// <summary>
+    /// The key sticky cookies are derived with, the same on every instance of the balancer (a client
+    /// stays on its member whichever instance it reaches) and known to no client, so a cookie does
+    /// not give away a member's address.
+    /// </summary>
+    public string CookieKey { get; init; } = "";
+
     /// <summary>PROXY protocol accepted on every listener (an upstream balancer in front).</summary>
     public bool AcceptProxyProtocol { get; init; }
 

@@ -87,13 +87,13 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Tls_is_terminated_with_the_certificate_sni_asks_for_and_keys_never_come_back()
+    public async Task Tls_is_terminated_by_sni_keys_never_come_back_and_cookies_keep_a_client_on_its_instance()
     {
         using var api = fixture.ControlPlane.Admin();
         var envId = await api.CreateEnvironmentAsync($"tls-{Guid.NewGuid():N}"[..20]);
         await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 1);
         await group.Hosts[0].LoadImageAsync(BalancerImage);
-        var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage });
+        var web = await api.CreateServiceAsync(envId, new { name = "web", image = LocalDocker.TestImage, scale = 2 });
         var (siteA, keyA) = SelfSigned("a.example.test", DateTimeOffset.UtcNow.AddDays(30));
         var (siteB, keyB) = SelfSigned("b.example.test", DateTimeOffset.UtcNow.AddDays(30));
 
@@ -120,16 +120,39 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         var lb = await api.CreateServiceAsync(envId, new
         {
             name = "lb",
-            loadBalancer = new { portRules = new[] { new { sourcePort = 443, protocol = "https", service = "web", targetPort = 80 } }, defaultCertificate = "a", certificates = new[] { "b" } },
+            loadBalancer = new
+            {
+                portRules = new[] { new { sourcePort = 443, protocol = "https", service = "web", targetPort = 80 }, new { sourcePort = 80, protocol = "http", service = "web", targetPort = 80 } },
+                defaultCertificate = "a",
+                certificates = new[] { "b" },
+                stickiness = new { cookie = "SRV" },
+            },
         });
-        var webContainer = Services.ContainerOf((await Services.RunningAsync(api, envId, web.Id, 1))[0])[..12];
+        var webContainers = (await Services.RunningAsync(api, envId, web.Id, 2)).Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
         await Services.RunningAsync(api, envId, lb.Id, 1);
         var address = group.Hosts[0].Address;
         var served = await Wait.ForAsync(async () => await TlsAsync(address, "b.example.test"), Services.Converge, $"the balancer to serve TLS\n{group.Logs}");
         Assert.Equal("b.example.test", served.Subject);
-        Assert.Contains($"HOSTNAME={webContainer}", served.Page, StringComparison.Ordinal);
+        Assert.Contains(webContainers, c => served.Page.Contains($"HOSTNAME={c}", StringComparison.Ordinal));
         Assert.Equal("a.example.test", (await TlsAsync(address, "a.example.test"))!.Subject);
         Assert.Equal("a.example.test", (await TlsAsync(address, "unknown.example.test"))!.Subject); // no match: the default
+
+        // Stickiness: a client with the balancer's cookie stays on its instance; clients without one spread.
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri($"http://{address}:80"), Timeout = TimeSpan.FromSeconds(10) };
+        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).SetEquals(webContainers), Services.Converge, "both instances to answer without a cookie");
+        using var first = await http.GetAsync("/cgi-bin/env");
+        var cookie = first.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("SRV=", StringComparison.Ordinal)).Split(';')[0];
+        var pinned = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 8; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/cgi-bin/env");
+            request.Headers.Add("Cookie", cookie);
+            using var response = await http.SendAsync(request);
+            pinned.Add((await response.Content.ReadAsStringAsync()).Split('\n').First(l => l.StartsWith("HOSTNAME=", StringComparison.Ordinal))["HOSTNAME=".Length..].Trim());
+        }
+        Assert.Single(pinned);
+        Assert.Contains(pinned.Single(), webContainers);
+        Assert.DoesNotContain(cookie.Split('=')[1], string.Join(",", webContainers), StringComparison.Ordinal);
 
         // A certificate a balancer uses cannot be deleted from under it.
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.DeleteAsync($"environments/{envId}/certificates/b")).StatusCode);

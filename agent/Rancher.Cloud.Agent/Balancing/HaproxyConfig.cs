@@ -145,7 +145,7 @@ public static partial class HaproxyConfig
             text.Append(c, $"    cookie {Safe(stick.Cookie)} {stick.Mode}");
             text.Append(stick.Indirect ? " indirect" : "").Append(stick.NoCache ? " nocache" : "").Append(stick.PostOnly ? " postonly" : "");
             text.AppendLine(stick.Domain is { } domain ? $" domain {Safe(domain)} dynamic" : " dynamic");
-            text.AppendLine(c, $"    dynamic-cookie-key {Name(backend.Name)}");
+            text.AppendLine(c, $"    dynamic-cookie-key {Name(balancer.CookieKey + backend.Name)}");
         }
         var members = backend.Members.OrderBy(m => m.InstanceId, StringComparer.Ordinal).ToList();
         for (var slot = 1; slot <= SlotsFor(members.Count); slot++)

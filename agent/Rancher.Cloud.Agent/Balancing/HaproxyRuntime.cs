@@ -15,6 +15,9 @@ public sealed class HaproxyRuntime(string socketPath)
     /// <summary>One server slot as HAProxy holds it: its address, and whether it is in maintenance (out of rotation).</summary>
     public sealed record Slot(string Name, string Address, bool InMaintenance);
 
+    /// <summary>More than any answer of a balancer the platform renders (a few thousand servers' state).</summary>
+    private const int MaxAnswer = 8 * 1024 * 1024;
+
     /// <summary>Sends one command and returns HAProxy's whole answer.</summary>
     public async Task<string> SendAsync(string command, CancellationToken ct)
     {
@@ -30,6 +33,10 @@ public sealed class HaproxyRuntime(string socketPath)
         while ((read = await socket.ReceiveAsync(buffer, timeout.Token)) > 0)
         {
             answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            if (answer.Length > MaxAnswer)
+            {
+                throw new InvalidOperationException($"HAProxy's answer to '{command}' ran past {MaxAnswer / (1024 * 1024)} MiB");
+            }
         }
         return answer.ToString();
     }

@@ -14,7 +14,10 @@ public static class BalancerPlan
     /// <param name="byName">The environment's services by qualified name.</param>
     /// <param name="answering">Instances that may be sent traffic, by service id.</param>
     /// <param name="certificates">The environment's certificates' fingerprints by name; a name it lacks is left out.</param>
-    public static PlannedBalancer Of(ServiceSpec service, IReadOnlyDictionary<string, Service> byName, ILookup<string, Instance> answering, IReadOnlyDictionary<string, string>? certificates = null)
+    /// <param name="cookieKey">What sticky cookies are derived with: the same for every instance of the balancer, never shown to clients.</param>
+    public static PlannedBalancer Of(
+        ServiceSpec service, IReadOnlyDictionary<string, Service> byName, ILookup<string, Instance> answering,
+        IReadOnlyDictionary<string, string>? certificates = null, string cookieKey = "")
     {
         var balancer = service.Balancer ?? throw new ArgumentException("not a balancer", nameof(service));
         var backends = new Dictionary<string, PlannedBackend>(StringComparer.Ordinal);
@@ -46,6 +49,7 @@ public static class BalancerPlan
             Stickiness = balancer.Stickiness is { } s ? new PlannedStickiness(s.Cookie, s.Mode, s.Indirect, s.NoCache, s.PostOnly, s.Domain) : null,
             AcceptProxyProtocol = balancer.AcceptProxyProtocol,
             ProxyProtocolToBackends = balancer.ProxyProtocolToBackends,
+            CookieKey = cookieKey,
             // The default first: HAProxy offers the first certificate of a bind when SNI matches none.
             Certificates = new[] { balancer.DefaultCertificate }.Concat(balancer.Certificates).OfType<string>().Distinct(StringComparer.Ordinal)
                 .Where(name => certificates?.ContainsKey(name) == true)

@@ -50,7 +50,7 @@ public static class HostPlanBuilder
         }
         var byName = live.GroupBy(s => s.Spec.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         return live.Where(s => s.Spec.Balancer is not null)
-            .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering, certificates), StringComparer.Ordinal);
+            .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering, certificates, CookieKeyOf(s)), StringComparer.Ordinal);
     }
 
     public static PlannedContainer Container(Instance instance, Service service, string? joinsInstance = null)
@@ -100,7 +100,9 @@ public static class HostPlanBuilder
         new(check.Type, check.Test, check.Port, check.Path,
             (int)check.Interval.TotalMilliseconds, (int)check.Timeout.TotalMilliseconds, check.Retries, (int)check.StartPeriod.TotalMilliseconds);
 
-    /// <summary>The host's part of the environment network, when the host has a /24 of it.</summary>
+    /// <summary>A balancer's cookie key: from its random id and creation time, which no client sees; hex, so one HAProxy word.</summary>
+    private static string CookieKeyOf(Service service) => Hash($"cookie/{service.Id}/{service.CreatedAt.ToUnixTimeMilliseconds()}");
+
     /// <summary>Every host that can be a peer: one with a /24 and a tunnel key, until it is removed. Computed once per step.</summary>
     public static IReadOnlyList<PlannedPeer> Peers(IEnumerable<Hosts.Host> hosts) =>
         hosts
