@@ -158,6 +158,98 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.DeleteAsync($"environments/{envId}/certificates/b")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_stream_outlives_a_rule_change_and_a_lost_host_fails_requests_only_within_its_check_interval()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"lbloss-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3,
+            i => new Dictionary<string, string> { ["role"] = i == 0 ? "edge" : $"app{i}", ["tier"] = i == 0 ? "edge" : "app" });
+        await group.Hosts[0].LoadImageAsync(BalancerImage);
+        object On(string key, string value) => new { hostLabels = new[] { new { key, value } } };
+        // One web instance on each app host.
+        var web = await api.CreateServiceAsync(envId, new
+        {
+            name = "web", image = LocalDocker.TestImage,
+            scheduling = new { global = true, hostLabels = new[] { new { key = "tier", value = "app" } } },
+            healthCheck = new { type = "tcp", port = 80, interval = "1s", timeout = "1s", retries = 1 },
+        });
+        var echo = await api.CreateServiceAsync(envId, new { name = "echo", image = LocalDocker.TestImage, command = new[] { "nc", "-ll", "-p", "9000", "-e", "cat" }, scheduling = On("role", "app1") });
+        var rules = new List<object>
+        {
+            new { sourcePort = 80, service = "web", targetPort = 80 },
+            new { sourcePort = 9000, protocol = "tcp", service = "echo", targetPort = 9000 },
+        };
+        var lb = await api.CreateServiceAsync(envId, new { name = "lb", scheduling = On("role", "edge"), loadBalancer = new { portRules = rules } });
+        await Services.RunningAsync(api, envId, lb.Id, 1);
+        await Services.RunningAsync(api, envId, echo.Id, 1);
+        var instances = await Services.RunningAsync(api, envId, web.Id, 2);
+        var survivor = Services.ContainerOf(instances.Single(i => i.HostId == group.Agents[1].HostId))[..12];
+        var edge = group.Hosts[0].Address;
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{edge}:80"), Timeout = TimeSpan.FromSeconds(10) };
+        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).Count == 2, Services.Converge, $"both web instances to answer\n{group.Logs}");
+
+        // A stream opened before a rule change is still served after the reload.
+        using var stream = await Wait.ForAsync(async () =>
+        {
+            var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync(edge, 9000);
+                if (await EchoAsync(client, "before") == "before")
+                {
+                    return client;
+                }
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                // Not through yet.
+            }
+            client.Dispose();
+            return null;
+        }, Services.Converge, "the echo stream through the balancer");
+        // (A rule on a port already published: a new port would make the container anew, as Docker cannot publish more on a running one.)
+        var lbContainer = Services.ContainerOf((await Services.RunningAsync(api, envId, lb.Id, 1))[0]);
+        var configuration = Path.Combine(group.Agents[0].StateDir, "balancers", (await Services.RunningAsync(api, envId, lb.Id, 1))[0].Id, "haproxy.applied");
+        rules.Add(new { sourcePort = 80, service = "echo", targetPort = 9000, hostname = "echo.example.test" });
+        Assert.True((await api.PatchAsync($"environments/{envId}/services/{lb.Id}", new { loadBalancer = new { portRules = rules } })).IsSuccessStatusCode);
+        await Wait.UntilAsync(async () => (await File.ReadAllTextAsync(configuration)).Contains("echo.example.test", StringComparison.Ordinal), Services.Converge, "HAProxy to run the new rule (the agent writes this file once the reload is done)");
+        Assert.Equal(lbContainer, Services.ContainerOf((await Services.RunningAsync(api, envId, lb.Id, 1))[0]));
+        Assert.Equal("after the reload", await EchoAsync(stream, "after the reload"));
+
+        // Host app2 is cut off under constant load: requests may fail only until HAProxy's checks take its instance out; none after.
+        using var during = new Load(http);
+        await Task.Delay(1000);
+        await group.Hosts[2].SetLinkAsync(up: false);
+        await Task.Delay(TimeSpan.FromSeconds(5)); // the check's interval and failure, and the connect timeout of requests already sent there
+        var (sentDuring, failedDuring) = during.Stop();
+        output.WriteLine($"{failedDuring.Count} of {sentDuring} requests failed in the 5 s after app2 was cut off");
+        using var after = new Load(http);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var (sentAfter, failedAfter) = after.Stop();
+        Assert.True(sentAfter > 20 && failedAfter.Count == 0, $"{failedAfter.Count} of {sentAfter} failed after the check interval: {string.Join("; ", failedAfter.Take(3))}");
+        Assert.Equal([survivor], after.Seen);
+    }
+
+    private static async Task<string?> EchoAsync(System.Net.Sockets.TcpClient client, string line)
+    {
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(line + "\n"));
+        var buffer = new byte[256];
+        var read = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (read < line.Length + 1)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), timeout.Token);
+            if (n == 0)
+            {
+                return null;
+            }
+            read += n;
+        }
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, read).TrimEnd('\n');
+    }
+
     /// <summary>A TLS handshake with <paramref name="sni"/> to the balancer's port 443, then GET /cgi-bin/env: the certificate's CN and the page; null while it does not answer.</summary>
     private static async Task<Served?> TlsAsync(string address, string sni)
     {
