@@ -96,7 +96,7 @@ public sealed class BalancerServiceTests
             ["a1"] = new(ContainerStates.Running, null),
         };
 
-        var plans = HostPlanBuilder.Balancers(services, ServiceDiscovery.Answering(services, instances, observed));
+        var plans = HostPlanBuilder.Balancers(services, ServiceDiscovery.Answering(services, instances, observed), new HashSet<string> { "sl" });
         var plan = plans["sl"];
 
         var listener = Assert.Single(plan.Listeners);
@@ -107,7 +107,7 @@ public sealed class BalancerServiceTests
 
         // Members and rules ride outside the spec hash: a change of them never makes the balancer's container anew.
         var before = HostPlanBuilder.Containers(instances.Where(i => i.ServiceId == "sl"), services, plans, "haproxy:test").Single();
-        var fewer = HostPlanBuilder.Balancers(services, ServiceDiscovery.Answering(services, instances, new Dictionary<string, ObservedState>()));
+        var fewer = HostPlanBuilder.Balancers(services, ServiceDiscovery.Answering(services, instances, new Dictionary<string, ObservedState>()), new HashSet<string> { "sl" });
         var after = HostPlanBuilder.Containers(instances.Where(i => i.ServiceId == "sl"), services, fewer, "haproxy:test").Single();
         Assert.Equal(before.SpecHash, after.SpecHash);
         Assert.NotEqual(before.Balancer, after.Balancer);

@@ -56,7 +56,11 @@ public sealed class CertificateTests
         Assert.Equal(Now.AddDays(90).ToUnixTimeSeconds(), bundle.NotAfter.ToUnixTimeSeconds());
         Assert.Equal(2, bundle.Pem.Split("BEGIN CERTIFICATE").Length - 1); // the certificate, then its chain
         Assert.DoesNotContain("PRIVATE KEY", bundle.Pem, StringComparison.Ordinal);
-        Assert.StartsWith($"shop-{bundle.Fingerprint[..16]}", bundle.FileName, StringComparison.Ordinal);
+        Assert.StartsWith($"shop-{bundle.Version[..16]}", bundle.FileName, StringComparison.Ordinal);
+        Assert.Contains("BEGIN PRIVATE KEY", bundle.KeyPem, StringComparison.Ordinal);
+
+        // A key pasted after the certificate (as HAProxy's own files have it) is refused there: it would be stored in clear.
+        Assert.Contains("holds a private key", Check(new CertificateDraft { Name = "shop", Certificate = certificate + key, Key = key }).Errors["certificate"][0], StringComparison.Ordinal);
 
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var (ecCertificate, ecKey, _) = Issued("api.example.com", ec, Now.AddDays(30));
@@ -76,6 +80,9 @@ public sealed class CertificateTests
 
         Assert.Contains("does not match", Check(new CertificateDraft { Name = "a", Certificate = certificate, Key = otherKey }).Errors["key"][0], StringComparison.Ordinal);
         Assert.Contains("key", Check(new CertificateDraft { Name = "a", Certificate = certificate, Key = rsaKey }).Errors.Keys);
+        // The certificate's own public key matches it, but is no private key.
+        var publicKey = one.ExportSubjectPublicKeyInfoPem();
+        Assert.Contains("key", Check(new CertificateDraft { Name = "a", Certificate = certificate, Key = publicKey }).Errors.Keys);
         Assert.Contains("expired on", Check(new CertificateDraft { Name = "a", Certificate = expired, Key = expiredKey }).Errors["certificate"][0], StringComparison.Ordinal);
         Assert.Contains("certificate", Check(new CertificateDraft { Name = "a", Certificate = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----", Key = otherKey }).Errors.Keys);
         Assert.Contains("exactly one", Check(new CertificateDraft { Name = "a", Certificate = certificate + certificate, Key = otherKey }).Errors["certificate"][0], StringComparison.Ordinal);

@@ -81,6 +81,7 @@ public sealed class BalancerReconciler(IDockerClient docker, Func<string, Cancel
         var refusal = await new BalancerConfiguration(docker, running, folder).ApplyAsync(text, ct);
         if (refusal is null)
         {
+            RemoveStaleCertificates(folder, balancer);
             await File.WriteAllTextAsync(folder.ShapeFile, shape, ct);
             log.LogInformation("Balancer {InstanceId} reloaded on a new configuration", container.InstanceId);
         }
@@ -90,7 +91,7 @@ public sealed class BalancerReconciler(IDockerClient docker, Func<string, Cancel
     /// <summary>
     /// The certificate files the plan names, fetched once each (a new certificate is a new name);
     /// written beside the configuration, where the container reads them read-only. Files the plan
-    /// no longer names go.
+    /// no longer names go once a configuration without them runs.
     /// </summary>
     private async Task CertificatesAsync(BalancerFolder folder, PlannedBalancer balancer, CancellationToken ct)
     {
@@ -112,7 +113,12 @@ public sealed class BalancerReconciler(IDockerClient docker, Func<string, Cancel
             await File.WriteAllTextAsync(next, pem, ct);
             File.Move(next, path, overwrite: true);
         }
-        foreach (var stale in Directory.GetFiles(dir).Where(f => !balancer.Certificates.Contains(Path.GetFileName(f))))
+    }
+
+    /// <summary>Certificate files the running configuration no longer names: only once HAProxy runs one without them.</summary>
+    private static void RemoveStaleCertificates(BalancerFolder folder, PlannedBalancer balancer)
+    {
+        foreach (var stale in Directory.Exists(folder.CertificateDir) ? Directory.GetFiles(folder.CertificateDir).Where(f => !balancer.Certificates.Contains(Path.GetFileName(f))) : [])
         {
             File.Delete(stale);
         }

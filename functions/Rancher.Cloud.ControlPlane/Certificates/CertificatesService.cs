@@ -17,6 +17,9 @@ namespace Rancher.Cloud.ControlPlane.Certificates;
 /// </summary>
 public sealed class CertificatesService(Tables tables, EnvironmentsService environments, ServicesService services, TenantDataKeys keys, TimeProvider clock)
 {
+    /// <summary>Certificates one environment may hold: each is read with the environment's state.</summary>
+    public const int MaxPerEnvironment = 100;
+
     public async Task<Outcome<CertificateView>> CreateAsync(TenantCaller caller, string environmentId, CertificateDraft draft, CancellationToken ct)
     {
         if ((await environments.GetAsync(caller, environmentId, ct)).Failure is { } missing)
@@ -33,6 +36,10 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
             return Failure.Invalid("key", "this control plane has no key to encrypt certificate keys with (RancherCloud:DataKeyWrappingKey); ask its operator");
         }
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        if ((await services.CertificateNamesAsync(partition, ct)).Count >= MaxPerEnvironment)
+        {
+            return Failure.Invalid("name", $"an environment holds at most {MaxPerEnvironment} certificates; delete one first");
+        }
         var row = CertificateRows.ToRow(partition, bundle, await keys.SealAsync(caller.TenantId, CertificateRows.Binding(partition, bundle.Name), bundle.KeyPem, ct), clock.GetUtcNow());
         try
         {
@@ -41,6 +48,10 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
         catch (RequestFailedException e) when (e.Status == 409)
         {
             return Failure.Conflict($"A certificate named '{bundle.Name}' already exists in this environment; delete it first, or upload under another name.");
+        }
+        catch (RequestFailedException e) when (e.Status is 400 or 413)
+        {
+            return Failure.Invalid("chain", "the certificate and its chain are too large to store (64 KiB); send only the intermediates");
         }
         return CertificateRows.ToView(row);
     }
@@ -96,7 +107,7 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
         }
         var name = fileName[..Math.Max(0, fileName.LastIndexOf('-'))];
         if (await tables.State.FindAsync(partition, CertificateRows.Prefix + name, ct) is not { } row
-            || CertificateBundle.FileNameOf(name, row.GetString("Fingerprint")) != fileName)
+            || CertificateBundle.FileNameOf(name, row.GetString(CertificateRows.VersionColumn)) != fileName)
         {
             return Failure.NotFound("The certificate");
         }
@@ -126,6 +137,9 @@ public static class CertificateRows
 {
     public const string Prefix = "cert~";
 
+    /// <summary>The hash of what balancers load, which names its file on the hosts.</summary>
+    public const string VersionColumn = "Version";
+
     /// <summary>What a sealed key is bound to: its environment and name.</summary>
     public static string Binding(string partition, string name) => $"certificate/{partition}/{name}";
 
@@ -139,6 +153,7 @@ public static class CertificateRows
         ["NotBefore"] = bundle.NotBefore,
         ["NotAfter"] = bundle.NotAfter,
         ["Fingerprint"] = bundle.Fingerprint,
+        [VersionColumn] = bundle.Version,
         ["CreatedAt"] = now,
     };
 

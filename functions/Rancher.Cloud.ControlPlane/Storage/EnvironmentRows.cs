@@ -32,7 +32,7 @@ public sealed class EnvironmentRows
     /// <summary>Each service's recent health replacements, by service id.</summary>
     public Dictionary<string, ReplacementHistory> Replacements { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The environment's certificates' fingerprints, by name (their keys stay in their rows).</summary>
+    /// <summary>The environment's certificates' versions, by name (their keys stay in their rows).</summary>
     public Dictionary<string, string> Certificates { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Every row's ETag, by row key, for writes guarded by what was read.</summary>
@@ -99,7 +99,7 @@ public sealed class EnvironmentRows
         }
         else if (key.StartsWith(ControlPlane.Certificates.CertificateRows.Prefix, StringComparison.Ordinal))
         {
-            Certificates[key[ControlPlane.Certificates.CertificateRows.Prefix.Length..]] = row.GetString("Fingerprint");
+            Certificates[key[ControlPlane.Certificates.CertificateRows.Prefix.Length..]] = row.GetString(ControlPlane.Certificates.CertificateRows.VersionColumn);
         }
         else if (key.StartsWith(StateRows.ReplacementsPrefix, StringComparison.Ordinal))
         {

@@ -32,15 +32,16 @@ public sealed record Balancer(IReadOnlyList<PortRule> Rules)
     /// The rules of one port in the order they are tried: priority first, then the most specific
     /// (an exact host before a wildcard before none, a longer path before a shorter), then as given.
     /// </summary>
-    public IReadOnlyList<PortRule> RoutesOf(int sourcePort) =>
+    public IReadOnlyList<PortRule> RoutesOf(int sourcePort) => Routes()[sourcePort].ToList();
+
+    /// <summary>Every port's rules in the order they are tried (see <see cref="RoutesOf"/>), sorted once for all ports.</summary>
+    public ILookup<int, PortRule> Routes() =>
         Rules.Select((rule, index) => (rule, index))
-            .Where(r => r.rule.SourcePort == sourcePort)
             .OrderBy(r => r.rule.Priority)
             .ThenBy(r => r.rule.Hostname is null ? 2 : r.rule.Hostname.StartsWith("*.", StringComparison.Ordinal) ? 1 : 0)
             .ThenByDescending(r => r.rule.Path?.Length ?? 0)
             .ThenBy(r => r.index)
-            .Select(r => r.rule)
-            .ToList();
+            .ToLookup(r => r.rule.SourcePort, r => r.rule);
 }
 
 /// <summary>Cookie stickiness as HAProxy (and Rancher 1.6's <c>stickiness_policy</c>) does it.</summary>

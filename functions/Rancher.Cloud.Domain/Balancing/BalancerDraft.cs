@@ -101,9 +101,10 @@ public sealed partial record BalancerDraft
         }
         // In the order a port tries its rules, one that takes everything leaves the rest untried.
         var balancer = new Balancer(rules.Select(r => r.Rule).ToList());
+        var ordered = balancer.Routes();
         foreach (var port in balancer.SourcePorts)
         {
-            var routes = balancer.RoutesOf(port);
+            var routes = ordered[port].ToList();
             var catchAll = routes.ToList().FindIndex(r => r.IsDefault);
             foreach (var unreachable in catchAll < 0 ? [] : routes.Skip(catchAll + 1))
             {

@@ -36,10 +36,11 @@ public static class BalancerPlan
             }
             return name;
         }
+        var ordered = balancer.Routes();
         var listeners = balancer.SourcePorts
             .Select(port =>
             {
-                var routes = balancer.RoutesOf(port);
+                var routes = ordered[port].ToList();
                 return new PlannedListener(port, routes[0].Protocol, routes.Select(r => new PlannedRoute(BackendOf(r), r.Hostname, r.Path)).ToList());
             })
             .ToList();

@@ -24,8 +24,14 @@ public sealed record CertificateBundle(
     DateTimeOffset NotAfter,
     string Fingerprint)
 {
-    /// <summary>The file a balancer loads it from: the name and the fingerprint, so a renewal is a new file.</summary>
-    public string FileName => FileNameOf(Name, Fingerprint);
+    /// <summary>
+    /// A hash of everything a balancer loads (certificate, chain and key): a renewal, a new chain or
+    /// a re-upload under the same name is a new file on the hosts, never a stale one kept.
+    /// </summary>
+    public string Version => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Pem + KeyPem)));
 
-    public static string FileNameOf(string name, string fingerprint) => $"{name}-{fingerprint[..16]}.pem";
+    /// <summary>The file a balancer loads it from: the name and the version.</summary>
+    public string FileName => FileNameOf(Name, Version);
+
+    public static string FileNameOf(string name, string version) => $"{name}-{version[..16]}.pem";
 }

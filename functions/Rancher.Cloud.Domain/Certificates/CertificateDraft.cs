@@ -31,22 +31,34 @@ public sealed record CertificateDraft
     public static CertificateBundle? Check(CertificateDraft draft, DateTimeOffset now, FieldErrors errors)
     {
         var name = ResourceName.Check(draft.Name, "name", errors);
+        foreach (var (field, text) in new[] { ("certificate", draft.Certificate), ("key", draft.Key), ("chain", draft.Chain) })
+        {
+            if (text is { Length: > MaxPemLength })
+            {
+                errors.Add(field, $"must be at most {MaxPemLength / 1024} KiB of PEM");
+                return null;
+            }
+        }
         var leaf = Leaf(draft.Certificate, errors);
         var chain = ChainOf(draft.Chain, errors);
-        var key = draft.Key is { Length: > 0 } keyPem ? keyPem.Trim() + "\n" : null;
-        if (key is null)
+        if (draft.Key is not { Length: > 0 } keyPem || !keyPem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            errors.Add("key", "is required: the certificate's private key in PEM");
+            errors.Add("key", "is required: the certificate's private key in PEM (-----BEGIN PRIVATE KEY-----)");
+            leaf?.Dispose();
+            return null;
         }
-        if (leaf is null || key is null || name is null)
+        if (leaf is null || name is null)
         {
+            leaf?.Dispose();
             return null;
         }
         using (leaf)
         {
-            if (KeyMatches(leaf, key) is { } problem)
+            // What is stored and served is rebuilt from what was parsed: no stray text or blocks (a key pasted with the certificate) rides along.
+            var key = PrivateKeyOf(leaf, keyPem, out var problem);
+            if (key is null)
             {
-                errors.Add("key", problem);
+                errors.Add("key", problem!);
                 return null;
             }
             if (leaf.NotAfter.ToUniversalTime() <= now.UtcDateTime)
@@ -54,10 +66,24 @@ public sealed record CertificateDraft
                 errors.Add("certificate", $"expired on {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
                 return null;
             }
-            var names = SubjectAlternativeNames(leaf);
+            if (leaf.NotBefore.Year < 1970 || leaf.NotAfter.Year > 9000)
+            {
+                errors.Add("certificate", "has validity dates outside 1970 to 9000");
+                return null;
+            }
+            List<string> names;
+            try
+            {
+                names = SubjectAlternativeNames(leaf);
+            }
+            catch (CryptographicException e)
+            {
+                errors.Add("certificate", $"has a subject alternative name that does not parse: {e.Message}");
+                return null;
+            }
             return new CertificateBundle(
                 name,
-                draft.Certificate!.Trim() + "\n" + string.Concat(chain.Select(c => c.Trim() + "\n")),
+                leaf.ExportCertificatePem() + "\n" + string.Concat(chain.Select(c => c + "\n")),
                 key,
                 leaf.GetNameInfo(X509NameType.SimpleName, forIssuer: false),
                 names,
@@ -73,6 +99,11 @@ public sealed record CertificateDraft
         if (string.IsNullOrWhiteSpace(pem))
         {
             errors.Add("certificate", "is required: the certificate in PEM (-----BEGIN CERTIFICATE-----)");
+            return null;
+        }
+        if (pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
+        {
+            errors.Add("certificate", "holds a private key: put the key in key, where it is stored encrypted");
             return null;
         }
         if (Blocks(pem, "CERTIFICATE") != 1)
@@ -108,7 +139,7 @@ public sealed record CertificateDraft
             }
             else
             {
-                chain.Add(pem);
+                chain.AddRange(collection.Select(c => c.ExportCertificatePem()));
             }
             foreach (var certificate in collection)
             {
@@ -122,11 +153,12 @@ public sealed record CertificateDraft
         return chain;
     }
 
-    /// <summary>Null when the private key is the certificate's; otherwise why not.</summary>
-    private static string? KeyMatches(X509Certificate2 leaf, string keyPem)
+    /// <summary>The private key, exported again as PKCS#8 PEM, when it is the certificate's; otherwise null and why not.</summary>
+    private static string? PrivateKeyOf(X509Certificate2 leaf, string keyPem, out string? problem)
     {
         var expected = leaf.PublicKey.ExportSubjectPublicKeyInfo();
         AsymmetricAlgorithm? key = null;
+        problem = null;
         try
         {
             key = leaf.PublicKey.Oid.Value switch
@@ -137,14 +169,22 @@ public sealed record CertificateDraft
             };
             if (key is null)
             {
-                return "only RSA and ECDSA certificates are supported";
+                problem = "only RSA and ECDSA certificates are supported";
+                return null;
             }
             key.ImportFromPem(keyPem);
-            return key.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expected) ? null : "does not match the certificate's public key";
+            if (!key.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expected))
+            {
+                problem = "does not match the certificate's public key";
+                return null;
+            }
+            // A public key imports too, and would match: only a private key exports as one.
+            return key.ExportPkcs8PrivateKeyPem() + "\n";
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            return $"is not a PEM private key of the certificate's kind: {e.Message}";
+            problem = $"is not a PEM private key of the certificate's kind: {e.Message}";
+            return null;
         }
         finally
         {

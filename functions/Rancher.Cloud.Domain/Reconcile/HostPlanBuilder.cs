@@ -40,16 +40,20 @@ public static class HostPlanBuilder
     }
 
     /// <summary>What each balancer service's instances run, by service id: computed once per step, from where the targets answer.</summary>
+    /// <param name="services">The environment's services by id.</param>
+    /// <param name="answering">Instances that may be sent traffic, by service id.</param>
+    /// <param name="placed">Services with instances on some host: only their balancers are planned (a step may run hundreds of times).</param>
+    /// <param name="certificates">The environment's certificates' versions by name.</param>
     public static IReadOnlyDictionary<string, PlannedBalancer> Balancers(
-        IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering, IReadOnlyDictionary<string, string>? certificates = null)
+        IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering, ISet<string> placed, IReadOnlyDictionary<string, string>? certificates = null)
     {
         var live = services.Values.Where(s => !s.Deleting).ToList();
-        if (!live.Any(s => s.Spec.Balancer is not null))
+        if (!live.Any(s => s.Spec.Balancer is not null && placed.Contains(s.Id)))
         {
             return new Dictionary<string, PlannedBalancer>();
         }
         var byName = live.GroupBy(s => s.Spec.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        return live.Where(s => s.Spec.Balancer is not null)
+        return live.Where(s => s.Spec.Balancer is not null && placed.Contains(s.Id))
             .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering, certificates, CookieKeyOf(s)), StringComparer.Ordinal);
     }
 

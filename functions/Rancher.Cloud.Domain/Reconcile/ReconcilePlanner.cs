@@ -380,7 +380,8 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, pass.Services, after.SelectMany(g => g), snapshot.Observed);
         var peers = snapshot.Cidr is null ? [] : HostPlanBuilder.Peers(snapshot.Hosts);
         var shared = HostPlanBuilder.SharedHash(peers, dns, out var sharedLength);
-        var balancers = HostPlanBuilder.Balancers(pass.Services, ServiceDiscovery.Answering(pass.Services, after.SelectMany(g => g), snapshot.Observed), snapshot.Certificates);
+        var placed = after.SelectMany(g => g).Select(i => i.ServiceId).ToHashSet(StringComparer.Ordinal);
+        var balancers = HostPlanBuilder.Balancers(pass.Services, ServiceDiscovery.Answering(pass.Services, after.SelectMany(g => g), snapshot.Observed), placed, snapshot.Certificates);
         var touched = step.Added.Concat(step.Removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         foreach (var host in snapshot.Hosts.OrderBy(h => touched.Contains(h.Id) ? 0 : 1).ThenBy(h => h.Id, StringComparer.Ordinal))
         {
