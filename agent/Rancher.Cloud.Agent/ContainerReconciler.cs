@@ -130,7 +130,13 @@ public sealed class ContainerReconciler(
     {
         try
         {
-            foreach (var stale in current.Where(c => SpecHashOf(c) != planned.SpecHash))
+            var stales = current.Where(c => SpecHashOf(c) != planned.SpecHash).ToList();
+            if (stales.Count > 0)
+            {
+                // The new image first: one that cannot be had (a typo, a registry down) leaves the old container serving.
+                await ImageReadyAsync(planned, ensured, ct);
+            }
+            foreach (var stale in stales)
             {
                 await RemoveAsync(stale, "its spec changed", ct);
             }
@@ -164,14 +170,7 @@ public sealed class ContainerReconciler(
 
     private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, Task> ensured, string? joins, CancellationToken ct)
     {
-        // Each image and labelled volume is seen to once per pass, and instances that need it at the same time wait for the same work.
-        var image = planned.Run?.PullPolicy switch
-        {
-            "never" => Task.CompletedTask, // only what the host has: a missing image is Docker's "No such image" on create
-            "always" => ensured.GetOrAdd("pull:" + planned.Image, _ => PullAsync(planned.Image, ct)),
-            _ => ensured.GetOrAdd("image:" + planned.Image, _ => EnsureImageAsync(planned.Image, ct)),
-        };
-        await image;
+        await ImageReadyAsync(planned, ensured, ct);
         foreach (var mount in planned.Mounts.Where(m => m is { Type: "volume", Source.Length: > 0, Labels: not null }))
         {
             // Docker would create the volume on first use, without labels; an existing one is left as it is.
@@ -191,6 +190,18 @@ public sealed class ContainerReconciler(
             return found.ID;
         }
     }
+
+    /// <summary>
+    /// The planned image on the host as its pull policy says. Each image and labelled volume is seen
+    /// to once per pass, and instances that need it at the same time wait for the same work.
+    /// </summary>
+    private Task ImageReadyAsync(PlannedContainer planned, ConcurrentDictionary<string, Task> ensured, CancellationToken ct) =>
+        planned.Run?.PullPolicy switch
+        {
+            "never" => Task.CompletedTask, // only what the host has: a missing image is Docker's "No such image" on create
+            "always" => ensured.GetOrAdd("pull:" + planned.Image, _ => PullAsync(planned.Image, ct)),
+            _ => ensured.GetOrAdd("image:" + planned.Image, _ => EnsureImageAsync(planned.Image, ct)),
+        };
 
     /// <summary>Pulls only when the image is not on the host already.</summary>
     private async Task EnsureImageAsync(string image, CancellationToken ct)

@@ -156,6 +156,14 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
 
         // A certificate a balancer uses cannot be deleted from under it.
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.DeleteAsync($"environments/{envId}/certificates/b")).StatusCode);
+
+        // A balancer image that cannot be had (a registry on the host's loopback that refuses) leaves the running balancer serving.
+        var lbContainer = Services.ContainerOf((await Services.RunningAsync(api, envId, lb.Id, 1))[0]);
+        Assert.True((await api.PatchAsync($"environments/{envId}", new { balancerImage = "127.0.0.1:1/nope/haproxy:1" })).IsSuccessStatusCode);
+        await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, lb.Id)).Instances.Any(i => i.Error?.Contains("127.0.0.1:1", StringComparison.Ordinal) == true),
+            Services.Converge, "the instance to say its image cannot be had");
+        Assert.Equal("b.example.test", (await TlsAsync(address, "b.example.test"))!.Subject);
+        Assert.True((await LocalDockerOf(group).Containers.InspectContainerAsync(lbContainer)).State?.Running);
     }
 
     [Fact]
@@ -249,6 +257,8 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         }
         return System.Text.Encoding.ASCII.GetString(buffer, 0, read).TrimEnd('\n');
     }
+
+    private static Docker.DotNet.IDockerClient LocalDockerOf(HostGroup group) => group.Hosts[0].Docker;
 
     /// <summary>A TLS handshake with <paramref name="sni"/> to the balancer's port 443, then GET /cgi-bin/env: the certificate's CN and the page; null while it does not answer.</summary>
     private static async Task<Served?> TlsAsync(string address, string sni)
