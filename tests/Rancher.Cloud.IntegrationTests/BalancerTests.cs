@@ -163,7 +163,7 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, lb.Id)).Instances.Any(i => i.Error?.Contains("127.0.0.1:1", StringComparison.Ordinal) == true),
             Services.Converge, "the instance to say its image cannot be had");
         Assert.Equal("b.example.test", (await TlsAsync(address, "b.example.test"))!.Subject);
-        Assert.True((await LocalDockerOf(group).Containers.InspectContainerAsync(lbContainer)).State?.Running);
+        Assert.True((await group.Hosts[0].Docker.Containers.InspectContainerAsync(lbContainer)).State?.Running);
     }
 
     [Fact]
@@ -257,8 +257,6 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         }
         return System.Text.Encoding.ASCII.GetString(buffer, 0, read).TrimEnd('\n');
     }
-
-    private static Docker.DotNet.IDockerClient LocalDockerOf(HostGroup group) => group.Hosts[0].Docker;
 
     /// <summary>A TLS handshake with <paramref name="sni"/> to the balancer's port 443, then GET /cgi-bin/env: the certificate's CN and the page; null while it does not answer.</summary>
     private static async Task<Served?> TlsAsync(string address, string sni)

@@ -23,7 +23,7 @@ public static class BalancerPlan
         var backends = new Dictionary<string, PlannedBackend>(StringComparer.Ordinal);
         string BackendOf(PortRule rule)
         {
-            var target = BalancerTargets.Resolve(rule.Service, service.Stack);
+            var target = service.Resolve(rule.Service);
             var mode = rule.IsHttp ? "http" : "tcp";
             var name = $"{target.Replace('/', '.')}_{rule.TargetPort}{(mode == "tcp" ? "_tcp" : "")}";
             if (!backends.ContainsKey(name))

@@ -10,10 +10,6 @@ namespace Rancher.Cloud.Domain.Balancing;
 /// </summary>
 public static class BalancerTargets
 {
-    /// <summary>A rule's target by its qualified name: a name alone is a service of the balancer's own stack.</summary>
-    public static string Resolve(string target, string? stack) =>
-        target.Contains('/', StringComparison.Ordinal) || stack is null ? target : $"{stack}/{target}";
-
     /// <summary>
     /// Refusals of <paramref name="spec"/> against <paramref name="environment"/> (every service,
     /// the new ones too), by field; empty when it agrees. A service that is not a balancer is
@@ -47,7 +43,7 @@ public static class BalancerTargets
         for (var i = 0; i < rules.Count; i++)
         {
             var at = $"loadBalancer.portRules[{i}]";
-            var name = Resolve(rules[i].Service, spec.Stack);
+            var name = spec.Resolve(rules[i].Service);
             if (!byName.TryGetValue(name, out var target))
             {
                 errors.Add($"{at}.service", $"there is no service '{name}' in this environment");

@@ -35,11 +35,16 @@ public static class ServiceDiscovery
         string environmentName,
         IReadOnlyDictionary<string, Service> services,
         IEnumerable<Instance> instances,
-        IReadOnlyDictionary<string, ObservedState> observed)
+        IReadOnlyDictionary<string, ObservedState> observed) =>
+        Records(environmentName, services, Answering(services, instances, observed));
+
+    /// <param name="environmentName">The environment's name, the last label before the suffix.</param>
+    /// <param name="services">The environment's services by id.</param>
+    /// <param name="answering">What <see cref="Answering"/> gives, computed once per step for DNS and balancers alike.</param>
+    public static PlannedDns Records(string environmentName, IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering)
     {
         var domain = DomainOf(environmentName);
         var records = new List<PlannedDnsRecord>();
-        var answering = Answering(services, instances, observed);
         var byName = services.Values.Where(s => !s.Deleting).ToDictionary(s => s.Spec.QualifiedName, StringComparer.Ordinal);
         foreach (var service in services.Values.Where(s => !s.Deleting).OrderBy(s => s.Spec.QualifiedName, StringComparer.Ordinal))
         {
@@ -57,7 +62,7 @@ public static class ServiceDiscovery
             {
                 // An alias names services of its own stack by name, or any as stack/service.
                 var addresses = targets
-                    .Select(t => byName.GetValueOrDefault(t.Contains('/', StringComparison.Ordinal) || spec.Stack is null ? t : $"{spec.Stack}/{t}"))
+                    .Select(t => byName.GetValueOrDefault(spec.Resolve(t)))
                     .OfType<Service>()
                     .SelectMany(t => answering[t.Id].OrderBy(i => i.Slot).Select(i => i.Address!))
                     .Distinct()

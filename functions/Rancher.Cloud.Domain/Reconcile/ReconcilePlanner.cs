@@ -377,11 +377,13 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         var after = snapshot.Instances.Where(i => !step.RemovedIds.Contains(i.Id)).Concat(step.Added)
             .Where(i => pass.Services.ContainsKey(i.ServiceId))
             .ToLookup(i => i.HostId, StringComparer.Ordinal);
-        var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, pass.Services, after.SelectMany(g => g), snapshot.Observed);
+        // Who may be sent traffic: DNS answers with them and balancers send to them.
+        var answering = ServiceDiscovery.Answering(pass.Services, after.SelectMany(g => g), snapshot.Observed);
+        var dns = snapshot.Cidr is null ? null : ServiceDiscovery.Records(snapshot.Name ?? snapshot.EnvironmentId, pass.Services, answering);
         var peers = snapshot.Cidr is null ? [] : HostPlanBuilder.Peers(snapshot.Hosts);
         var shared = HostPlanBuilder.SharedHash(peers, dns, out var sharedLength);
         var placed = after.SelectMany(g => g).Select(i => i.ServiceId).ToHashSet(StringComparer.Ordinal);
-        var balancers = HostPlanBuilder.Balancers(pass.Services, ServiceDiscovery.Answering(pass.Services, after.SelectMany(g => g), snapshot.Observed), placed, snapshot.Certificates);
+        var balancers = HostPlanBuilder.Balancers(pass.Services, answering, placed, snapshot.Certificates);
         var touched = step.Added.Concat(step.Removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         foreach (var host in snapshot.Hosts.OrderBy(h => touched.Contains(h.Id) ? 0 : 1).ThenBy(h => h.Id, StringComparer.Ordinal))
         {

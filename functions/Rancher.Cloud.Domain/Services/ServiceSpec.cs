@@ -73,6 +73,13 @@ public sealed record ServiceSpec(
     [JsonIgnore]
     public string QualifiedName => Stack is null ? Name : $"{Stack}/{Name}";
 
+    /// <summary>
+    /// The service this one names as <paramref name="target"/> (an alias's targets, a balancer's
+    /// rules): <c>stack/service</c> as given, a name alone in this service's own stack.
+    /// </summary>
+    public string Resolve(string target) =>
+        target.Contains('/', StringComparison.Ordinal) || Stack is null ? target : $"{Stack}/{target}";
+
     /// <summary>Validates a draft, naming every refused field; nothing partial is returned.</summary>
     public static Outcome<(ServiceSpec Spec, int Scale)> From(ServiceDraft draft)
     {
