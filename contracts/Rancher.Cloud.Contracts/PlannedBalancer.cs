@@ -27,7 +27,13 @@ public sealed record PlannedBalancer(IReadOnlyList<PlannedListener> Listeners, I
 
     /// <summary>Certificate files (PEM: certificate, chain, key) offered by SNI on TLS listeners; the first is the default.</summary>
     public IReadOnlyList<string> Certificates { get; init; } = [];
+
+    /// <summary>ACME HTTP-01 challenges the balancer answers on its http listeners while the control plane orders a certificate.</summary>
+    public IReadOnlyList<PlannedChallenge> Challenges { get; init; } = [];
 }
+
+/// <summary>Answer <see cref="KeyAuthorization"/> to <c>GET /.well-known/acme-challenge/&lt;Token&gt;</c>.</summary>
+public sealed record PlannedChallenge(string Token, string KeyAuthorization);
 
 /// <summary>A port the balancer listens on (<c>http</c>, <c>https</c>, <c>tcp</c> or <c>tls</c>), and its routes in the order they are tried.</summary>
 public sealed record PlannedListener(int Port, string Protocol, IReadOnlyList<PlannedRoute> Routes);

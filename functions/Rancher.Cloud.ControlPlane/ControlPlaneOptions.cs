@@ -47,4 +47,16 @@ public sealed class ControlPlaneOptions
     /// certificates cannot be uploaded.
     /// </summary>
     public string DataKeyWrappingKey { get; set; } = "";
+
+    /// <summary>The ACME directory automatic certificates are ordered from (Let's Encrypt's by default).</summary>
+    public string AcmeDirectory { get; set; } = "https://acme-v02.api.letsencrypt.org/directory";
+
+    /// <summary>A PEM file of the CAs trusted for the ACME directory's own TLS (a private or test directory); empty for the system's.</summary>
+    public string AcmeCaFile { get; set; } = "";
+
+    /// <summary>The e-mail the ACME directory writes to about expiring certificates; empty for none.</summary>
+    public string AcmeContact { get; set; } = "";
+
+    /// <summary>The ACME client program (dehydrated), deployed with the control plane.</summary>
+    public string AcmeClient { get; set; } = "dehydrated";
 }

@@ -60,6 +60,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PolicyService>();
         services.AddSingleton<Tenancy.TenantDataKeys>();
         services.AddSingleton<Certificates.CertificatesService>();
+        services.AddSingleton<Acme.AcmeQueue>();
+        services.AddSingleton<Acme.AcmeAccounts>();
+        services.AddSingleton<Acme.Dehydrated>();
+        services.AddSingleton<Acme.ChallengeCheck>();
+        services.AddSingleton<Acme.AcmeOrders>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<AgentService>();
         services.AddSingleton<AgentDownloads>();
@@ -79,13 +84,14 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Creates tables and the internal queue before the host serves anything.</summary>
-    private sealed class StorageBootstrap(Tables tables, ReconcileQueue queue) : IHostedService
+    /// <summary>Creates tables and the internal queues before the host serves anything.</summary>
+    private sealed class StorageBootstrap(Tables tables, ReconcileQueue queue, Acme.AcmeQueue acme) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             await tables.EnsureCreatedAsync(cancellationToken);
             await queue.EnsureCreatedAsync(cancellationToken);
+            await acme.EnsureCreatedAsync(cancellationToken);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -125,9 +125,12 @@ public sealed class BalancerServiceTests
 
         Assert.True(errors.IsEmpty);
         Assert.Equal([80, 5432], patched!.Ports.Select(p => p.Published));
-        // ACME is not ordered yet: refused by field, not stored.
+        // An ACME rule is proven over http on port 80: without a rule there it is refused by field, not stored.
         Assert.Null(BalancerPatch.Apply(spec, Rules(Rule(443, "web", protocol: "https", host: "shop.example.com") with { Acme = true }), errors));
         Assert.Contains("loadBalancer.portRules[0].acme", errors.ToDictionary().Keys);
+        var answered = BalancerPatch.Apply(spec, Rules(Rule(80, "web"), Rule(443, "web", protocol: "https", host: "shop.example.com") with { Acme = true }), errors = new FieldErrors());
+        Assert.True(errors.IsEmpty, string.Join("; ", errors.ToDictionary().Values.SelectMany(v => v)));
+        Assert.True(answered!.Balancer!.Rules[1].Acme);
         Assert.Null(BalancerPatch.Apply(Given.Spec("web"), Rules(Rule(80, "x")), errors));
         Assert.Contains("loadBalancer", errors.ToDictionary().Keys);
     }

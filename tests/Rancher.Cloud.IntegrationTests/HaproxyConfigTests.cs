@@ -66,6 +66,47 @@ public sealed class HaproxyConfigTests : IDisposable
     }
 
     [Fact]
+    public async Task Acme_challenges_are_answered_on_http_before_any_route_and_tls_waits_on_a_placeholder()
+    {
+        var port = Azurite.FreePort();
+        var balancer = Balancer(port, 8080) with
+        {
+            Listeners = [.. Balancer(port, 8080).Listeners, new PlannedListener(Azurite.FreePort(), "https", [new PlannedRoute("web_8080", "shop.example.test")])],
+            Challenges = [new PlannedChallenge("tok-EN_1", "tok-EN_1.thumb-print_2"), new PlannedChallenge("bad token", "x")],
+        };
+        await File.WriteAllTextAsync(Path.Combine(dir.FullName, PlaceholderCertificate.FileName), PlaceholderCertificate.Pem(DateTimeOffset.UtcNow));
+        var config = Path.Combine(dir.FullName, "haproxy.cfg");
+        await File.WriteAllTextAsync(config, HaproxyConfig.Render(balancer, Path.Combine(dir.FullName, "admin.sock"), dir.FullName));
+        var (code, output) = await Shell.RunUntilExitAsync(TimeSpan.FromSeconds(20), "haproxy", "-c", "-dW", "-f", config);
+        Assert.True(code == 0, $"haproxy -c refused it:\n{output}\n{await File.ReadAllTextAsync(config)}");
+        Assert.DoesNotContain("bad token", await File.ReadAllTextAsync(config), StringComparison.Ordinal);
+
+        using var haproxy = Process.Start(new ProcessStartInfo("haproxy", ["-db", "-f", config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            string? answer = null;
+            await Wait.UntilAsync(async () =>
+            {
+                try
+                {
+                    answer = await http.GetStringAsync("/.well-known/acme-challenge/tok-EN_1");
+                    return true;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(10), "haproxy to answer the challenge");
+            Assert.Equal("tok-EN_1.thumb-print_2", answer);
+        }
+        finally
+        {
+            haproxy.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public void Routes_after_one_that_takes_everything_are_never_tried()
     {
         var config = HaproxyConfig.Render(Balancer(18080, 8080) with

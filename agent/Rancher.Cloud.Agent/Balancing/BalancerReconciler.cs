@@ -96,29 +96,41 @@ public sealed class BalancerReconciler(IDockerClient docker, Func<string, Cancel
     private async Task CertificatesAsync(BalancerFolder folder, PlannedBalancer balancer, CancellationToken ct)
     {
         var dir = Directory.CreateDirectory(folder.CertificateDir).FullName;
+        if (balancer.Certificates.Count == 0 && balancer.Listeners.Any(l => l.Protocol is "https" or "tls"))
+        {
+            var placeholder = Path.Combine(dir, PlaceholderCertificate.FileName);
+            if (!File.Exists(placeholder))
+            {
+                await WriteKeyFileAsync(placeholder, PlaceholderCertificate.Pem(DateTimeOffset.UtcNow), ct);
+            }
+        }
         foreach (var file in balancer.Certificates)
         {
             var path = Path.Combine(dir, Path.GetFileName(file));
-            if (File.Exists(path))
+            if (!File.Exists(path))
             {
-                continue;
+                await WriteKeyFileAsync(path, await (certificates ?? throw new InvalidOperationException("no control plane to fetch certificates from"))(file, ct), ct);
             }
-            var pem = await (certificates ?? throw new InvalidOperationException("no control plane to fetch certificates from"))(file, ct);
-            var next = path + ".next";
-            await File.WriteAllTextAsync(next, "", ct);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(next, UnixFileMode.UserRead | UnixFileMode.UserWrite); // a key: readable by root only
-            }
-            await File.WriteAllTextAsync(next, pem, ct);
-            File.Move(next, path, overwrite: true);
         }
+    }
+
+    /// <summary>Writes a file holding a key: readable by root only from its first byte, and whole or not at all.</summary>
+    private static async Task WriteKeyFileAsync(string path, string pem, CancellationToken ct)
+    {
+        var next = path + ".next";
+        await File.WriteAllTextAsync(next, "", ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(next, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        await File.WriteAllTextAsync(next, pem, ct);
+        File.Move(next, path, overwrite: true);
     }
 
     /// <summary>Certificate files the running configuration no longer names: only once HAProxy runs one without them.</summary>
     private static void RemoveStaleCertificates(BalancerFolder folder, PlannedBalancer balancer)
     {
-        foreach (var stale in Directory.Exists(folder.CertificateDir) ? Directory.GetFiles(folder.CertificateDir).Where(f => !balancer.Certificates.Contains(Path.GetFileName(f))) : [])
+        foreach (var stale in Directory.Exists(folder.CertificateDir) ? Directory.GetFiles(folder.CertificateDir).Where(f => !balancer.Certificates.Contains(Path.GetFileName(f)) && Path.GetFileName(f) != PlaceholderCertificate.FileName) : [])
         {
             File.Delete(stale);
         }

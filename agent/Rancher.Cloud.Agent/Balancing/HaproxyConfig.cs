@@ -67,7 +67,7 @@ public static partial class HaproxyConfig
         {
             // The first certificate is offered when SNI names none of them.
             bind.Append(" ssl");
-            foreach (var certificate in balancer.Certificates)
+            foreach (var certificate in balancer.Certificates.Count > 0 ? balancer.Certificates : [PlaceholderCertificate.FileName])
             {
                 bind.Append(c, $" crt {Safe(Path.Combine(certificateDir, certificate))}");
             }
@@ -77,6 +77,14 @@ public static partial class HaproxyConfig
         if (http)
         {
             text.AppendLine("    option forwardfor");
+        }
+        if (listener.Protocol == "http")
+        {
+            // An ACME directory proving a hostname asks here, over plain http, before any route or redirect.
+            foreach (var challenge in balancer.Challenges.Where(ch => ChallengePattern().IsMatch(ch.Token) && ChallengePattern().IsMatch(ch.KeyAuthorization)))
+            {
+                text.AppendLine(c, $"    http-request return status 200 content-type text/plain string {challenge.KeyAuthorization} if {{ path /.well-known/acme-challenge/{challenge.Token} }}");
+            }
         }
         for (var i = 0; i < listener.Routes.Count; i++)
         {
@@ -176,6 +184,9 @@ public static partial class HaproxyConfig
         value.Length > 0 && !value.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch) || ch is '#' or '"' or '\'' or '\\' or '$')
             ? value
             : throw new ArgumentException($"'{value}' cannot be written into a HAProxy configuration", nameof(value));
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,512}\z")]
+    private static partial Regex ChallengePattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,160}\z")]
     private static partial Regex NamePattern();

@@ -27,7 +27,11 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
             return missing;
         }
         var errors = new FieldErrors();
-        if (CertificateDraft.Check(draft, clock.GetUtcNow(), errors) is not { } bundle)
+        if (draft.Name is { } reserved && AcmeCertificates.IsReserved(reserved))
+        {
+            errors.Add("name", $"names starting with '{AcmeCertificates.NamePrefix}' are the control plane's own, for certificates it orders; choose another");
+        }
+        if (CertificateDraft.Check(draft, clock.GetUtcNow(), errors) is not { } bundle || !errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
@@ -82,7 +86,7 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
             return Failure.NotFound("The certificate");
         }
         var users = (await services.SpecsAsync(row.PartitionKey, ct))
-            .Where(s => s.Balancer is { } b && (b.DefaultCertificate == name || b.Certificates.Contains(name)))
+            .Where(s => s.Balancer is { } b && (b.DefaultCertificate == name || b.Certificates.Contains(name) || AcmeCertificates.Wanted([s]).Select(AcmeCertificates.NameFor).Contains(name)))
             .Select(s => s.QualifiedName)
             .ToList();
         if (users.Count > 0)
@@ -91,6 +95,17 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
         }
         await tables.State.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, ct);
         return true;
+    }
+
+    /// <summary>
+    /// Stores a certificate the control plane ordered, over the one it renews: the new version is a
+    /// new file, which the next plans name and agents fetch.
+    /// </summary>
+    public async Task StoreAutomaticAsync(string tenantId, string partition, CertificateBundle bundle, CancellationToken ct)
+    {
+        var row = CertificateRows.ToRow(partition, bundle, await keys.SealAsync(tenantId, CertificateRows.Binding(partition, bundle.Name), bundle.KeyPem, ct), clock.GetUtcNow());
+        row[CertificateRows.AutomaticColumn] = true;
+        await tables.State.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);
     }
 
     /// <summary>
@@ -130,7 +145,11 @@ public sealed record CertificateView(
     DateTimeOffset NotBefore,
     DateTimeOffset NotAfter,
     string Fingerprint,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>Ordered by the control plane for a balancer rule's hostname, and renewed by it.</summary>
+    public bool Automatic { get; init; }
+}
 
 /// <summary>Certificate rows in an environment's state partition: <c>cert~&lt;name&gt;</c>.</summary>
 public static class CertificateRows
@@ -139,6 +158,9 @@ public static class CertificateRows
 
     /// <summary>The hash of what balancers load, which names its file on the hosts.</summary>
     public const string VersionColumn = "Version";
+
+    /// <summary>Set on certificates the control plane orders (ACME).</summary>
+    public const string AutomaticColumn = "Automatic";
 
     /// <summary>What a sealed key is bound to: its environment and name.</summary>
     public static string Binding(string partition, string name) => $"certificate/{partition}/{name}";
@@ -165,5 +187,8 @@ public static class CertificateRows
         row.GetDateTimeOffset("NotBefore") ?? DateTimeOffset.MinValue,
         row.GetDateTimeOffset("NotAfter") ?? DateTimeOffset.MinValue,
         row.GetString("Fingerprint"),
-        row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue);
+        row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue)
+    {
+        Automatic = row.GetBoolean(AutomaticColumn) == true,
+    };
 }

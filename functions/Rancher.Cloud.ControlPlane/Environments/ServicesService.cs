@@ -19,6 +19,7 @@ public sealed class ServicesService(
     Tables tables,
     EnvironmentsService environments,
     Reconciler reconciler,
+    Acme.AcmeQueue acme,
     IIdGenerator ids,
     TimeProvider clock)
 {
@@ -72,6 +73,10 @@ public sealed class ServicesService(
             return failure;
         }
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        if (Domain.Certificates.AcmeCertificates.Wanted([service.Spec]).Count > 0)
+        {
+            await acme.EnqueueAsync(caller.TenantId, environmentId, ct);
+        }
         return await GetAsync(caller, environmentId, service.Id, ct);
     }
 
@@ -136,6 +141,10 @@ public sealed class ServicesService(
             return failure;
         }
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        if (patch.LoadBalancer?.PortRules?.Any(r => r?.Acme == true) == true)
+        {
+            await acme.EnqueueAsync(caller.TenantId, environmentId, ct);
+        }
         return await GetAsync(caller, environmentId, serviceId, ct);
     }
 

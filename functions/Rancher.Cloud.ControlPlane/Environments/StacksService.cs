@@ -20,6 +20,7 @@ public sealed class StacksService(
     EnvironmentsService environments,
     ServicesService services,
     Reconciler reconciler,
+    Acme.AcmeQueue acme,
     IIdGenerator ids,
     TimeProvider clock)
 {
@@ -45,6 +46,7 @@ public sealed class StacksService(
         }
         var id = ids.NewId('k');
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
+        var wantsCertificates = false;
         var created = await Contention.RetryAsync<bool>(async () =>
         {
             var policy = await PolicyGuard.ReadAsync(tables, partition, ct);
@@ -54,6 +56,7 @@ public sealed class StacksService(
                 return invalid;
             }
             var stack = read.Value!;
+            wantsCertificates = Domain.Certificates.AcmeCertificates.Wanted(stack.Services.Select(s => s.Spec)).Count > 0;
             var now = clock.GetUtcNow();
             var actions = StateRows.ToRows(partition, id, stack, now).Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)).ToList();
             foreach (var service in stack.Services)
@@ -81,6 +84,10 @@ public sealed class StacksService(
             return failure;
         }
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        if (wantsCertificates)
+        {
+            await acme.EnqueueAsync(caller.TenantId, environmentId, ct);
+        }
         return await GetAsync(caller, environmentId, id, ct);
     }
 

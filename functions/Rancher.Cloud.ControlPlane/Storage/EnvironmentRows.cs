@@ -35,6 +35,9 @@ public sealed class EnvironmentRows
     /// <summary>The environment's certificates' versions, by name (their keys stay in their rows).</summary>
     public Dictionary<string, string> Certificates { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>ACME challenges being proven now, which the balancers answer.</summary>
+    public List<Contracts.PlannedChallenge> AcmeChallenges { get; } = [];
+
     /// <summary>Every row's ETag, by row key, for writes guarded by what was read.</summary>
     public Dictionary<string, ETag> ETags { get; } = new(StringComparer.Ordinal);
 
@@ -100,6 +103,10 @@ public sealed class EnvironmentRows
         else if (key.StartsWith(ControlPlane.Certificates.CertificateRows.Prefix, StringComparison.Ordinal))
         {
             Certificates[key[ControlPlane.Certificates.CertificateRows.Prefix.Length..]] = row.GetString(ControlPlane.Certificates.CertificateRows.VersionColumn);
+        }
+        else if (key.StartsWith(Acme.AcmeRows.ChallengePrefix, StringComparison.Ordinal))
+        {
+            AcmeChallenges.Add(Acme.AcmeRows.ToChallenge(row));
         }
         else if (key.StartsWith(StateRows.ReplacementsPrefix, StringComparison.Ordinal))
         {

@@ -42,6 +42,7 @@ public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options
             Name = meta.GetString("Name"),
             BalancerImage = meta.GetString(BalancerImageColumn) is { Length: > 0 } own ? own : options.Value.BalancerImage,
             Certificates = rows.Certificates,
+            AcmeChallenges = rows.AcmeChallenges,
             Observed = rows.Observations.ToDictionary(p => p.Key, p => p.Value.AsState(), StringComparer.Ordinal),
         };
         return new LoadedEnvironment(partition, meta.ETag, meta.GetInt64("Revision") ?? 0, snapshot, rows.ETags, orphans);

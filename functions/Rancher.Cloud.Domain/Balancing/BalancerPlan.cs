@@ -14,10 +14,11 @@ public static class BalancerPlan
     /// <param name="byName">The environment's services by qualified name.</param>
     /// <param name="answering">Instances that may be sent traffic, by service id.</param>
     /// <param name="certificates">The environment's certificates' fingerprints by name; a name it lacks is left out.</param>
+    /// <param name="challenges">ACME challenges being proven now: every balancer with an http listener answers them.</param>
     /// <param name="cookieKey">What sticky cookies are derived with: the same for every instance of the balancer, never shown to clients.</param>
     public static PlannedBalancer Of(
         ServiceSpec service, IReadOnlyDictionary<string, Service> byName, ILookup<string, Instance> answering,
-        IReadOnlyDictionary<string, string>? certificates = null, string cookieKey = "")
+        IReadOnlyDictionary<string, string>? certificates = null, string cookieKey = "", IReadOnlyList<PlannedChallenge>? challenges = null)
     {
         var balancer = service.Balancer ?? throw new ArgumentException("not a balancer", nameof(service));
         var backends = new Dictionary<string, PlannedBackend>(StringComparer.Ordinal);
@@ -52,10 +53,14 @@ public static class BalancerPlan
             ProxyProtocolToBackends = balancer.ProxyProtocolToBackends,
             CookieKey = cookieKey,
             // The default first: HAProxy offers the first certificate of a bind when SNI matches none.
-            Certificates = new[] { balancer.DefaultCertificate }.Concat(balancer.Certificates).OfType<string>().Distinct(StringComparer.Ordinal)
+            // An ACME rule's certificate joins once it has been issued.
+            Certificates = new[] { balancer.DefaultCertificate }.Concat(balancer.Certificates)
+                .Concat(Certificates.AcmeCertificates.Wanted([service]).Select(Certificates.AcmeCertificates.NameFor))
+                .OfType<string>().Distinct(StringComparer.Ordinal)
                 .Where(name => certificates?.ContainsKey(name) == true)
                 .Select(name => Certificates.CertificateBundle.FileNameOf(name, certificates![name]))
                 .ToList(),
+            Challenges = listeners.Any(l => l.Protocol == Protocols.Http) ? challenges ?? [] : [],
         };
     }
 

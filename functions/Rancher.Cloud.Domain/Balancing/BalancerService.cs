@@ -54,17 +54,21 @@ public static class BalancerService
         return given;
     }
 
+    /// <summary>The port an ACME directory proves a hostname on (HTTP-01): the balancer must listen there in http.</summary>
+    public const int AcmeChallengePort = 80;
+
     /// <summary>
-    /// ACME certificates are not ordered yet: a rule asking for one is refused by field rather
-    /// than accepted into a balancer with nothing to offer on its TLS port.
+    /// A rule asking for an ACME certificate is proven over http on port 80 of its hostname, which
+    /// the balancer answers itself: without an http rule on that port the order could only fail.
     /// </summary>
     public static void CheckTls(Balancer balancer, string field, FieldErrors errors)
     {
+        var answers = balancer.Rules.Any(r => r.SourcePort == AcmeChallengePort && r.Protocol == Protocols.Http);
         for (var i = 0; i < balancer.Rules.Count; i++)
         {
-            if (balancer.Rules[i].Acme)
+            if (balancer.Rules[i].Acme && !answers)
             {
-                errors.Add($"{field}.portRules[{i}].acme", "ACME certificates are not ordered by this version yet; upload the certificate and name it in certificates or defaultCertificate");
+                errors.Add($"{field}.portRules[{i}].acme", $"an ACME certificate is proven over http on port {AcmeChallengePort}: add an http rule with source port {AcmeChallengePort} (it may redirect or serve the site)");
             }
         }
     }

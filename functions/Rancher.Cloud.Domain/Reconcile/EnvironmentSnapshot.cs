@@ -28,6 +28,9 @@ public sealed record EnvironmentSnapshot(
     /// <summary>The environment's certificates' fingerprints, by name: balancers load them as files named by both.</summary>
     public IReadOnlyDictionary<string, string> Certificates { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>ACME challenges the control plane is proving now; balancers answer them.</summary>
+    public IReadOnlyList<Contracts.PlannedChallenge> AcmeChallenges { get; init; } = [];
+
     /// <summary>What agents last reported of each instance, by instance id.</summary>
     public IReadOnlyDictionary<string, Networking.ObservedState> Observed { get; init; } = new Dictionary<string, Networking.ObservedState>();
 

@@ -44,8 +44,10 @@ public static class HostPlanBuilder
     /// <param name="answering">Instances that may be sent traffic, by service id.</param>
     /// <param name="placed">Services with instances on some host: only their balancers are planned (a step may run hundreds of times).</param>
     /// <param name="certificates">The environment's certificates' versions by name.</param>
+    /// <param name="challenges">ACME challenges being proven: balancers with an http listener answer them.</param>
     public static IReadOnlyDictionary<string, PlannedBalancer> Balancers(
-        IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering, ISet<string> placed, IReadOnlyDictionary<string, string>? certificates = null)
+        IReadOnlyDictionary<string, Service> services, ILookup<string, Instance> answering, ISet<string> placed, IReadOnlyDictionary<string, string>? certificates = null,
+        IReadOnlyList<PlannedChallenge>? challenges = null)
     {
         var live = services.Values.Where(s => !s.Deleting).ToList();
         if (!live.Any(s => s.Spec.Balancer is not null && placed.Contains(s.Id)))
@@ -54,7 +56,7 @@ public static class HostPlanBuilder
         }
         var byName = live.GroupBy(s => s.Spec.QualifiedName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         return live.Where(s => s.Spec.Balancer is not null && placed.Contains(s.Id))
-            .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering, certificates, CookieKeyOf(s)), StringComparer.Ordinal);
+            .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering, certificates, CookieKeyOf(s), challenges), StringComparer.Ordinal);
     }
 
     public static PlannedContainer Container(Instance instance, Service service, string? joinsInstance = null)

@@ -383,7 +383,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         var peers = snapshot.Cidr is null ? [] : HostPlanBuilder.Peers(snapshot.Hosts);
         var shared = HostPlanBuilder.SharedHash(peers, dns, out var sharedLength);
         var placed = after.SelectMany(g => g).Select(i => i.ServiceId).ToHashSet(StringComparer.Ordinal);
-        var balancers = HostPlanBuilder.Balancers(pass.Services, answering, placed, snapshot.Certificates);
+        var balancers = HostPlanBuilder.Balancers(pass.Services, answering, placed, snapshot.Certificates, snapshot.AcmeChallenges);
         var touched = step.Added.Concat(step.Removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         foreach (var host in snapshot.Hosts.OrderBy(h => touched.Contains(h.Id) ? 0 : 1).ThenBy(h => h.Id, StringComparer.Ordinal))
         {

@@ -1,0 +1,95 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Rancher.Cloud.ControlPlane.Storage;
+
+namespace Rancher.Cloud.ControlPlane.Acme;
+
+/// <summary>
+/// Waits, before the ACME directory is told to look, until the balancers answer a challenge: each
+/// host whose plan carries it is asked as the directory will ask (http on port 80, the hostname
+/// in Host). A directory that looks too early fails the order for an hour or more. A host this
+/// side cannot reach is waited for until <see cref="Patience"/>, then the directory decides.
+/// </summary>
+public sealed class ChallengeCheck(Tables tables, ILogger<ChallengeCheck> log)
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(2), AllowAutoRedirect = false })
+    {
+        Timeout = TimeSpan.FromSeconds(3),
+        MaxResponseContentBufferSize = 4096,
+    };
+
+    public async Task AnsweredAsync(string partition, IReadOnlyList<AcmeChallenge> challenges, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        var unanswered = new List<string>();
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var addresses = await AddressesAsync(partition, challenges, ct);
+            unanswered.Clear();
+            foreach (var address in addresses)
+            {
+                foreach (var challenge in challenges)
+                {
+                    if (!await AnswersAsync(address, challenge, ct))
+                    {
+                        unanswered.Add($"{address} ({challenge.Hostname})");
+                    }
+                }
+            }
+            if (addresses.Count > 0 && unanswered.Count == 0)
+            {
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+        }
+        log.LogWarning("ACME challenges not answered within {Patience} by {Hosts}; the directory checks anyway", Patience, unanswered.Count > 0 ? string.Join(", ", unanswered) : "any balancer host");
+    }
+
+    /// <summary>Where the balancers that carry all of the challenges in their plans run: their hosts' addresses.</summary>
+    private async Task<IReadOnlyList<string>> AddressesAsync(string partition, IReadOnlyList<AcmeChallenge> challenges, CancellationToken ct)
+    {
+        var tokens = challenges.Select(c => c.Token).ToHashSet(StringComparer.Ordinal);
+        var hosts = new Dictionary<string, Domain.Hosts.Host>(StringComparer.Ordinal);
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.HostPrefix), cancellationToken: ct))
+        {
+            var host = StateRows.ToHost(row);
+            hosts[host.Id] = host;
+        }
+        var addresses = new List<string>();
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.PlanPrefix), cancellationToken: ct))
+        {
+            var plan = StateRows.ToPlan(row);
+            var carries = plan.Containers.Any(c => c.Balancer is { } b && tokens.IsSubsetOf(b.Challenges.Select(ch => ch.Token)));
+            if (carries && hosts.GetValueOrDefault(plan.HostId)?.Facts.Endpoint is { } endpoint && Address(endpoint) is { } address)
+            {
+                addresses.Add(address);
+            }
+        }
+        return addresses;
+    }
+
+    private static string? Address(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        var host = colon > 0 ? endpoint[..colon] : endpoint;
+        return IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString()) : null;
+    }
+
+    private static async Task<bool> AnswersAsync(string address, AcmeChallenge challenge, CancellationToken ct)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{address}:{Domain.Balancing.BalancerService.AcmeChallengePort}/.well-known/acme-challenge/{challenge.Token}");
+            request.Headers.Host = challenge.Hostname;
+            using var response = await Http.SendAsync(request, ct);
+            return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(ct)).Trim() == challenge.KeyAuthorization;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}
