@@ -9,7 +9,7 @@ URL="http://127.0.0.1:8080"
 mkdir -p "$STATE"
 
 ensure_dotnet
-ensure_packages curl jq iproute2 iptables wireguard-tools wireguard-go
+ensure_packages curl jq iproute2 iptables wireguard-tools wireguard-go dehydrated
 ensure_dockerd "$STATE/dockerd.log"
 # The balancer image (HAProxy from Debian's package), so a balancer works out of the box with no registry.
 bash "$REPO/scripts/build-test-images.sh"

@@ -9,7 +9,7 @@ LOGS="$REPO/.state/test"
 mkdir -p "$LOGS"
 
 ensure_dotnet
-ensure_packages iproute2 iptables curl util-linux procps wireguard-tools wireguard-go tcpdump haproxy
+ensure_packages iproute2 iptables curl util-linux procps wireguard-tools wireguard-go tcpdump haproxy dehydrated pebble
 ensure_dockerd "$LOGS/dockerd.log"
 trap '[ -n "$STARTED_DOCKERD" ] && kill "$STARTED_DOCKERD" 2>/dev/null || true' EXIT
 ensure_azurite   # the integration tests start their own Azurite on free ports, per run

@@ -153,11 +153,23 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
         }
         if (result.ExitCode != 0)
         {
-            var why = string.Join(" ", said.Concat(stdout.ToString().Split('\n')).Where(l => l.Contains("ERROR", StringComparison.Ordinal) || l.TrimStart().StartsWith('"')).Take(6)).Trim();
+            var why = Why([.. said, .. stdout.ToString().Split('\n')]);
             log.LogWarning("ACME client exited {Code}: {Said}", result.ExitCode, string.Join(" | ", said));
             throw new AcmeOrderFailedException(why.Length > 0 ? Bounded(why) : $"the ACME client exited with {result.ExitCode}");
         }
         return stdout.ToString();
+    }
+
+    /// <summary>
+    /// What the client said went wrong: its error line, and the directory's own detail when it
+    /// gave one (dehydrated prints the answer flattened, a <c>["error","detail"]</c> line per field).
+    /// </summary>
+    private static string Why(IReadOnlyList<string> lines)
+    {
+        var error = lines.FirstOrDefault(l => l.StartsWith("ERROR:", StringComparison.Ordinal));
+        var detail = lines.Where(l => l.Contains("\"detail\"]", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(']', StringComparison.Ordinal) + 1)..].Trim().Trim('"')).FirstOrDefault();
+        var head = error is null ? "" : error["ERROR:".Length..].Split(" (", 2)[0].Trim();
+        return string.Join(": ", new[] { head, detail?.Replace("\\\"", "\"", StringComparison.Ordinal).TrimEnd('\\') }.Where(t => !string.IsNullOrEmpty(t)));
     }
 
     private static string Bounded(string text) => text.Length <= 1000 ? text : text[..1000] + "…";

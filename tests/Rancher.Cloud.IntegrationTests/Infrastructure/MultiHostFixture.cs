@@ -12,9 +12,15 @@ public sealed class MultiHostFixture : IAsyncLifetime
 
     public SelfHostedControlPlane ControlPlane { get; } = new();
 
+    /// <summary>The ACME directory the control plane orders automatic certificates from.</summary>
+    public Pebble Acme { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Network = await HostNetwork.CreateAsync();
+        Acme = await Pebble.StartAsync();
+        ControlPlane.Settings["RancherCloud:AcmeDirectory"] = Acme.DirectoryUrl;
+        ControlPlane.Settings["RancherCloud:AcmeCaFile"] = Acme.CaFile;
         ControlPlane.HostFacingAddress = Network.Gateway;
         await ControlPlane.InitializeAsync();
     }
@@ -22,6 +28,7 @@ public sealed class MultiHostFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await ControlPlane.DisposeAsync();
+        await Acme.DisposeAsync();
         await Network.DisposeAsync();
     }
 }

@@ -22,6 +22,9 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
     /// <summary>Set before start: another address to listen on (a host network's bridge), which becomes the public URL.</summary>
     public string? HostFacingAddress { get; set; }
 
+    /// <summary>Set before start: more settings (an ACME directory to order from).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
     /// <summary>The URL agents and the install one-liner use: the bridge address when there is one.</summary>
     public string PublicUrl { get; private set; } = "";
 
@@ -37,7 +40,7 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
         PublicUrl = HostFacingAddress is null ? Url : $"http://{HostFacingAddress}:{port}";
         App = SelfHostApp.Build(
             ["--urls", HostFacingAddress is null ? Url : $"{Url};{PublicUrl}"],
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(Settings)
             {
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
                 ["RancherCloud:AdminKey"] = AdminKey,
