@@ -33,7 +33,11 @@ public sealed record PlannedBalancer(IReadOnlyList<PlannedListener> Listeners, I
 }
 
 /// <summary>Answer <see cref="KeyAuthorization"/> to <c>GET /.well-known/acme-challenge/&lt;Token&gt;</c>.</summary>
-public sealed record PlannedChallenge(string Token, string KeyAuthorization);
+public sealed record PlannedChallenge(string Token, string KeyAuthorization)
+{
+    /// <summary>The hostname being proven: only balancers with an ACME rule for it answer.</summary>
+    public string? Hostname { get; init; }
+}
 
 /// <summary>A port the balancer listens on (<c>http</c>, <c>https</c>, <c>tcp</c> or <c>tls</c>), and its routes in the order they are tried.</summary>
 public sealed record PlannedListener(int Port, string Protocol, IReadOnlyList<PlannedRoute> Routes);

@@ -5,7 +5,6 @@ using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Acme;
 using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Http;
-using Rancher.Cloud.ControlPlane.Reconciliation;
 
 namespace Rancher.Cloud.Functions;
 
@@ -28,12 +27,12 @@ public sealed class AcmeFunctions(EnvironmentsService environments, AcmeQueue qu
     [Function(nameof(OrderCertificates))]
     public async Task OrderCertificates([QueueTrigger(AcmeQueue.Name)] string message, CancellationToken ct)
     {
-        if (ReconcileQueue.Parse(message) is not { } request)
+        if (AcmeQueue.Parse(message) is not { } request)
         {
             log.LogWarning("Ignored a malformed ACME order request");
             return;
         }
-        await orders.RunAsync(request.TenantId, request.EnvironmentId, ct);
+        await orders.RunAsync(request.TenantId, request.EnvironmentId, ct, request.Now);
     }
 
     [Function(nameof(ListAcmeOrders))]

@@ -51,10 +51,19 @@ public sealed class AcmeCertificateTests
     [Fact]
     public void A_certificate_is_ordered_when_missing_or_within_thirty_days_of_its_end()
     {
-        Assert.True(AcmeCertificates.IsDue(null, null, Now));
-        Assert.False(AcmeCertificates.IsDue(Now.AddDays(31), null, Now));
-        Assert.True(AcmeCertificates.IsDue(Now.AddDays(30), null, Now));
-        Assert.True(AcmeCertificates.IsDue(Now.AddDays(-1), null, Now));
+        Assert.True(AcmeCertificates.IsDue(null, null, null, Now));
+        Assert.False(AcmeCertificates.IsDue(Now.AddDays(-59), Now.AddDays(31), null, Now));
+        Assert.True(AcmeCertificates.IsDue(Now.AddDays(-60), Now.AddDays(30), null, Now));
+        Assert.True(AcmeCertificates.IsDue(Now.AddDays(-91), Now.AddDays(-1), null, Now));
+    }
+
+    [Fact]
+    public void A_short_lived_certificate_is_renewed_a_third_of_its_life_before_its_end_not_at_once()
+    {
+        // Six days of life: due in its last two, not the moment it is issued.
+        Assert.False(AcmeCertificates.IsDue(Now, Now.AddDays(6), null, Now));
+        Assert.False(AcmeCertificates.IsDue(Now.AddDays(-3), Now.AddDays(3), null, Now));
+        Assert.True(AcmeCertificates.IsDue(Now.AddDays(-4), Now.AddDays(2), null, Now));
     }
 
     [Fact]
@@ -66,8 +75,8 @@ public sealed class AcmeCertificateTests
         Assert.Equal(TimeSpan.FromMinutes(10), waits[1]);
         Assert.All(waits.Zip(waits.Skip(1)), p => Assert.True(p.Second >= p.First));
         Assert.Equal(AcmeCertificates.LongestRetry, waits[^1]);
-        Assert.False(AcmeCertificates.IsDue(null, Now.AddMinutes(5), Now));
-        Assert.True(AcmeCertificates.IsDue(null, Now.AddMinutes(5), Now.AddMinutes(5)));
+        Assert.False(AcmeCertificates.IsDue(null, null, Now.AddMinutes(5), Now));
+        Assert.True(AcmeCertificates.IsDue(null, null, Now.AddMinutes(5), Now.AddMinutes(5)));
     }
 
     [Fact]
@@ -81,12 +90,12 @@ public sealed class AcmeCertificateTests
     }
 
     [Fact]
-    public void A_balancer_offers_its_issued_acme_certificates_and_answers_challenges_on_http_listeners()
+    public void A_balancer_offers_its_issued_acme_certificates_and_answers_challenges_for_its_own_hostnames()
     {
         var spec = Balancer(Http(), Acme("a.example.com"), Acme("b.example.com"));
         var services = new Dictionary<string, Service> { ["w"] = new("w", Given.Spec("web"), 1, Now), ["l"] = new("l", spec, 1, Now) };
         var issued = new Dictionary<string, string> { [AcmeCertificates.NameFor("b.example.com")] = new string('c', 64) };
-        PlannedChallenge[] challenges = [new("tok", "tok.thumb")];
+        PlannedChallenge[] challenges = [new("tok", "tok.thumb") { Hostname = "a.example.com" }, new("other", "other.thumb") { Hostname = "elsewhere.example.com" }];
 
         var plan = BalancerPlan.Of(spec, services.Values.ToDictionary(s => s.Spec.QualifiedName), Array.Empty<Instance>().ToLookup(i => i.ServiceId), issued, challenges: challenges);
         var tcpOnly = BalancerPlan.Of(
@@ -94,7 +103,7 @@ public sealed class AcmeCertificateTests
             services.Values.ToDictionary(s => s.Spec.QualifiedName), Array.Empty<Instance>().ToLookup(i => i.ServiceId), issued, challenges: challenges);
 
         Assert.Equal([AcmeCertificates.NameFor("b.example.com") + "-cccccccccccccccc.pem"], plan.Certificates); // a's is not issued yet
-        Assert.Equal(challenges, plan.Challenges);
+        Assert.Equal([challenges[0]], plan.Challenges); // another balancer's hostname is not this one's to answer
         Assert.Empty(tcpOnly.Challenges);
     }
 

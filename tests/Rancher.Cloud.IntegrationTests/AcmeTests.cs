@@ -76,9 +76,10 @@ public sealed class AcmeTests(MultiHostFixture fixture, ITestOutputHelper output
         // A certificate a rule orders is in use: it cannot be deleted from under the balancer.
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.DeleteAsync($"environments/{envId}/certificates/{stored.Name}")).StatusCode);
 
-        // Time passes: the certificate is now 29 days from its end. The next run renews it and the balancer serves the new one.
+        // Time passes: the certificate (a 90-day one, say) is now 29 days from its end. The next run renews it and the balancer serves the new one.
         var state = new TableServiceClient(fixture.ControlPlane.StorageConnection).GetTableClient("envstate");
         var row = state.Query<TableEntity>(e => e.RowKey == CertificateRows.Prefix + stored.Name).Single();
+        row["NotBefore"] = DateTimeOffset.UtcNow.AddDays(-61);
         row["NotAfter"] = DateTimeOffset.UtcNow.AddDays(29);
         await state.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Merge);
         Assert.True((await api.PatchAsync($"environments/{envId}/services/{lb.Id}", new { loadBalancer = new { portRules = rules } })).IsSuccessStatusCode);

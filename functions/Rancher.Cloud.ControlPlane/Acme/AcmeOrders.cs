@@ -25,43 +25,79 @@ public sealed class AcmeOrders(
     ServicesService services,
     CertificatesService certificates,
     AcmeAccounts accounts,
+    AcmeQueue queue,
     Dehydrated client,
     ChallengeCheck check,
     Reconciler reconciler,
     TimeProvider clock,
     ILogger<AcmeOrders> log)
 {
-    /// <summary>How long an order may hold its hostname: longer than the client's own limits.</summary>
+    /// <summary>How long an order may hold its hostname: longer than it may run (<see cref="OrderLimit"/>).</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
 
-    public async Task RunAsync(string tenantId, string environmentId, CancellationToken ct)
+    /// <summary>How long one order may take, inside a function's time limit (host.json).</summary>
+    private static readonly TimeSpan OrderLimit = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Orders the first hostname due, then asks for another run while more are due: one order per
+    /// invocation keeps each inside the function's time limit, and lets other environments' runs in between.
+    /// A run a user asked for (<c>now</c>: a rule was written) does not wait out earlier failures.
+    /// </summary>
+    public async Task RunAsync(string tenantId, string environmentId, CancellationToken ct, bool now = false)
     {
         var partition = Tables.EnvironmentKey(tenantId, environmentId);
         await DropStaleChallengesAsync(tenantId, environmentId, partition, ct);
-        var wanted = AcmeCertificates.Wanted(await services.SpecsAsync(partition, ct));
-        foreach (var hostname in wanted)
+        var due = new List<(string Hostname, TableEntity? Order)>();
+        foreach (var hostname in AcmeCertificates.Wanted(await services.SpecsAsync(partition, ct)))
         {
-            var now = clock.GetUtcNow();
+            var at = clock.GetUtcNow();
             var certificate = await tables.State.FindAsync(partition, CertificateRows.Prefix + AcmeCertificates.NameFor(hostname), ct);
             var order = await tables.State.FindAsync(partition, AcmeRows.OrderPrefix + hostname, ct);
-            if (!AcmeCertificates.IsDue(certificate?.GetDateTimeOffset("NotAfter"), order?.GetDateTimeOffset("RetryAt"), now)
-                || order?.GetDateTimeOffset("LeaseUntil") > now
-                || await ClaimAsync(partition, hostname, order, now, ct) is not { } claimed)
+            if (AcmeCertificates.IsDue(certificate?.GetDateTimeOffset("NotBefore"), certificate?.GetDateTimeOffset("NotAfter"), now ? null : order?.GetDateTimeOffset("RetryAt"), at)
+                && !(order?.GetDateTimeOffset("LeaseUntil") > at))
+            {
+                due.Add((hostname, order));
+            }
+        }
+        foreach (var (hostname, order) in due)
+        {
+            if (await ClaimAsync(partition, hostname, order, clock.GetUtcNow(), ct) is not { } claimed)
             {
                 continue;
             }
-            string? error = null;
-            try
-            {
-                await OrderAsync(tenantId, environmentId, partition, hostname, ct);
-                log.LogInformation("Environment {Environment}: certificate for {Hostname} issued", environmentId, hostname);
-            }
-            catch (AcmeOrderFailedException e)
-            {
-                error = e.Message;
-                log.LogWarning("Environment {Environment}: certificate for {Hostname} not issued: {Error}", environmentId, hostname, e.Message);
-            }
+            var error = await OrderOrWhyNotAsync(tenantId, environmentId, partition, hostname, ct);
             await RecordAsync(claimed, error, ct);
+            if (due.Count > 1)
+            {
+                // The rest wait as usual: this one, if it failed, is not tried again at once.
+                await queue.EnqueueAsync(tenantId, environmentId, ct);
+            }
+            return;
+        }
+    }
+
+    /// <summary>Orders the certificate; null when it was issued and stored, else why not, as the user is shown it.</summary>
+    private async Task<string?> OrderOrWhyNotAsync(string tenantId, string environmentId, string partition, string hostname, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(OrderLimit);
+        try
+        {
+            await OrderAsync(tenantId, environmentId, partition, hostname, limit.Token);
+            log.LogInformation("Environment {Environment}: certificate for {Hostname} issued", environmentId, hostname);
+            return null;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            var why = e switch
+            {
+                AcmeOrderFailedException => e.Message,
+                OperationCanceledException => $"the order took longer than {OrderLimit.TotalMinutes:0} minutes; the ACME directory did not answer in time",
+                System.ComponentModel.Win32Exception => $"the control plane cannot run its ACME client ('{e.Message}'); ask its operator",
+                _ => "the order failed in the control plane; its operator has the details",
+            };
+            log.LogWarning(e is AcmeOrderFailedException ? null : e, "Environment {Environment}: certificate for {Hostname} not issued: {Why}", environmentId, hostname, why);
+            return why;
         }
     }
 
@@ -87,13 +123,17 @@ public sealed class AcmeOrders(
 
     private async Task OrderAsync(string tenantId, string environmentId, string partition, string hostname, CancellationToken ct)
     {
+        if (await tables.State.FindAsync(partition, CertificateRows.Prefix + AcmeCertificates.NameFor(hostname), ct) is null
+            && (await services.CertificateNamesAsync(partition, ct)).Count >= CertificatesService.MaxPerEnvironment)
+        {
+            throw new AcmeOrderFailedException($"the environment holds {CertificatesService.MaxPerEnvironment} certificates, the most it may; delete one first");
+        }
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={hostname}", key, HashAlgorithmName.SHA256);
+        // A common name is at most 64 characters; the hostname is in the alternative names either way.
+        var request = new CertificateRequest(hostname.Length <= 64 ? $"CN={hostname}" : "", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName(hostname);
         request.CertificateExtensions.Add(names.Build());
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(Lease - TimeSpan.FromMinutes(1));
         var chain = await client.SignAsync(
             await accounts.KeyAsync(tenantId, ct),
             request.CreateSigningRequestPem(),
@@ -114,7 +154,7 @@ public sealed class AcmeOrders(
                 }
                 await reconciler.ReconcileAsync(tenantId, environmentId, token);
             },
-            limit.Token);
+            ct);
         var pems = chain.Split("-----END CERTIFICATE-----", StringSplitOptions.RemoveEmptyEntries)
             .Where(p => p.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
             .Select(p => p.Trim() + "\n-----END CERTIFICATE-----\n")

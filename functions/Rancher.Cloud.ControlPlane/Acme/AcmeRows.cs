@@ -14,8 +14,8 @@ public static class AcmeRows
 
     public const string OrderPrefix = "acmeorder~";
 
-    /// <summary>A challenge left by an order that died is dropped after this.</summary>
-    public static readonly TimeSpan ChallengeLifetime = TimeSpan.FromHours(1);
+    /// <summary>A challenge left by an order that died is dropped after this: longer than an order may run.</summary>
+    public static readonly TimeSpan ChallengeLifetime = TimeSpan.FromMinutes(15);
 
     public static TableEntity Challenge(string partition, string hostname, string token, string keyAuthorization, DateTimeOffset now) =>
         new(partition, ChallengePrefix + token)
@@ -26,7 +26,7 @@ public static class AcmeRows
         };
 
     public static PlannedChallenge ToChallenge(TableEntity row) =>
-        new(row.RowKey[ChallengePrefix.Length..], row.GetString("KeyAuthorization"));
+        new(row.RowKey[ChallengePrefix.Length..], row.GetString("KeyAuthorization")) { Hostname = row.GetString("Hostname") };
 
     public static bool IsStale(TableEntity challenge, DateTimeOffset now) =>
         (challenge.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) + ChallengeLifetime < now;

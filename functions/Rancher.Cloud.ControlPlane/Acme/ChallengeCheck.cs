@@ -8,8 +8,9 @@ namespace Rancher.Cloud.ControlPlane.Acme;
 /// <summary>
 /// Waits, before the ACME directory is told to look, until the balancers answer a challenge: each
 /// host whose plan carries it is asked as the directory will ask (http on port 80, the hostname
-/// in Host). A directory that looks too early fails the order for an hour or more. A host this
-/// side cannot reach is waited for until <see cref="Patience"/>, then the directory decides.
+/// in Host). A directory that looks too early fails the order, and failed validations are
+/// rationed. Not answered within <see cref="Patience"/>, the order stops before the directory is
+/// asked, and says which hosts did not answer.
 /// </summary>
 public sealed class ChallengeCheck(Tables tables, ILogger<ChallengeCheck> log)
 {
@@ -25,6 +26,7 @@ public sealed class ChallengeCheck(Tables tables, ILogger<ChallengeCheck> log)
     {
         var deadline = DateTimeOffset.UtcNow + Patience;
         var unanswered = new List<string>();
+        var pause = TimeSpan.FromMilliseconds(250);
         while (DateTimeOffset.UtcNow < deadline)
         {
             var addresses = await AddressesAsync(partition, challenges, ct);
@@ -43,9 +45,14 @@ public sealed class ChallengeCheck(Tables tables, ILogger<ChallengeCheck> log)
             {
                 return;
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            await Task.Delay(pause, ct);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
-        log.LogWarning("ACME challenges not answered within {Patience} by {Hosts}; the directory checks anyway", Patience, unanswered.Count > 0 ? string.Join(", ", unanswered) : "any balancer host");
+        var who = unanswered.Count > 0
+            ? $"port {Domain.Balancing.BalancerService.AcmeChallengePort} of {string.Join(", ", unanswered.Distinct())} did not answer the challenge"
+            : "no running balancer with an http rule on port 80 and a known host address carried the challenge";
+        log.LogWarning("ACME challenge not answered within {Patience}: {Who}", Patience, who);
+        throw new AcmeOrderFailedException($"{who} within {Patience.TotalSeconds:0} s, so the ACME directory was not asked to check it");
     }
 
     /// <summary>Where the balancers that carry all of the challenges in their plans run: their hosts' addresses.</summary>

@@ -19,11 +19,14 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
     private const string DeployMark = "@@rancher-deploy";
     private const string CleanMark = "@@rancher-clean";
 
-    /// <summary>The hook: dehydrated calls it with every challenge at once (HOOK_CHAIN), and goes on when it exits 0.</summary>
+    /// <summary>
+    /// The hook: dehydrated calls it with every challenge at once (HOOK_CHAIN), and goes on when it
+    /// exits 0; without an "ok" it exits 1, and the directory is never asked to look.
+    /// </summary>
     private const string Hook = """
         #!/bin/sh
         case "$1" in
-          deploy_challenge) shift; echo "@@rancher-deploy $*" >&2; read -r reply; [ "$reply" = ok ] ;;
+          deploy_challenge) shift; echo "@@rancher-deploy $*" >&2; read -r reply || exit 1; [ "$reply" = ok ] || exit 1 ;;
           clean_challenge) shift; echo "@@rancher-clean $*" >&2 ;;
         esac
         exit 0
@@ -41,7 +44,8 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
         Func<IReadOnlyList<AcmeChallenge>, CancellationToken, Task> clean,
         CancellationToken ct)
     {
-        var folder = Directory.CreateTempSubdirectory("rancher-acme-"); // 0700 on Unix
+        SweepLeftovers();
+        var folder = Directory.CreateTempSubdirectory(FolderPrefix); // 0700 on Unix
         try
         {
             var config = Path.Combine(folder.FullName, "config");
@@ -69,6 +73,24 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
         }
     }
 
+    private const string FolderPrefix = "rancher-acme-";
+
+    /// <summary>An order's folder holds the tenant's account key: one a killed process left behind goes at the next order.</summary>
+    private void SweepLeftovers()
+    {
+        foreach (var stale in new DirectoryInfo(Path.GetTempPath()).EnumerateDirectories(FolderPrefix + "*").Where(d => d.CreationTimeUtc < DateTime.UtcNow - TimeSpan.FromHours(1)))
+        {
+            try
+            {
+                stale.Delete(recursive: true);
+            }
+            catch (IOException e)
+            {
+                log.LogWarning("Could not remove a left-over ACME folder {Folder}: {Error}", stale.FullName, e.Message);
+            }
+        }
+    }
+
     private string Config(string folder, string hook)
     {
         var o = options.Value;
@@ -79,10 +101,13 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
             .AppendLine(Assign("HOOK", hook))
             .AppendLine("HOOK_CHAIN=\"yes\"")
             .AppendLine("CHALLENGETYPE=\"http-01\"");
-        if (!string.IsNullOrEmpty(o.AcmeCaFile))
+        // dehydrated passes CURL_OPTS to curl unquoted: a path with a space would split.
+        if (o.AcmeCaFile.Any(char.IsWhiteSpace))
         {
-            lines.AppendLine(Assign("CURL_OPTS", "--cacert " + o.AcmeCaFile));
+            throw new InvalidOperationException("RancherCloud:AcmeCaFile may not contain spaces (the ACME client splits its curl options on them)");
         }
+        // A directory that does not answer fails the order in minutes, not curl's default of never.
+        lines.AppendLine(Assign("CURL_OPTS", "--connect-timeout 10 --max-time 60" + (string.IsNullOrEmpty(o.AcmeCaFile) ? "" : " --cacert " + o.AcmeCaFile)));
         if (!string.IsNullOrEmpty(o.AcmeContact))
         {
             lines.AppendLine(Assign("CONTACT_EMAIL", o.AcmeContact));
@@ -104,7 +129,7 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
     {
         var replies = Channel.CreateUnbounded<string>();
         var stdout = new StringBuilder();
-        var said = new List<string>();
+        var said = new Queue<string>();
         Exception? failed = null;
         async Task OnErrorLine(string line)
         {
@@ -123,11 +148,24 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
             }
             else if (line.StartsWith(CleanMark, StringComparison.Ordinal) && clean is not null)
             {
-                await clean(Challenges(line[CleanMark.Length..]), ct);
+                try
+                {
+                    await clean(Challenges(line[CleanMark.Length..]), ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Left-over challenges expire on their own; the order itself must not fail for them.
+                    log.LogWarning("Could not remove ACME challenges: {Error}", e.Message);
+                }
             }
-            else if (said.Count < 40)
+            else
             {
-                said.Add(line);
+                // The reason comes last: keep the end of what was said.
+                said.Enqueue(line);
+                if (said.Count > 60)
+                {
+                    said.Dequeue();
+                }
             }
         }
         var stdin = PipeSource.Create(async (destination, token) =>
@@ -147,17 +185,17 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(ct);
         replies.Writer.TryComplete();
+        if (result.ExitCode == 0)
+        {
+            return stdout.ToString();
+        }
         if (failed is not null)
         {
-            throw new AcmeOrderFailedException("the challenge could not be put in place: " + failed.Message);
+            throw new AcmeOrderFailedException(Bounded(failed is AcmeOrderFailedException ? failed.Message : "the challenge could not be put in place: " + failed.Message));
         }
-        if (result.ExitCode != 0)
-        {
-            var why = Why([.. said, .. stdout.ToString().Split('\n')]);
-            log.LogWarning("ACME client exited {Code}: {Said}", result.ExitCode, string.Join(" | ", said));
-            throw new AcmeOrderFailedException(why.Length > 0 ? Bounded(why) : $"the ACME client exited with {result.ExitCode}");
-        }
-        return stdout.ToString();
+        log.LogWarning("ACME client exited {Code}: {Said}", result.ExitCode, string.Join(" | ", said));
+        var why = Why([.. said, .. stdout.ToString().Split('\n')]);
+        throw new AcmeOrderFailedException(why.Length > 0 ? Bounded(why) : $"the ACME client exited with {result.ExitCode}");
     }
 
     /// <summary>
@@ -166,10 +204,24 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
     /// </summary>
     private static string Why(IReadOnlyList<string> lines)
     {
-        var error = lines.FirstOrDefault(l => l.StartsWith("ERROR:", StringComparison.Ordinal));
-        var detail = lines.Where(l => l.Contains("\"detail\"]", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(']', StringComparison.Ordinal) + 1)..].Trim().Trim('"')).FirstOrDefault();
+        var error = lines.Select(l => l.TrimStart(' ', '+')).FirstOrDefault(l => l.StartsWith("ERROR:", StringComparison.Ordinal));
+        var detail = lines.Select(Detail).FirstOrDefault(d => d is not null);
         var head = error is null ? "" : error["ERROR:".Length..].Split(" (", 2)[0].Trim();
-        return string.Join(": ", new[] { head, detail?.Replace("\\\"", "\"", StringComparison.Ordinal).TrimEnd('\\') }.Where(t => !string.IsNullOrEmpty(t)));
+        return string.Join(": ", new[] { head, detail }.Where(t => !string.IsNullOrEmpty(t)));
+    }
+
+    /// <summary>The directory's <c>detail</c>, from a flattened line (<c>["error","detail"]	"…"</c>) or its JSON (<c>"detail": "…"</c>).</summary>
+    private static string? Detail(string line)
+    {
+        var at = line.IndexOf("\"detail\"", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var rest = line[(at + "\"detail\"".Length)..].TrimStart(']', ':', ' ', '\t');
+        return rest.Length > 1 && rest[0] == '"'
+            ? rest[1..].TrimEnd(',', ' ').TrimEnd('"').TrimEnd('\\').Replace("\\\"", "\"", StringComparison.Ordinal)
+            : null;
     }
 
     private static string Bounded(string text) => text.Length <= 1000 ? text : text[..1000] + "…";

@@ -75,7 +75,7 @@ public sealed class ServicesService(
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         if (Domain.Certificates.AcmeCertificates.Wanted([service.Spec]).Count > 0)
         {
-            await acme.EnqueueAsync(caller.TenantId, environmentId, ct);
+            await acme.TryEnqueueAsync(caller.TenantId, environmentId, ct);
         }
         return await GetAsync(caller, environmentId, service.Id, ct);
     }
@@ -143,7 +143,7 @@ public sealed class ServicesService(
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         if (patch.LoadBalancer?.PortRules?.Any(r => r?.Acme == true) == true)
         {
-            await acme.EnqueueAsync(caller.TenantId, environmentId, ct);
+            await acme.TryEnqueueAsync(caller.TenantId, environmentId, ct);
         }
         return await GetAsync(caller, environmentId, serviceId, ct);
     }

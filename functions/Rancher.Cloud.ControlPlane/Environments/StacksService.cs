@@ -86,7 +86,7 @@ public sealed class StacksService(
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         if (wantsCertificates)
         {
-            await acme.EnqueueAsync(caller.TenantId, environmentId, ct);
+            await acme.TryEnqueueAsync(caller.TenantId, environmentId, ct);
         }
         return await GetAsync(caller, environmentId, id, ct);
     }

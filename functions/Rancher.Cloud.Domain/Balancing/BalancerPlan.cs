@@ -14,7 +14,7 @@ public static class BalancerPlan
     /// <param name="byName">The environment's services by qualified name.</param>
     /// <param name="answering">Instances that may be sent traffic, by service id.</param>
     /// <param name="certificates">The environment's certificates' fingerprints by name; a name it lacks is left out.</param>
-    /// <param name="challenges">ACME challenges being proven now: every balancer with an http listener answers them.</param>
+    /// <param name="challenges">ACME challenges being proven now: a balancer answers those for its own ACME rules' hostnames.</param>
     /// <param name="cookieKey">What sticky cookies are derived with: the same for every instance of the balancer, never shown to clients.</param>
     public static PlannedBalancer Of(
         ServiceSpec service, IReadOnlyDictionary<string, Service> byName, ILookup<string, Instance> answering,
@@ -60,7 +60,8 @@ public static class BalancerPlan
                 .Where(name => certificates?.ContainsKey(name) == true)
                 .Select(name => Certificates.CertificateBundle.FileNameOf(name, certificates![name]))
                 .ToList(),
-            Challenges = listeners.Any(l => l.Protocol == Protocols.Http) ? challenges ?? [] : [],
+            // Only a balancer that asks for the hostname answers for it: a challenge reloads what carries it.
+            Challenges = (challenges ?? []).Where(c => c.Hostname is { } h && Certificates.AcmeCertificates.Wanted([service]).Contains(h, StringComparer.Ordinal)).ToList(),
         };
     }
 

@@ -48,11 +48,15 @@ public static class AcmeCertificates
             .ToList();
 
     /// <summary>
-    /// Whether a certificate for a hostname is to be ordered now: none is stored or it ends within
-    /// <see cref="RenewBefore"/>, and no earlier failure asks to wait.
+    /// Whether a certificate for a hostname is to be ordered now: none is stored, or it ends within
+    /// <see cref="RenewBefore"/> (a third of its life, for one that lives under 90 days), and no
+    /// earlier failure asks to wait.
     /// </summary>
-    public static bool IsDue(DateTimeOffset? notAfter, DateTimeOffset? retryAt, DateTimeOffset now) =>
-        (notAfter is null || notAfter.Value - now <= RenewBefore) && (retryAt is null || retryAt <= now);
+    public static bool IsDue(DateTimeOffset? notBefore, DateTimeOffset? notAfter, DateTimeOffset? retryAt, DateTimeOffset now)
+    {
+        var window = notBefore is { } from && notAfter is { } to && (to - from) / 3 < RenewBefore ? (to - from) / 3 : RenewBefore;
+        return (notAfter is null || notAfter.Value - now <= window) && (retryAt is null || retryAt <= now);
+    }
 
     /// <summary>When to try again after <paramref name="failures"/> failed orders in a row.</summary>
     public static DateTimeOffset RetryAt(int failures, DateTimeOffset now)
