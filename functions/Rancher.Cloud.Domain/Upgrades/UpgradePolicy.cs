@@ -1,0 +1,141 @@
+using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Services;
+
+namespace Rancher.Cloud.Domain.Upgrades;
+
+/// <summary>Whether a batch's new instances start before its old ones stop (no gap) or after (ports freed first).</summary>
+public enum UpgradeOrder
+{
+    StartFirst,
+    StopFirst,
+}
+
+/// <summary>What a failed upgrade does: go back to the previous version, or wait for someone.</summary>
+public enum FailureAction
+{
+    Rollback,
+    Pause,
+}
+
+/// <summary>
+/// How a service changes version: <see cref="BatchSize"/> instances at a time, the next batch only
+/// once the last has been healthy for <see cref="MinHealthy"/>; a batch not healthy within
+/// <see cref="BatchDeadline"/>, more than <see cref="FailureThreshold"/> failed instances, or the
+/// whole upgrade past <see cref="ProgressDeadline"/> is a failure, and <see cref="OnFailure"/> says
+/// what follows. A pause lasts at most <see cref="PauseLimit"/>, then the upgrade rolls back.
+/// </summary>
+public sealed record UpgradePolicy
+{
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>The wait between one batch counting as healthy and the next starting.</summary>
+    public TimeSpan Interval { get; init; }
+
+    public UpgradeOrder Order { get; init; } = UpgradeOrder.StartFirst;
+
+    public TimeSpan MinHealthy { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan ProgressDeadline { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How many new instances may fail before the upgrade does; 0 fails at the first.</summary>
+    public int FailureThreshold { get; init; }
+
+    public FailureAction OnFailure { get; init; } = FailureAction.Rollback;
+
+    public TimeSpan PauseLimit { get; init; } = TimeSpan.FromHours(24);
+
+    public static readonly UpgradePolicy Default = new();
+
+    public const int MaxBatchSize = 100;
+}
+
+/// <summary>An upgrade policy as the API and compose (<c>deploy.update_config</c>) give it: durations in Go's syntax.</summary>
+public sealed record UpgradePolicyDraft
+{
+    public int? BatchSize { get; init; }
+    public string? Interval { get; init; }
+    public string? Order { get; init; }
+    public string? MinHealthy { get; init; }
+    public string? BatchDeadline { get; init; }
+    public string? ProgressDeadline { get; init; }
+    public int? FailureThreshold { get; init; }
+    public string? OnFailure { get; init; }
+    public string? PauseLimit { get; init; }
+
+    /// <summary>The policy, what is not given taken from <paramref name="basis"/>; null with the errors by field.</summary>
+    public static UpgradePolicy? Check(UpgradePolicyDraft? draft, UpgradePolicy basis, string field, FieldErrors errors)
+    {
+        if (draft is null)
+        {
+            return basis;
+        }
+        var refused = new FieldErrors();
+        var policy = basis with
+        {
+            BatchSize = Between(draft.BatchSize, basis.BatchSize, 1, UpgradePolicy.MaxBatchSize, $"{field}.batchSize", refused),
+            FailureThreshold = Between(draft.FailureThreshold, basis.FailureThreshold, 0, 1000, $"{field}.failureThreshold", refused),
+            Interval = Duration(draft.Interval, basis.Interval, TimeSpan.Zero, $"{field}.interval", refused),
+            MinHealthy = Duration(draft.MinHealthy, basis.MinHealthy, TimeSpan.Zero, $"{field}.minHealthy", refused),
+            BatchDeadline = Duration(draft.BatchDeadline, basis.BatchDeadline, TimeSpan.FromSeconds(1), $"{field}.batchDeadline", refused),
+            ProgressDeadline = Duration(draft.ProgressDeadline, basis.ProgressDeadline, TimeSpan.FromSeconds(1), $"{field}.progressDeadline", refused),
+            PauseLimit = Duration(draft.PauseLimit, basis.PauseLimit, TimeSpan.FromMinutes(1), $"{field}.pauseLimit", refused),
+            Order = draft.Order switch
+            {
+                null => basis.Order,
+                "start-first" => UpgradeOrder.StartFirst,
+                "stop-first" => UpgradeOrder.StopFirst,
+                _ => Refused(basis.Order, $"{field}.order", "is 'start-first' or 'stop-first'", refused),
+            },
+            OnFailure = draft.OnFailure switch
+            {
+                null => basis.OnFailure,
+                "rollback" => FailureAction.Rollback,
+                "pause" => FailureAction.Pause,
+                _ => Refused(basis.OnFailure, $"{field}.onFailure", "is 'rollback' or 'pause'", refused),
+            },
+        };
+        if (policy.MinHealthy >= policy.BatchDeadline)
+        {
+            refused.Add($"{field}.minHealthy", "must be shorter than batchDeadline, or no batch could ever count as healthy");
+        }
+        foreach (var (key, reasons) in refused.ToDictionary())
+        {
+            foreach (var reason in reasons)
+            {
+                errors.Add(key, reason);
+            }
+        }
+        return refused.IsEmpty ? policy : null;
+    }
+
+    private static int Between(int? value, int fallback, int min, int max, string field, FieldErrors errors)
+    {
+        if (value is { } v && (v < min || v > max))
+        {
+            errors.Add(field, $"must be from {min} to {max}");
+        }
+        return value ?? fallback;
+    }
+
+    private static TimeSpan Duration(string? text, TimeSpan fallback, TimeSpan min, string field, FieldErrors errors)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+        if (!Durations.TryParse(text, out var value) || value < min)
+        {
+            errors.Add(field, $"is a duration such as '30s' or '5m', at least {min.TotalSeconds:0.###} s");
+            return fallback;
+        }
+        return value;
+    }
+
+    private static T Refused<T>(T fallback, string field, string reason, FieldErrors errors)
+    {
+        errors.Add(field, reason);
+        return fallback;
+    }
+}
