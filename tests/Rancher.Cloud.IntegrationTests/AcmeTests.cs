@@ -73,6 +73,8 @@ public sealed class AcmeTests(MultiHostFixture fixture, ITestOutputHelper output
         Assert.False(string.IsNullOrWhiteSpace(failed.LastError));
         Assert.True(failed.RetryAt > DateTimeOffset.UtcNow);
         Assert.Equal(0, orders.Single(o => o.Hostname == Site).Failures);
+        Assert.Equal(first.Certificate.NotAfter.ToUniversalTime(), orders.Single(o => o.Hostname == Site).NotAfter!.Value.UtcDateTime, TimeSpan.FromSeconds(1));
+        Assert.Null(failed.NotAfter);
         // A certificate a rule orders is in use: it cannot be deleted from under the balancer.
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await api.DeleteAsync($"environments/{envId}/certificates/{stored.Name}")).StatusCode);
 

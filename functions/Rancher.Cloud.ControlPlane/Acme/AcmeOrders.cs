@@ -47,8 +47,10 @@ public sealed class AcmeOrders(
     {
         var partition = Tables.EnvironmentKey(tenantId, environmentId);
         await DropStaleChallengesAsync(tenantId, environmentId, partition, ct);
+        var wanted = AcmeCertificates.Wanted(await services.SpecsAsync(partition, ct));
+        await ForgetUnwantedAsync(partition, wanted, ct);
         var due = new List<(string Hostname, TableEntity? Order)>();
-        foreach (var hostname in AcmeCertificates.Wanted(await services.SpecsAsync(partition, ct)))
+        foreach (var hostname in wanted)
         {
             var at = clock.GetUtcNow();
             var certificate = await tables.State.FindAsync(partition, CertificateRows.Prefix + AcmeCertificates.NameFor(hostname), ct);
@@ -114,11 +116,16 @@ public sealed class AcmeOrders(
         {
             rows[row.RowKey[AcmeRows.OrderPrefix.Length..]] = row;
         }
-        return new Environments.Page<AcmeOrderView>(AcmeCertificates.Wanted(await services.SpecsAsync(partition, ct))
-            .Select(h => rows.TryGetValue(h, out var row)
-                ? AcmeRows.ToView(row, AcmeCertificates.NameFor(h))
-                : new AcmeOrderView(h, AcmeCertificates.NameFor(h), 0, null, null, null))
-            .ToList());
+        var now = clock.GetUtcNow();
+        var views = new List<AcmeOrderView>();
+        foreach (var hostname in AcmeCertificates.Wanted(await services.SpecsAsync(partition, ct)))
+        {
+            var name = AcmeCertificates.NameFor(hostname);
+            var certificate = await tables.State.FindAsync(partition, CertificateRows.Prefix + name, ct);
+            var view = rows.TryGetValue(hostname, out var row) ? AcmeRows.ToView(row, name, now) : new AcmeOrderView(hostname, name, 0, null, null, null);
+            views.Add(view with { NotAfter = certificate?.GetDateTimeOffset("NotAfter") });
+        }
+        return new Environments.Page<AcmeOrderView>(views);
     }
 
     private async Task OrderAsync(string tenantId, string environmentId, string partition, string hostname, CancellationToken ct)
@@ -203,6 +210,18 @@ public sealed class AcmeOrders(
         claimed["RetryAt"] = error is null ? null : AcmeCertificates.RetryAt(failures, clock.GetUtcNow());
         claimed["LeaseUntil"] = null;
         await tables.State.UpsertEntityAsync(claimed, TableUpdateMode.Replace, ct);
+    }
+
+    /// <summary>Orders of hostnames no rule asks for any more: their certificates stay until deleted, their order records go.</summary>
+    private async Task ForgetUnwantedAsync(string partition, IReadOnlyList<string> wanted, CancellationToken ct)
+    {
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, AcmeRows.OrderPrefix), cancellationToken: ct))
+        {
+            if (!wanted.Contains(row.RowKey[AcmeRows.OrderPrefix.Length..], StringComparer.Ordinal) && !(row.GetDateTimeOffset("LeaseUntil") > clock.GetUtcNow()))
+            {
+                await DeleteQuietlyAsync(partition, row.RowKey, ct);
+            }
+        }
     }
 
     /// <summary>Challenges an order left behind when it died: balancers stop answering them.</summary>

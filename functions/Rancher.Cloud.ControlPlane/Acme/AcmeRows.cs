@@ -32,14 +32,24 @@ public static class AcmeRows
         (challenge.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) + ChallengeLifetime < now;
 
     /// <summary>An order as the API shows it.</summary>
-    public static AcmeOrderView ToView(TableEntity row, string certificate) => new(
+    public static AcmeOrderView ToView(TableEntity row, string certificate, DateTimeOffset now) => new(
         row.RowKey[OrderPrefix.Length..],
         certificate,
         row.GetInt32("Failures") ?? 0,
         row.GetString("LastError"),
         row.GetDateTimeOffset("LastAttempt"),
-        row.GetDateTimeOffset("RetryAt"));
+        row.GetDateTimeOffset("RetryAt"))
+    {
+        Ordering = row.GetDateTimeOffset("LeaseUntil") > now,
+    };
 }
 
 /// <summary>A hostname's automatic certificate order: the certificate it stores, and why it failed last, when it did.</summary>
-public sealed record AcmeOrderView(string Hostname, string Certificate, int Failures, string? LastError, DateTimeOffset? LastAttempt, DateTimeOffset? RetryAt);
+public sealed record AcmeOrderView(string Hostname, string Certificate, int Failures, string? LastError, DateTimeOffset? LastAttempt, DateTimeOffset? RetryAt)
+{
+    /// <summary>An order is running now.</summary>
+    public bool Ordering { get; init; }
+
+    /// <summary>When the stored certificate ends; null before the first is issued.</summary>
+    public DateTimeOffset? NotAfter { get; init; }
+}

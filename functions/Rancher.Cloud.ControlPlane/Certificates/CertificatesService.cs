@@ -105,6 +105,14 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
     {
         var row = CertificateRows.ToRow(partition, bundle, await keys.SealAsync(tenantId, CertificateRows.Binding(partition, bundle.Name), bundle.KeyPem, ct), clock.GetUtcNow());
         row[CertificateRows.AutomaticColumn] = true;
+        // The version it replaces stays fetchable until the plans name the new one: a balancer made
+        // in between, on a plan still naming the old file, starts instead of failing to fetch it.
+        if (await tables.State.FindAsync(partition, row.RowKey, ct) is { } replaced)
+        {
+            row[CertificateRows.Previous + "Pem"] = replaced.GetString("Pem");
+            row[CertificateRows.Previous + "SealedKey"] = replaced.GetString("SealedKey");
+            row[CertificateRows.Previous + CertificateRows.VersionColumn] = replaced.GetString(CertificateRows.VersionColumn);
+        }
         await tables.State.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);
     }
 
@@ -121,13 +129,18 @@ public sealed class CertificatesService(Tables tables, EnvironmentsService envir
             return Failure.NotFound("The certificate");
         }
         var name = fileName[..Math.Max(0, fileName.LastIndexOf('-'))];
-        if (await tables.State.FindAsync(partition, CertificateRows.Prefix + name, ct) is not { } row
-            || CertificateBundle.FileNameOf(name, row.GetString(CertificateRows.VersionColumn)) != fileName)
+        if (await tables.State.FindAsync(partition, CertificateRows.Prefix + name, ct) is not { } row)
         {
             return Failure.NotFound("The certificate");
         }
-        var key = await keys.OpenAsync(host.TenantId, CertificateRows.Binding(partition, name), row.GetString("SealedKey"), ct);
-        return row.GetString("Pem") + key;
+        var which = new[] { "", CertificateRows.Previous }
+            .FirstOrDefault(p => row.GetString(p + CertificateRows.VersionColumn) is { } version && CertificateBundle.FileNameOf(name, version) == fileName);
+        if (which is null)
+        {
+            return Failure.NotFound("The certificate");
+        }
+        var key = await keys.OpenAsync(host.TenantId, CertificateRows.Binding(partition, name), row.GetString(which + "SealedKey"), ct);
+        return row.GetString(which + "Pem") + key;
     }
 
     private async Task<TableEntity?> RowAsync(TenantCaller caller, string environmentId, string name, CancellationToken ct) =>
@@ -158,6 +171,9 @@ public static class CertificateRows
 
     /// <summary>The hash of what balancers load, which names its file on the hosts.</summary>
     public const string VersionColumn = "Version";
+
+    /// <summary>Columns of the version a renewal replaced, prefixed so: served to plans that still name it.</summary>
+    public const string Previous = "Previous";
 
     /// <summary>Set on certificates the control plane orders (ACME).</summary>
     public const string AutomaticColumn = "Automatic";
