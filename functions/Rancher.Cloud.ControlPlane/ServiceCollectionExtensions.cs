@@ -60,6 +60,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PolicyService>();
         services.AddSingleton<Tenancy.TenantDataKeys>();
         services.AddSingleton<Certificates.CertificatesService>();
+        services.AddSingleton<Events.EventsService>();
         services.AddSingleton<Acme.AcmeQueue>();
         services.AddSingleton<Acme.AcmeAccounts>();
         services.AddSingleton<Acme.Dehydrated>();

@@ -57,7 +57,12 @@ public sealed class RegistrationService(
         {
             Subnet = subnet.Value,
         };
-        await tables.State.UpsertEntityAsync(StateRows.ToRow(partition, registered), TableUpdateMode.Replace, ct);
+        List<TableTransactionAction> writes = [new(TableTransactionActionType.UpsertReplace, StateRows.ToRow(partition, registered))];
+        if (earlier is null)
+        {
+            writes.Add(Events.EventRows.Add(partition, new(Domain.Events.EventTypes.HostRegistered, host.HostId, $"host {request.Facts.Hostname} registered"), now));
+        }
+        await tables.State.SubmitTransactionAsync(writes, ct);
         // The first plan exists before the agent asks for it, and waiting services get placed.
         await reconciler.ReconcileAsync(host.TenantId, host.EnvironmentId, ct);
         return new RegistrationResponse(host.HostId, host.EnvironmentId, credential, signals.ChannelFor(host));

@@ -6,6 +6,7 @@ using Rancher.Cloud.ControlPlane.Reconciliation;
 using Rancher.Cloud.ControlPlane.Storage;
 using Rancher.Cloud.Domain.Balancing;
 using Rancher.Cloud.Domain.Errors;
+using Rancher.Cloud.Domain.Events;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Services;
 
@@ -53,6 +54,7 @@ public sealed class ServicesService(
             [
                 new(TableTransactionActionType.Add, StateRows.NameRow(partition, service)),
                 new(TableTransactionActionType.Add, StateRows.ToRow(partition, service)),
+                Events.EventRows.Add(partition, new(EventTypes.ServiceCreated, service.Id, $"service {spec.QualifiedName} created, scale {scale}"), clock.GetUtcNow()),
             ];
             if (PolicyGuard.NeedsMoreThanBaseline([spec]))
             {
@@ -189,7 +191,17 @@ public sealed class ServicesService(
             return true;
         }
         var changed = StateRows.ToRow(row.PartitionKey, stored with { Spec = spec, Scale = patch.Scale ?? stored.Scale });
-        await tables.State.UpdateEntityAsync(changed, row.ETag, TableUpdateMode.Merge, ct);
+        var what = string.Join(" and ", new[]
+        {
+            patch.Scale is { } to && to != stored.Scale ? $"scaled from {stored.Scale} to {to}" : null,
+            ReferenceEquals(spec, stored.Spec) ? null : "given new balancer rules",
+        }.OfType<string>());
+        List<TableTransactionAction> writes = [new(TableTransactionActionType.UpdateMerge, changed, row.ETag)];
+        if (what.Length > 0)
+        {
+            writes.Add(Events.EventRows.Add(row.PartitionKey, new(EventTypes.ServiceChanged, stored.Id, $"service {spec.QualifiedName} {what}"), clock.GetUtcNow()));
+        }
+        await tables.State.SubmitTransactionAsync(writes, ct); // a 412 (the row moved) is read again by Contention
         return true;
     }
 
@@ -214,10 +226,12 @@ public sealed class ServicesService(
         {
             return Failure.Stale("The service");
         }
+        var service = StateRows.ToService(row);
         await tables.State.SubmitTransactionAsync(
         [
             new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, row.RowKey) { ["Deleting"] = true }, row.ETag),
-            new(TableTransactionActionType.Delete, StateRows.NameRow(row.PartitionKey, StateRows.ToService(row)), ETag.All),
+            new(TableTransactionActionType.Delete, StateRows.NameRow(row.PartitionKey, service), ETag.All),
+            Events.EventRows.Add(row.PartitionKey, new(EventTypes.ServiceDeleted, service.Id, $"service {service.Spec.QualifiedName} deleted"), clock.GetUtcNow()),
         ], ct);
         return true;
     }

@@ -65,6 +65,7 @@ public sealed class StacksService(
                 actions.Add(new(TableTransactionActionType.Add, StateRows.NameRow(partition, row)));
                 actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(partition, row)));
             }
+            actions.Add(Events.EventRows.Add(partition, new(Domain.Events.EventTypes.StackImported, id, $"stack {name} imported with {stack.Services.Count} service(s)"), now));
             if (PolicyGuard.NeedsMoreThanBaseline(stack.Services.Select(s => s.Spec).ToList()))
             {
                 actions.Add(policy.Claim()); // the policy it was allowed by must still hold when it commits
@@ -147,6 +148,7 @@ public sealed class StacksService(
         {
             new(TableTransactionActionType.Delete, row, row.ETag),
             new(TableTransactionActionType.Delete, StateRows.StackNameRow(row.PartitionKey, row.GetString("Name"), ""), ETag.All),
+            Events.EventRows.Add(row.PartitionKey, new(Domain.Events.EventTypes.StackDeleted, stackId, $"stack {row.GetString("Name")} deleted with its services"), clock.GetUtcNow()),
         };
         foreach (var service in await StackServicesAsync(row, ct))
         {
