@@ -73,6 +73,9 @@ public sealed class HealthReplacementTests(MultiHostFixture fixture, ITestOutput
             throw new TimeoutException($"{e.Message}; last seen {last}", e);
         }
         output.WriteLine($"replaced on {replaced.HostId}");
+        // The step that replaced it recorded why, with the host it left.
+        var events = await api.GetOkAsync<ControlPlane.Events.EventPage>($"environments/{envId}/events?type=instance.replaced");
+        Assert.Contains(events.Items, e => e.Subject == serviceId && e.Message.Contains($"on host {flaky} replaced for failing its health check", StringComparison.Ordinal));
 
         await Wait.UntilAsync(async () => (await group.Hosts[0].Docker.Containers.ListContainersAsync(new() { All = true })).Count == 1,
             TimeSpan.FromSeconds(30), "the failing host's api container to be removed (its monitor stays)");

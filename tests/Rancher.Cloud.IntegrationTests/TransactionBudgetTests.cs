@@ -49,7 +49,7 @@ public sealed class TransactionBudgetTests
                 {
                     break;
                 }
-                var actions = EnvironmentState.Actions(loaded, step);
+                var actions = EnvironmentState.Actions(loaded, step, Now);
                 var bytes = actions.Sum(a => JsonSerializer.SerializeToUtf8Bytes<IDictionary<string, object>>((Azure.Data.Tables.TableEntity)a.Entity).LongLength + ChangesetBytes);
                 worstOperations = Math.Max(worstOperations, actions.Count);
                 worstBytes = Math.Max(worstBytes, bytes);

@@ -31,12 +31,13 @@ public sealed class Reconciler(
             {
                 return;
             }
-            var step = planner.NextStep(loaded.Snapshot, clock.GetUtcNow());
+            var now = clock.GetUtcNow();
+            var step = planner.NextStep(loaded.Snapshot, now);
             if (step.IsEmpty)
             {
                 return;
             }
-            if (!await state.CommitAsync(loaded, step, ct))
+            if (!await state.CommitAsync(loaded, step, now, ct))
             {
                 if (++conflicts > MaxConflicts)
                 {

@@ -57,8 +57,8 @@ public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options
     {
         Operations = MaxOperations,
         // A transaction's payload is at most 4 MiB; the rest is the batch's own framing.
-        Bytes = (4 << 20) - (256 << 10),
-        PerStep = 1,        // the meta row's revision
+        Bytes = (4 << 20) - (256 << 10) - (Domain.Events.StepEvents.MaxPerStep * 8 << 10),
+        PerStep = 1 + Domain.Events.StepEvents.MaxPerStep, // the meta row's revision, and what the step did as events
         PerAdded = 1,       // the instance row (added, or replacing its slot's old one)
         PerRemoved = 2,     // the instance row and what was observed of it
         PerPurged = 3,      // the service row, its status and its replacement history
@@ -77,9 +77,9 @@ public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options
     private const int MaxOperations = 100;
 
     /// <summary>Applies a step atomically. False when another writer moved the environment on first.</summary>
-    public async Task<bool> CommitAsync(LoadedEnvironment loaded, ReconcileStep step, CancellationToken ct)
+    public async Task<bool> CommitAsync(LoadedEnvironment loaded, ReconcileStep step, DateTimeOffset now, CancellationToken ct)
     {
-        var actions = Actions(loaded, step);
+        var actions = Actions(loaded, step, now);
         try
         {
             await tables.State.SubmitTransactionAsync(actions, ct);
@@ -92,13 +92,14 @@ public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options
     }
 
     /// <summary>The writes that commit <paramref name="step"/>, guarded by the ETags it was planned from.</summary>
-    public static List<TableTransactionAction> Actions(LoadedEnvironment loaded, ReconcileStep step)
+    public static List<TableTransactionAction> Actions(LoadedEnvironment loaded, ReconcileStep step, DateTimeOffset now)
     {
         var p = loaded.Partition;
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.UpdateMerge, new TableEntity(p, StateRows.Meta) { ["Revision"] = loaded.Revision + 1 }, loaded.MetaETag),
         };
+        actions.AddRange(Domain.Events.StepEvents.Of(step, loaded.Snapshot).Select(e => Events.EventRows.Add(p, e, now)));
         // A slot emptied and filled again in one step (its instance moved hosts) is one row
         // replaced: a transaction may touch each row only once.
         var refilled = step.Added.Select(i => StateRows.InstanceKey(i.ServiceId, i.Slot))

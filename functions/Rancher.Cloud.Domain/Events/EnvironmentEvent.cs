@@ -6,7 +6,7 @@ namespace Rancher.Cloud.Domain.Events;
 /// happen, nor misses one that did.
 /// </summary>
 /// <param name="Type">One of <see cref="EventTypes"/>: <c>&lt;kind&gt;.&lt;what happened&gt;</c>.</param>
-/// <param name="Subject">What it happened to: a service, stack or host id.</param>
+/// <param name="Subject">What it happened to: a service, stack or host id (a service's, for its instances).</param>
 /// <param name="Message">What happened, in words a user reads.</param>
 public sealed record EnvironmentEvent(string Type, string Subject, string Message);
 
@@ -19,8 +19,16 @@ public static class EventTypes
     public const string StackImported = "stack.imported";
     public const string StackDeleted = "stack.deleted";
     public const string HostRegistered = "host.registered";
+    public const string InstancePlaced = "instance.placed";
+    public const string InstanceRemoved = "instance.removed";
+    public const string InstanceReplaced = "instance.replaced";
+    public const string PlacementFailed = "placement.failed";
 
-    public static readonly string[] All = [ServiceCreated, ServiceChanged, ServiceDeleted, StackImported, StackDeleted, HostRegistered];
+    public static readonly string[] All =
+    [
+        ServiceCreated, ServiceChanged, ServiceDeleted, StackImported, StackDeleted, HostRegistered,
+        InstancePlaced, InstanceRemoved, InstanceReplaced, PlacementFailed,
+    ];
 
     /// <summary>Whether <paramref name="filter"/> names a type, or a kind ending in '.'.</summary>
     public static bool IsFilter(string filter) =>
