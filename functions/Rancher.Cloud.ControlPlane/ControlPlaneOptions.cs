@@ -57,6 +57,12 @@ public sealed class ControlPlaneOptions
     /// <summary>The e-mail the ACME directory writes to about expiring certificates; empty for none.</summary>
     public string AcmeContact { get; set; } = "";
 
+    /// <summary>
+    /// Where each ACME order gets its folder (the account key, the client's hook, which is run):
+    /// empty for the system's temp folder; another where that one is mounted noexec.
+    /// </summary>
+    public string AcmeWorkDir { get; set; } = "";
+
     /// <summary>The ACME client program (dehydrated), deployed with the control plane.</summary>
     public string AcmeClient { get; set; } = "dehydrated";
 }

@@ -89,6 +89,10 @@ public sealed class AcmeTests(MultiHostFixture fixture, ITestOutputHelper output
             TimeSpan.FromSeconds(120), $"the balancer to serve the renewed certificate\n{group.Logs}");
         Assert.True(ChainsTo(renewed, root));
         Assert.True(renewed.Certificate.NotAfter > DateTime.UtcNow.AddDays(60));
+        // Each order's folder (the account key in it) is gone once the order is.
+        await Wait.UntilAsync(async () =>
+            (await api.ItemsAsync<AcmeOrderView>($"environments/{envId}/acme-orders")).All(o => !o.Ordering) && !fixture.AcmeWorkDir.EnumerateDirectories().Any(),
+            TimeSpan.FromSeconds(60), "the ACME work folder to be empty");
     }
 
     /// <summary>The certificate the balancer's port 443 offers for <paramref name="sni"/>; null while it does not answer.</summary>

@@ -45,7 +45,7 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
         CancellationToken ct)
     {
         SweepLeftovers();
-        var folder = Directory.CreateTempSubdirectory(FolderPrefix); // 0700 on Unix
+        var folder = NewFolder();
         try
         {
             var config = Path.Combine(folder.FullName, "config");
@@ -75,10 +75,25 @@ public sealed class Dehydrated(IOptions<ControlPlaneOptions> options, ILogger<De
 
     private const string FolderPrefix = "rancher-acme-";
 
+    private string WorkDir => options.Value.AcmeWorkDir is { Length: > 0 } own ? own : Path.GetTempPath();
+
+    /// <summary>A folder only this process's user may enter: it will hold an account key.</summary>
+    private DirectoryInfo NewFolder()
+    {
+        var path = Path.Combine(WorkDir, FolderPrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
+        return OperatingSystem.IsWindows()
+            ? Directory.CreateDirectory(path)
+            : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
     /// <summary>An order's folder holds the tenant's account key: one a killed process left behind goes at the next order.</summary>
     private void SweepLeftovers()
     {
-        foreach (var stale in new DirectoryInfo(Path.GetTempPath()).EnumerateDirectories(FolderPrefix + "*").Where(d => d.CreationTimeUtc < DateTime.UtcNow - TimeSpan.FromHours(1)))
+        if (!Directory.Exists(WorkDir))
+        {
+            Directory.CreateDirectory(WorkDir);
+        }
+        foreach (var stale in new DirectoryInfo(WorkDir).EnumerateDirectories(FolderPrefix + "*").Where(d => d.CreationTimeUtc < DateTime.UtcNow - TimeSpan.FromHours(1)))
         {
             try
             {

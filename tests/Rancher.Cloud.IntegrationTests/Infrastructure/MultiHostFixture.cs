@@ -15,12 +15,16 @@ public sealed class MultiHostFixture : IAsyncLifetime
     /// <summary>The ACME directory the control plane orders automatic certificates from.</summary>
     public Pebble Acme { get; private set; } = null!;
 
+    /// <summary>Where the control plane's ACME orders work: empty whenever no order runs (their keys are gone).</summary>
+    public DirectoryInfo AcmeWorkDir { get; } = Directory.CreateTempSubdirectory("rancher-cloud-acme-work-");
+
     public async Task InitializeAsync()
     {
         Network = await HostNetwork.CreateAsync();
         Acme = await Pebble.StartAsync();
         ControlPlane.Settings["RancherCloud:AcmeDirectory"] = Acme.DirectoryUrl;
         ControlPlane.Settings["RancherCloud:AcmeCaFile"] = Acme.CaFile;
+        ControlPlane.Settings["RancherCloud:AcmeWorkDir"] = AcmeWorkDir.FullName;
         ControlPlane.HostFacingAddress = Network.Gateway;
         await ControlPlane.InitializeAsync();
     }
@@ -29,6 +33,7 @@ public sealed class MultiHostFixture : IAsyncLifetime
     {
         await ControlPlane.DisposeAsync();
         await Acme.DisposeAsync();
+        AcmeWorkDir.Delete(recursive: true);
         await Network.DisposeAsync();
     }
 }
