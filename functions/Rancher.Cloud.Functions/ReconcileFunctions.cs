@@ -9,14 +9,16 @@ namespace Rancher.Cloud.Functions;
 /// The reconciler's triggers: a timer that fans out one reconcile request per environment,
 /// and a queue trigger that reconciles one environment per message.
 /// </summary>
-public sealed class ReconcileFunctions(EnvironmentsService environments, ReconcileQueue queue, Reconciler reconciler, ILogger<ReconcileFunctions> log)
+public sealed class ReconcileFunctions(
+    EnvironmentsService environments, ReconcileQueue queue, Reconciler reconciler, TimeProvider clock, ILogger<ReconcileFunctions> log)
 {
     [Function(nameof(ReconcileAll))]
     public async Task ReconcileAll([TimerTrigger("*/10 * * * * *")] TimerInfo timer, CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
         await foreach (var (tenantId, environmentId) in environments.AllAsync(ct))
         {
-            await queue.EnqueueAsync(new ReconcileRequest(tenantId, environmentId), ct);
+            await queue.EnqueueAsync(new ReconcileRequest(tenantId, environmentId, now), ct);
         }
     }
 
@@ -28,6 +30,6 @@ public sealed class ReconcileFunctions(EnvironmentsService environments, Reconci
             log.LogWarning("Ignored a malformed reconcile request");
             return;
         }
-        await reconciler.ReconcileAsync(request.TenantId, request.EnvironmentId, ct);
+        await reconciler.ReconcileAsync(request, ct);
     }
 }

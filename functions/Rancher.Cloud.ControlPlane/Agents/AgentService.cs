@@ -90,7 +90,7 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         }
         if (changed)
         {
-            await reconcile.EnqueueAsync(new ReconcileRequest(host.TenantId, host.EnvironmentId), ct);
+            await reconcile.EnqueueAsync(new ReconcileRequest(host.TenantId, host.EnvironmentId, clock.GetUtcNow()), ct);
         }
         return true;
     }

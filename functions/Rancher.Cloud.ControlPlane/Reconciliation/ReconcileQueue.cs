@@ -3,8 +3,11 @@ using Azure.Storage.Queues;
 
 namespace Rancher.Cloud.ControlPlane.Reconciliation;
 
-/// <summary>A request to reconcile one environment; internal work, carried on a storage queue.</summary>
-public sealed record ReconcileRequest(string TenantId, string EnvironmentId);
+/// <summary>
+/// A request to reconcile one environment; internal work, carried on a storage queue.
+/// <paramref name="RequestedAt"/> lets a pass that began later answer it (<see cref="SettledEnvironments"/>).
+/// </summary>
+public sealed record ReconcileRequest(string TenantId, string EnvironmentId, DateTimeOffset? RequestedAt = null);
 
 /// <summary>
 /// The internal work queue the queue-triggered reconcile function reads. Messages are base64,

@@ -15,26 +15,40 @@ public sealed class Reconciler(
     EnvironmentState state,
     ReconcilePlanner planner,
     IAgentSignals signals,
+    SettledEnvironments settled,
     TimeProvider clock,
     ILogger<Reconciler> log)
 {
     private const int MaxSteps = 200;
     private const int MaxConflicts = 20;
 
-    public async Task ReconcileAsync(string tenantId, string environmentId, CancellationToken ct)
+    /// <summary>Reconciles now, whatever asked.</summary>
+    public Task ReconcileAsync(string tenantId, string environmentId, CancellationToken ct) =>
+        ReconcileAsync(new ReconcileRequest(tenantId, environmentId), ct);
+
+    /// <summary>Answers a request, unless a pass that began after it was made already settled the environment.</summary>
+    public async Task ReconcileAsync(ReconcileRequest request, CancellationToken ct)
     {
+        var (tenantId, environmentId) = (request.TenantId, request.EnvironmentId);
+        if (settled.Answered(tenantId, environmentId, request.RequestedAt))
+        {
+            return;
+        }
+        var began = clock.GetUtcNow();
         var conflicts = 0;
         for (var steps = 0; steps < MaxSteps;)
         {
             var loaded = await state.LoadAsync(tenantId, environmentId, ct);
             if (loaded is null)
             {
+                settled.Forget(tenantId, environmentId);
                 return;
             }
             var now = clock.GetUtcNow();
             var step = planner.NextStep(loaded.Snapshot, now);
             if (step.IsEmpty)
             {
+                settled.Settled(tenantId, environmentId, began);
                 return;
             }
             if (!await state.CommitAsync(loaded, step, now, ct))

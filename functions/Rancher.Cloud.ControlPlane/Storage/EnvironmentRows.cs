@@ -8,7 +8,7 @@ namespace Rancher.Cloud.ControlPlane.Storage;
 
 /// <summary>
 /// An environment partition's rows, typed: the one place that tells its row kinds apart by key
-/// prefix. The reconciler reads the whole partition; a service's view reads only its own rows.
+/// prefix. The reconciler reads the whole partition but its events; a service's view reads only its own rows.
 /// </summary>
 public sealed class EnvironmentRows
 {
@@ -41,9 +41,22 @@ public sealed class EnvironmentRows
     /// <summary>Every row's ETag, by row key, for writes guarded by what was read.</summary>
     public Dictionary<string, ETag> ETags { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The whole partition.</summary>
-    public static Task<EnvironmentRows> ReadAsync(Tables tables, string partition, CancellationToken ct) =>
-        QueryAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), ct);
+    /// <summary>
+    /// The whole partition but its event history, which grows with every change and which no
+    /// decision reads: two key ranges, either side of the events, so the store skips them.
+    /// </summary>
+    public static async Task<EnvironmentRows> ReadAsync(Tables tables, string partition, CancellationToken ct)
+    {
+        const string events = Events.EventRows.Prefix;
+        var before = ListAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {events}"), ct);
+        var after = ListAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {events + "\uffff"}"), ct);
+        var rows = new EnvironmentRows();
+        foreach (var row in (await before).Concat(await after))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
 
     /// <summary>Every service's rows: services, statuses, instances and observations; no hosts or plans.</summary>
     public static Task<EnvironmentRows> ReadServicesAsync(Tables tables, string partition, CancellationToken ct) =>
@@ -56,6 +69,16 @@ public sealed class EnvironmentRows
         QueryAsync(tables, TableClient.CreateQueryFilter(
             $"PartitionKey eq {partition} and (RowKey eq {StateRows.ServicePrefix + serviceId} or RowKey eq {StateRows.StatusPrefix + serviceId} or (RowKey ge {StateRows.InstancePrefix + serviceId + "~"} and RowKey lt {StateRows.InstancePrefix + serviceId + "~~"}) or (RowKey ge {StateRows.ObservedPrefix} and RowKey lt {StateRows.ObservedPrefix + "\uffff"} and ServiceId eq {serviceId}))"),
             ct);
+
+    private static async Task<List<TableEntity>> ListAsync(Tables tables, string filter, CancellationToken ct)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
 
     private static async Task<EnvironmentRows> QueryAsync(Tables tables, string filter, CancellationToken ct)
     {
