@@ -63,6 +63,11 @@ internal sealed class EnvironmentModel
         }
     }
 
+    public Service Service(string serviceId) => Services.Single(s => s.Id == serviceId);
+
+    /// <summary>Stores a service as the API would after a change.</summary>
+    public void Store(Service service) => Replace(service.Id, _ => service);
+
     public void SetScale(string serviceId, int scale) => Replace(serviceId, s => s with { Scale = scale });
 
     public void Delete(string serviceId) => Replace(serviceId, s => s with { Deleting = true });
@@ -82,7 +87,15 @@ internal sealed class EnvironmentModel
         {
             Replacements[id] = history;
         }
+        foreach (var retired in step.Retired.Where(r => !removed.Contains(r.Id)))
+        {
+            Instances[Instances.FindIndex(i => i.Id == retired.Id)] = retired;
+        }
         Instances.AddRange(step.Added);
+        foreach (var changed in step.Services.Values)
+        {
+            Replace(changed.Id, _ => changed);
+        }
         Services.RemoveAll(s => step.PurgedServices.Contains(s.Id));
         foreach (var (id, status) in step.Statuses)
         {

@@ -22,6 +22,8 @@ internal static class Given
         PerStatus = 1,
         PerReplacement = 1,
         PerPlan = 1,
+        PerService = 1,
+        PerRetired = 1,
         RowBytes = 1024,
         BytesPerContentChar = 3,
         CompressedAboveChars = 30_000,

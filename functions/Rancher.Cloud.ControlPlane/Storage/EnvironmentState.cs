@@ -65,6 +65,8 @@ public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options
         PerStatus = 1,
         PerReplacement = 1,
         PerPlan = 1,
+        PerService = 1,
+        PerRetired = 1,
         RowBytes = 1024,    // a changeset's headers, the keys and the fixed columns
         // Content is JSON inside a JSON string: a quote is written as \u0022, six bytes for one.
         BytesPerContentChar = 3,
@@ -123,6 +125,18 @@ public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options
             {
                 actions.Add(new(TableTransactionActionType.Delete, new TableEntity(p, StateRows.ObservedPrefix + instance.Id), ETag.All));
             }
+        }
+        // A retired instance's row is rewritten in place, unless the step also removes it.
+        var removed = step.Removed.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var instance in step.Retired.Where(i => !removed.Contains(i.Id)))
+        {
+            var row = StateRows.ToRow(p, instance);
+            actions.Add(new(TableTransactionActionType.UpdateReplace, row, loaded.RowETags[row.RowKey]));
+        }
+        foreach (var service in step.Services.Values.Where(s => !step.PurgedServices.Contains(s.Id)))
+        {
+            var row = StateRows.ToRow(p, service);
+            actions.Add(new(TableTransactionActionType.UpdateReplace, row, loaded.RowETags[row.RowKey]));
         }
         foreach (var serviceId in step.PurgedServices)
         {

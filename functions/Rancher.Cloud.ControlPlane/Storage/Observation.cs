@@ -17,7 +17,7 @@ public sealed record Observation(
     DateTimeOffset ObservedAt)
 {
     /// <summary>The part service discovery and the service's state read.</summary>
-    public ObservedState AsState() => new(State ?? "", Health);
+    public ObservedState AsState() => new(State ?? "", Health) { Why = HealthOutput ?? Error };
 
     /// <summary>The instance as the planner sees it when its check fails, or null.</summary>
     public UnhealthyInstance? AsUnhealthy() =>

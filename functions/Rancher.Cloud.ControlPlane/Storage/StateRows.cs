@@ -40,14 +40,25 @@ public static class StateRows
     public static string PrefixFilter(string partition, string prefix) =>
         TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {prefix + '\uffff'}");
 
-    public static TableEntity ToRow(string partition, Service service) => new(partition, ServicePrefix + service.Id)
+    /// <summary>
+    /// A service's row, whole: its spec, its upgrade and policy, and the launch configurations it
+    /// keeps for a rollback (chunked: a few specs may pass one property). Written whole, replacing
+    /// the row, so no chunk of a longer history is left behind.
+    /// </summary>
+    public static TableEntity ToRow(string partition, Service service)
     {
-        ["Name"] = service.Spec.Name,
-        ["Spec"] = JsonSerializer.Serialize(service.Spec, Json),
-        ["Scale"] = service.Scale,
-        ["CreatedAt"] = service.CreatedAt,
-        ["Deleting"] = service.Deleting,
-    };
+        var row = new TableEntity(partition, ServicePrefix + service.Id)
+        {
+            ["Name"] = service.Spec.Name,
+            ["Spec"] = JsonSerializer.Serialize(service.Spec, Json),
+            ["Scale"] = service.Scale,
+            ["CreatedAt"] = service.CreatedAt,
+            ["Deleting"] = service.Deleting,
+            ["Policy"] = service.Policy is { } policy ? JsonSerializer.Serialize(policy, Json) : null,
+            ["Upgrade"] = service.Upgrade is { } upgrade ? JsonSerializer.Serialize(upgrade, Json) : null,
+        };
+        return service.History.Count == 0 ? row : row.WithChunks("History", JsonSerializer.Serialize(service.History, Json));
+    }
 
     /// <summary>The row that keeps service names unique: per environment, or per stack for a stack's services.</summary>
     public static TableEntity NameRow(string partition, Service service) =>
@@ -61,7 +72,12 @@ public static class StateRows
         JsonSerializer.Deserialize<ServiceSpec>(row.GetString("Spec"), Json)!,
         row.GetInt32("Scale") ?? 0,
         row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
-        row.GetBoolean("Deleting") ?? false);
+        row.GetBoolean("Deleting") ?? false)
+    {
+        Policy = row.GetString("Policy") is { } policy ? JsonSerializer.Deserialize<Domain.Upgrades.UpgradePolicy>(policy, Json) : null,
+        Upgrade = row.GetString("Upgrade") is { } upgrade ? JsonSerializer.Deserialize<Domain.Upgrades.Upgrade>(upgrade, Json) : null,
+        History = row.Chunks("History") is { Length: > 0 } history ? JsonSerializer.Deserialize<List<ServiceVersion>>(history, Json)! : [],
+    };
 
     public static string InstanceKey(string serviceId, int slot) => $"{InstancePrefix}{serviceId}~{slot:D4}";
 
@@ -72,12 +88,16 @@ public static class StateRows
         ["Slot"] = instance.Slot,
         ["HostId"] = instance.HostId,
         ["Address"] = instance.Address,
+        ["Version"] = instance.Version,
+        ["RetiringSince"] = instance.RetiringSince,
     };
 
     public static Instance ToInstance(TableEntity row) => new(
         row.GetString("InstanceId"), row.GetString("ServiceId"), row.GetInt32("Slot") ?? 0, row.GetString("HostId"))
     {
         Address = row.GetString("Address"),
+        Version = row.GetString("Version"),
+        RetiringSince = row.GetDateTimeOffset("RetiringSince"),
     };
 
     public static TableEntity ToRow(string partition, string serviceId, ServiceStatus status) => new(partition, StatusPrefix + serviceId)

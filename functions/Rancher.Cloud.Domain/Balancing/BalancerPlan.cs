@@ -30,10 +30,9 @@ public static class BalancerPlan
             if (!backends.ContainsKey(name))
             {
                 // A target that is gone (or not yet made) is a backend without members: HAProxy answers 503, not a broken config.
-                var members = byName.TryGetValue(target, out var found) && found is not null
-                    ? answering[found.Id].OrderBy(i => i.Slot).Select(i => new PlannedMember(i.Id, i.Address!)).ToList()
-                    : [];
-                backends[name] = new PlannedBackend(name, mode, rule.TargetPort, members) { Check = CheckOf(found?.Spec.HealthCheck) };
+                var serving = byName.TryGetValue(target, out var found) && found is not null ? answering[found.Id].OrderBy(i => i.Slot).ToList() : [];
+                var members = serving.Select(i => new PlannedMember(i.Id, i.Address!)).ToList();
+                backends[name] = new PlannedBackend(name, mode, rule.TargetPort, members) { Check = found is null ? null : CheckOf(found, serving) };
             }
             return name;
         }
@@ -65,7 +64,25 @@ public static class BalancerPlan
         };
     }
 
-    /// <summary>The target's own http or tcp check, as HAProxy runs it; a command check cannot run from the balancer.</summary>
+    /// <summary>
+    /// The check HAProxy runs on a target's members. Mid-upgrade two versions may check
+    /// differently (a new path, say), and a backend has one check: then HAProxy only sees that
+    /// the port they share accepts, and each instance's own check, which its agent runs, still
+    /// decides whether it is a member at all.
+    /// </summary>
+    private static PlannedMemberCheck? CheckOf(Service target, IReadOnlyList<Instance> serving)
+    {
+        var checks = serving.Select(i => CheckOf(target.SpecOf(i).HealthCheck)).Append(CheckOf(target.Spec.HealthCheck)).Distinct().ToList();
+        if (checks.Count == 1)
+        {
+            return checks[0];
+        }
+        return checks.All(c => c is not null) && checks.Select(c => c!.Port).Distinct().Count() == 1
+            ? checks[0]! with { HttpPath = null }
+            : null;
+    }
+
+    /// <summary>A target's own http or tcp check, as HAProxy runs it; a command check cannot run from the balancer.</summary>
     private static PlannedMemberCheck? CheckOf(HealthCheck? check) => check switch
     {
         { Type: "http" } when check.Path.All(c => char.IsAsciiLetterOrDigit(c) || "/._~!&()*+,;=:@%-?".Contains(c)) =>

@@ -24,10 +24,18 @@ public static class EventTypes
     public const string InstanceReplaced = "instance.replaced";
     public const string PlacementFailed = "placement.failed";
 
+    /// <summary>An upgrade's events: <c>upgrade.</c> and what happened (<see cref="Upgrades.UpgradeEvent.Kind"/>).</summary>
+    public const string UpgradeKind = "upgrade.";
+    public const string UpgradeStarted = UpgradeKind + "started";
+
+    private static readonly string[] UpgradeKinds =
+        ["started", "batch-started", "batch-healthy", "paused", "resumed", "rolling-back", "rolled-back", "rollback-failed", "upgraded", "finished"];
+
     public static readonly string[] All =
     [
         ServiceCreated, ServiceChanged, ServiceDeleted, StackImported, StackDeleted, HostRegistered,
         InstancePlaced, InstanceRemoved, InstanceReplaced, PlacementFailed,
+        .. UpgradeKinds.Select(k => UpgradeKind + k),
     ];
 
     /// <summary>Whether <paramref name="filter"/> names a type, or a kind ending in '.'.</summary>

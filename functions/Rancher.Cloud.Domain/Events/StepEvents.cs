@@ -17,7 +17,10 @@ public static class StepEvents
         var services = snapshot.Services.ToDictionary(s => s.Id, StringComparer.Ordinal);
         string Name(string serviceId) => services.TryGetValue(serviceId, out var s) ? s.Spec.QualifiedName : serviceId;
         var replaced = snapshot.Unhealthy.Select(u => u.InstanceId).ToHashSet(StringComparer.Ordinal);
-        var events = new List<EnvironmentEvent>();
+        // An upgrade's own events come first: when a busy step has more to say than it keeps, they are what is kept.
+        var events = step.UpgradeEvents
+            .Select(u => new EnvironmentEvent(EventTypes.UpgradeKind + u.Event.Kind, u.ServiceId, $"{Name(u.ServiceId)}: {u.Event.Message}"))
+            .ToList();
         foreach (var group in step.Added.GroupBy(i => i.ServiceId, StringComparer.Ordinal))
         {
             events.Add(new(EventTypes.InstancePlaced, group.Key, $"{Name(group.Key)}: {Count(group.Count())} placed on {Hosts(group.Select(i => i.HostId))}"));

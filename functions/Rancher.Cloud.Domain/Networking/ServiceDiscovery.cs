@@ -4,7 +4,11 @@ using Rancher.Cloud.Domain.Services;
 namespace Rancher.Cloud.Domain.Networking;
 
 /// <summary>What an agent last saw of an instance: its container's state and its health check's verdict.</summary>
-public sealed record ObservedState(string State, string? Health);
+public sealed record ObservedState(string State, string? Health)
+{
+    /// <summary>What the agent said went wrong: the failing check's output, or why the container could not be made.</summary>
+    public string? Why { get; init; }
+}
 
 /// <summary>
 /// The environment's DNS names, as Rancher 1.6 had them: <c>service.stack.&lt;env&gt;.rancher.internal</c>
@@ -26,10 +30,13 @@ public static class ServiceDiscovery
     public static ILookup<string, Instance> Answering(
         IReadOnlyDictionary<string, Service> services, IEnumerable<Instance> instances, IReadOnlyDictionary<string, ObservedState> observed) =>
         instances
-            .Where(i => i.Address is not null && services.TryGetValue(i.ServiceId, out var s) && !s.Deleting
-                        && observed.TryGetValue(i.Id, out var seen) && seen.State == ContainerStates.Running
-                        && (s.Spec.HealthCheck is null || seen.Health == HealthStates.Healthy))
+            .Where(i => i.Address is not null && services.TryGetValue(i.ServiceId, out var s) && !s.Deleting && Answers(s, i, observed.GetValueOrDefault(i.Id)))
             .ToLookup(i => i.ServiceId, StringComparer.Ordinal);
+
+    /// <summary>An instance may be sent traffic: it serves (not leaving rotation), runs, and passes the check of the version it runs.</summary>
+    public static bool Answers(Service service, Instance instance, ObservedState? seen) =>
+        instance.RetiringSince is null && seen is { State: ContainerStates.Running }
+        && (service.SpecOf(instance).HealthCheck is null || seen.Health == HealthStates.Healthy);
 
     public static PlannedDns Records(
         string environmentName,
@@ -72,7 +79,7 @@ public static class ServiceDiscovery
             }
             var up = answering[service.Id].OrderBy(i => i.Slot).ToList();
             records.Add(new PlannedDnsRecord(name, up.Select(i => i.Address!).ToList()));
-            records.AddRange(up.Select(i => new PlannedDnsRecord($"{stack}-{spec.Name}-{i.Slot}.{domain}", [i.Address!])));
+            records.AddRange(up.Select(i => new PlannedDnsRecord($"{stack}-{spec.Name}-{Slots.Logical(i.Slot)}.{domain}", [i.Address!])));
         }
         return new PlannedDns(domain, records);
     }

@@ -59,16 +59,19 @@ public static class HostPlanBuilder
             .ToDictionary(s => s.Id, s => Balancing.BalancerPlan.Of(s.Spec, byName, answering, certificates, CookieKeyOf(s), challenges), StringComparer.Ordinal);
     }
 
-    public static PlannedContainer Container(Instance instance, Service service, string? joinsInstance = null)
+    public static PlannedContainer Container(Instance instance, Service service, string? joinsInstance = null) =>
+        Container(instance, service.Id, service.SpecOf(instance), joinsInstance);
+
+    /// <summary>What an instance of <paramref name="spec"/> runs; its launch configuration's hash is the container's <see cref="PlannedContainer.SpecHash"/>.</summary>
+    public static PlannedContainer Container(Instance instance, string serviceId, ServiceSpec spec, string? joinsInstance = null)
     {
-        var spec = service.Spec;
         var ports = spec.Ports.Select(p => new PlannedPort(p.Published, p.Target, p.Protocol)).ToList();
         var environment = new SortedDictionary<string, string>(spec.Environment.ToDictionary(), StringComparer.Ordinal);
         var labels = new SortedDictionary<string, string>(spec.Labels.ToDictionary(), StringComparer.Ordinal)
         {
             [Labels.StackService] = spec.QualifiedName,
         };
-        var unhashed = new PlannedContainer("", service.Id, spec.Name, spec.Image, spec.Command, environment, ports, "")
+        var unhashed = new PlannedContainer("", serviceId, spec.Name, spec.Image, spec.Command, environment, ports, "")
         {
             Stack = spec.Stack,
             Entrypoint = spec.Entrypoint,

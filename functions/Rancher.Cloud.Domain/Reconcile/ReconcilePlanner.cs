@@ -11,9 +11,9 @@ namespace Rancher.Cloud.Domain.Reconcile;
 /// placements: which instances to place or remove, and which host plans change. Pure: the
 /// same snapshot, time and ids give the same step. A step is built in named phases, each
 /// spending from the store's <see cref="TransactionBudget"/>: move off lost hosts, replace
-/// unhealthy instances, shrink, place, revise plans.
+/// unhealthy instances, roll upgrades, hand slots over, shrink, place, revise plans.
 /// </summary>
-public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, TransactionBudget budget)
+public sealed partial class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, TransactionBudget budget)
 {
     /// <summary>Instance changes per step: a pace that leaves the step room for the plans of the hosts it touches.</summary>
     public const int MaxInstanceChanges = 30;
@@ -27,6 +27,8 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         MoveOffLostHosts(pass);
         ReplaceUnhealthy(pass);
         pass.Settle();
+        RollUpgrades(pass);
+        HandOver(pass);
         Shrink(pass);
         MoveStranded(pass);
         Place(pass);
@@ -51,6 +53,10 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
             .ToList();
 
         public Dictionary<string, HostView> ViewById => field ??= Views.ToDictionary(v => v.Id, StringComparer.Ordinal);
+
+        /// <summary>Whether an instance may be sent traffic (<see cref="Networking.ServiceDiscovery.Answering"/>).</summary>
+        public bool Answers(Service service, Instance instance) =>
+            Networking.ServiceDiscovery.Answers(service, instance, Snapshot.Observed.GetValueOrDefault(instance.Id));
 
         /// <summary>Each service's instances that stay (not moved off their host this step).</summary>
         public ILookup<string, Instance> Staying { get; private set; } = Enumerable.Empty<Instance>().ToLookup(i => i.ServiceId);
@@ -131,7 +137,8 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         {
             if (!instances.TryGetValue(unhealthy.InstanceId, out var instance) || pass.Step.RemovedIds.Contains(instance.Id)
                 || instance.HostId != unhealthy.HostId || pass.Step.Replacements.ContainsKey(instance.ServiceId)
-                || !pass.Services.TryGetValue(instance.ServiceId, out var service) || service.Deleting)
+                || !pass.Services.TryGetValue(instance.ServiceId, out var service) || service.Deleting
+                || service.Upgrading) // an upgrade judges its own failures: replacing them would hide them
             {
                 continue;
             }
@@ -154,7 +161,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
     /// another's network come after the rest, so they can join an instance placed in the same step.
     /// </summary>
     private static IEnumerable<Service> InOrder(Pass pass) =>
-        pass.Snapshot.Services.OrderBy(s => NetworkModes.JoinedService(s.Spec) is null ? 0 : 1)
+        pass.Services.Values.OrderBy(s => NetworkModes.JoinedService(s.Spec) is null ? 0 : 1)
             .ThenBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal);
 
     /// <summary>
@@ -236,7 +243,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
             // One per host: a second instance on a host (two reconcilers racing on old data) goes.
             return staying.GroupBy(i => i.HostId, StringComparer.Ordinal).SelectMany(g => g.OrderBy(i => i.Slot).Skip(1)).ToList();
         }
-        return staying.Where(i => i.Slot > service.Scale).OrderByDescending(i => i.Slot).ToList();
+        return staying.Where(i => Slots.Logical(i.Slot) > service.Scale).OrderByDescending(i => i.Slot).ToList();
     }
 
     /// <summary>Each service's missing instances are placed, and its placement status written when it changed.</summary>
@@ -280,13 +287,17 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
     /// <summary>A new instance on <paramref name="host"/>, with the lowest free address of the host's /24 when it has one.</summary>
     /// <remarks>A container on the host's network stack or on none takes no address of the environment network.</remarks>
     private Instance NewInstance(Service service, int slot, HostView host, HostAddresses addresses) =>
-        new(ids.NewId('i'), service.Id, slot, host.Id) { Address = service.Spec.Run?.NetworkMode is null ? addresses.Assign(host.Host) : null };
+        new(ids.NewId('i'), service.Id, slot, host.Id)
+        {
+            Address = service.Spec.Run?.NetworkMode is null ? addresses.Assign(host.Host) : null,
+            Version = service.Version,
+        };
 
     /// <summary>A global service: one instance on every host that passes its hard rules.</summary>
     private ServiceStatus PlaceGlobal(Service service, List<Instance> existing, Pass pass)
     {
         var pending = 0;
-        var slots = existing.Select(i => i.Slot).ToHashSet();
+        var slots = existing.Select(i => Slots.Logical(i.Slot)).ToHashSet();
         var covered = existing.Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         var rejections = new List<Rejection>();
         var placed = 0;
@@ -336,7 +347,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
 
     private ServiceStatus PlaceMissing(Service service, List<Instance> existing, IReadOnlySet<string>? avoid, Pass pass)
     {
-        var taken = existing.Select(i => i.Slot).ToHashSet();
+        var taken = existing.Select(i => Slots.Logical(i.Slot)).ToHashSet();
         var unplaced = 0;
         IReadOnlyList<Rejection> reasons = [];
         for (var slot = 1; slot <= service.Scale; slot++)
@@ -374,7 +385,8 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
     {
         var snapshot = pass.Snapshot;
         var step = pass.Step;
-        var after = snapshot.Instances.Where(i => !step.RemovedIds.Contains(i.Id)).Concat(step.Added)
+        var retired = step.Retired.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        var after = snapshot.Instances.Where(i => !step.RemovedIds.Contains(i.Id)).Select(i => retired.GetValueOrDefault(i.Id) ?? i).Concat(step.Added)
             .Where(i => pass.Services.ContainsKey(i.ServiceId))
             .ToLookup(i => i.HostId, StringComparer.Ordinal);
         // Who may be sent traffic: DNS answers with them and balancers send to them.
@@ -384,7 +396,7 @@ public sealed class ReconcilePlanner(Scheduler scheduler, IIdGenerator ids, Tran
         var shared = HostPlanBuilder.SharedHash(peers, dns, out var sharedLength);
         var placed = after.SelectMany(g => g).Select(i => i.ServiceId).ToHashSet(StringComparer.Ordinal);
         var balancers = HostPlanBuilder.Balancers(pass.Services, answering, placed, snapshot.Certificates, snapshot.AcmeChallenges);
-        var touched = step.Added.Concat(step.Removed).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
+        var touched = step.Added.Concat(step.Removed).Concat(step.Retired).Select(i => i.HostId).ToHashSet(StringComparer.Ordinal);
         foreach (var host in snapshot.Hosts.OrderBy(h => touched.Contains(h.Id) ? 0 : 1).ThenBy(h => h.Id, StringComparer.Ordinal))
         {
             var containers = HostPlanBuilder.Containers(after[host.Id], pass.Services, balancers, snapshot.BalancerImage);

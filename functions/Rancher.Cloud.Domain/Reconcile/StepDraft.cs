@@ -26,6 +26,18 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
 
     public List<PlanRevision> Plans { get; } = [];
 
+    /// <summary>Services whose upgrade (and with it their spec) moved on, by id.</summary>
+    public Dictionary<string, Service> Services { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Instances taken out of rotation in this step, as they now are.</summary>
+    public List<Instance> Retired { get; } = [];
+
+    /// <summary>What upgrades did in this step, for the event stream: by service id.</summary>
+    public List<(string ServiceId, Upgrades.UpgradeEvent Event)> UpgradeEvents { get; } = [];
+
+    /// <summary>The earliest moment a waiting change falls due (a drain ends, a batch has been healthy long enough).</summary>
+    public DateTimeOffset? WakeAt { get; private set; }
+
     /// <summary>Something was left for another step.</summary>
     public bool MoreWork { get; set; }
 
@@ -39,6 +51,24 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
         CanChangeInstance && Fits(budget.PerRemoved + budget.PerReplacement, 2L * budget.RowBytes);
 
     public void Add(Instance instance) => Spend(Added, instance, budget.PerAdded);
+
+    /// <summary>Whether an instance may still leave rotation: its row rewritten.</summary>
+    public bool CanRetire => Added.Count + Removed.Count + Retired.Count < maxInstanceChanges && Fits(budget.PerRetired, budget.RowBytes);
+
+    public void Retire(Instance instance) => Spend(Retired, instance, budget.PerRetired);
+
+    /// <summary>A service row rewritten: its upgrade, and its spec and history when the upgrade turned.</summary>
+    public bool TryService(Service service, int contentLength)
+    {
+        if (!TryTake(budget.PerService, budget.RowBytes + ContentBytes(contentLength)))
+        {
+            return false;
+        }
+        Services[service.Id] = service;
+        return true;
+    }
+
+    public void WakeNoLaterThan(DateTimeOffset at) => WakeAt = WakeAt is { } earlier && earlier <= at ? earlier : at;
 
     public void Remove(Instance instance)
     {
@@ -99,7 +129,14 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
     }
 
     public ReconcileStep ToStep() =>
-        new(Added, Removed, Purged, Statuses, Plans, MoreWork) { Replacements = Replacements };
+        new(Added, Removed, Purged, Statuses, Plans, MoreWork)
+        {
+            Replacements = Replacements,
+            Services = Services,
+            Retired = Retired,
+            UpgradeEvents = UpgradeEvents,
+            WakeAt = WakeAt,
+        };
 
     private long ContentBytes(long characters) => characters * budget.BytesPerContentChar;
 

@@ -30,6 +30,12 @@ public sealed record TransactionBudget
 
     public required int PerPlan { get; init; }
 
+    /// <summary>A service row rewritten by its upgrade.</summary>
+    public required int PerService { get; init; }
+
+    /// <summary>An instance row rewritten as it leaves rotation.</summary>
+    public required int PerRetired { get; init; }
+
     /// <summary>Bytes any one row takes in the payload before its content (keys, headers, framing).</summary>
     public required int RowBytes { get; init; }
 

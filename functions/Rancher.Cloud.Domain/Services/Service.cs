@@ -1,4 +1,53 @@
+using Rancher.Cloud.Domain.Upgrades;
+
 namespace Rancher.Cloud.Domain.Services;
 
 /// <summary>A service of an environment: a spec, how many instances of it to run, and whether it is being deleted.</summary>
-public sealed record Service(string Id, ServiceSpec Spec, int Scale, DateTimeOffset CreatedAt, bool Deleting = false);
+public sealed record Service(string Id, ServiceSpec Spec, int Scale, DateTimeOffset CreatedAt, bool Deleting = false)
+{
+    /// <summary>How many earlier launch configurations a service keeps for a rollback.</summary>
+    public const int KeptVersions = 3;
+
+    /// <summary>How the service changes version when its launch configuration does; null for the defaults.</summary>
+    public UpgradePolicy? Policy { get; init; }
+
+    /// <summary>The upgrade in flight, or the last one (its end says how it went); null before the first.</summary>
+    public Upgrade? Upgrade { get; init; }
+
+    /// <summary>Earlier launch configurations, newest first (at most <see cref="KeptVersions"/>).</summary>
+    public IReadOnlyList<ServiceVersion> History { get; init; } = [];
+
+    /// <summary>The version <see cref="Spec"/> is: new instances run it, and an upgrade in flight moves toward it.</summary>
+    public string Version => LaunchVersion.Of(Spec);
+
+    /// <summary>Whether an upgrade is moving instances now (paused counts: it holds the service mid-way).</summary>
+    public bool Upgrading => Upgrade is { IsOver: false };
+
+    /// <summary>The version an instance runs: as placed, or for one placed before versions were kept, the one an upgrade left.</summary>
+    public string VersionOf(Instance instance) => instance.Version ?? Upgrade?.From ?? Version;
+
+    /// <summary>
+    /// The spec an instance runs: the current one, or while an upgrade moves instances between
+    /// two versions, the other one's from the history. A change that started no upgrade applies
+    /// to every instance at once (a balancer's, or one of a service that ran nothing).
+    /// </summary>
+    public ServiceSpec SpecOf(Instance instance)
+    {
+        var version = VersionOf(instance);
+        if (version == Version || Upgrade is not { } upgrade || (version != upgrade.From && version != upgrade.To))
+        {
+            return Spec;
+        }
+        return History.FirstOrDefault(h => h.Version == version)?.Spec ?? Spec;
+    }
+
+    /// <summary>
+    /// The service moved to <paramref name="spec"/>: the current launch configuration joins the
+    /// history (most recent first, the oldest dropped past <see cref="KeptVersions"/>).
+    /// </summary>
+    public Service WithSpec(ServiceSpec spec, DateTimeOffset now)
+    {
+        var kept = History.Where(h => h.Version != Version && h.Version != LaunchVersion.Of(spec)).Take(KeptVersions - 1);
+        return this with { Spec = spec, History = [new ServiceVersion(Version, Spec, now), .. kept] };
+    }
+}

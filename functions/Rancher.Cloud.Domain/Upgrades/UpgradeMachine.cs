@@ -61,9 +61,9 @@ public static class UpgradeMachine
                 State = upgrade.State == UpgradeState.Rolling ? UpgradeState.Upgraded : UpgradeState.RolledBack,
                 StateSince = now,
             };
-            return new UpgradeStep(done, 0, done.State == UpgradeState.Upgraded
+            return new UpgradeStep(done, 0, After(settledEvent, done.State == UpgradeState.Upgraded
                 ? new UpgradeEvent("upgraded", $"every instance runs version {upgrade.To}")
-                : new UpgradeEvent("rolled-back", $"every instance runs version {upgrade.From} again" + (upgrade.Reason is { } r ? $" ({r})" : "")));
+                : new UpgradeEvent("rolled-back", $"every instance runs version {upgrade.From} again" + (upgrade.Reason is { } r ? $" ({r})" : ""))));
         }
         if (progress.Remaining == 0)
         {
@@ -75,8 +75,12 @@ public static class UpgradeMachine
         }
         var batch = Math.Min(policy.BatchSize, progress.Remaining);
         var next = current with { BatchStartedAt = now, Batches = current.Batches + 1 };
-        return new UpgradeStep(next, batch, settledEvent ?? new UpgradeEvent("batch-started", $"batch {next.Batches}: {batch} instance(s) to version {upgrade.Target}"));
+        return new UpgradeStep(next, batch, After(settledEvent, new UpgradeEvent("batch-started", $"batch {next.Batches}: {batch} instance(s) to version {upgrade.Target}")));
     }
+
+    /// <summary>One event for two things that happened at once: the second's kind, both said.</summary>
+    private static UpgradeEvent After(UpgradeEvent? first, UpgradeEvent then) =>
+        first is null ? then : then with { Message = $"{first.Message}; {then.Message}" };
 
     /// <summary>
     /// What someone asks of an upgrade. Pause and resume apply to a rolling upgrade; rollback to one

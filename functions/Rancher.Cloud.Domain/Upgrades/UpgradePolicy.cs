@@ -31,7 +31,8 @@ public sealed record UpgradePolicy
     /// <summary>The wait between one batch counting as healthy and the next starting.</summary>
     public TimeSpan Interval { get; init; }
 
-    public UpgradeOrder Order { get; init; } = UpgradeOrder.StartFirst;
+    /// <summary>Null: start-first, unless the service publishes ports, which its old instances hold (<see cref="ServiceUpgrades.OrderFor"/>).</summary>
+    public UpgradeOrder? Order { get; init; }
 
     public TimeSpan MinHealthy { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -86,7 +87,7 @@ public sealed record UpgradePolicyDraft
                 null => basis.Order,
                 "start-first" => UpgradeOrder.StartFirst,
                 "stop-first" => UpgradeOrder.StopFirst,
-                _ => Refused(basis.Order, $"{field}.order", "is 'start-first' or 'stop-first'", refused),
+                _ => Refused<UpgradeOrder?>(basis.Order, $"{field}.order", "is 'start-first' or 'stop-first'", refused),
             },
             OnFailure = draft.OnFailure switch
             {
