@@ -80,6 +80,7 @@ internal sealed class EnvironmentModel
 
     private void Apply(ReconcileStep step)
     {
+        CheckRows(step);
         var removed = step.Removed.Select(r => r.Id).ToHashSet();
         Instances.RemoveAll(i => removed.Contains(i.Id));
         Unhealthy.RemoveAll(u => removed.Contains(u.InstanceId));
@@ -106,5 +107,24 @@ internal sealed class EnvironmentModel
             Plans[revision.Plan.HostId] = new StoredPlan(revision.Plan.Version, revision.ContentHash);
             PlanContents[revision.Plan.HostId] = revision.Plan;
         }
+    }
+
+    /// <summary>
+    /// What the table's transaction would refuse (the adapter writes a slot removed and added as
+    /// one replaced row, and a retired row also removed only as removed): a row removed, added or
+    /// retired twice, a row added that is there and stays, one removed or retired that is not there.
+    /// </summary>
+    private void CheckRows(ReconcileStep step)
+    {
+        static (string, int) Key(Instance i) => (i.ServiceId, i.Slot);
+        foreach (var (what, list) in new[] { ("removes", step.Removed), ("adds", step.Added), ("retires", step.Retired) })
+        {
+            var twice = list.GroupBy(Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            Assert.True(twice.Count == 0, $"a step {what} one instance row twice: {string.Join(", ", twice)}");
+        }
+        var stored = Instances.Select(Key).ToHashSet();
+        var removed = step.Removed.Select(Key).ToHashSet();
+        Assert.All(step.Added, i => Assert.True(!stored.Contains(Key(i)) || removed.Contains(Key(i)), $"a step adds {Key(i)}, which is there and stays"));
+        Assert.All(step.Removed.Concat(step.Retired), i => Assert.Contains(Key(i), stored));
     }
 }

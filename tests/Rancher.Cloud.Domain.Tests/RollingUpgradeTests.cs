@@ -209,4 +209,65 @@ public sealed class RollingUpgradeTests
         Assert.Equal("busybox:2", changed.Spec.Image);
         Assert.Equal(service.Version, changed.History.Single().Version);
     }
+
+    [Fact]
+    public void A_rollback_while_the_old_instance_drains_waits_for_its_row_before_starting_there_again()
+    {
+        var env = Running(hosts: 1, scale: 1);
+        var old = env.Service("s1").Version;
+        Upgrade(env, "busybox:2", Quick with { MinHealthy = TimeSpan.FromSeconds(30) });
+        for (var n = 0; n < 10 && !env.Instances.Any(i => i.RetiringSince is not null); n++)
+        {
+            env.Step();
+            Observe(env, _ => false);
+        }
+        Assert.Contains(env.Instances, i => i.RetiringSince is not null); // the old one drains; the new one serves its slot
+
+        var (rolledBack, refused) = ServiceUpgrades.Act(env.Service("s1"), UpgradeAction.Rollback, env.Now);
+        Assert.Null(refused);
+        env.Store(rolledBack!);
+        RunToEnd(env, _ => false); // the model refuses a step that adds the draining instance's row again
+
+        var service = env.Service("s1");
+        Assert.Equal(UpgradeState.RolledBack, service.Upgrade!.State);
+        Assert.Equal(old, service.VersionOf(env.Instances.Single()));
+    }
+
+    [Fact]
+    public void Instances_scaled_away_while_they_drain_are_removed_once()
+    {
+        var env = Running(hosts: 1, scale: 3);
+        Upgrade(env, "busybox:2", Quick with { Order = UpgradeOrder.StopFirst, BatchSize = 3 });
+        env.Step();
+        Assert.Equal(3, env.Instances.Count(i => i.RetiringSince is not null));
+
+        env.SetScale("s1", 1);
+        env.Tick(ReconcilePlanner.DnsDrain);
+        Observe(env, _ => false);
+        env.Step(); // the model refuses a step that removes one row twice
+
+        RunToEnd(env, _ => false);
+        Assert.Equal([1], env.Instances.Select(i => Slots.Logical(i.Slot)));
+    }
+
+    [Fact]
+    public void A_global_service_upgrades_one_host_at_a_time_and_the_others_keep_serving()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.AddRange(Enumerable.Range(1, 3).Select(i => Given.Host($"h{i}")));
+        var global = Given.Service("s1", 0, 9100);
+        env.Services.Add(global with { Spec = global.Spec with { Scheduling = global.Spec.Scheduling with { Global = true } } });
+        env.Settle();
+        Observe(env, _ => false);
+        Upgrade(env, "busybox:2", Quick with { MinHealthy = TimeSpan.Zero }); // the drain, not the wait, must hold the next batch back
+        var fewest = int.MaxValue;
+
+        RunToEnd(env, _ => false, serving => fewest = Math.Min(fewest, serving.Count));
+
+        Assert.Equal(2, fewest);
+        var service = env.Service("s1");
+        Assert.Equal(UpgradeState.Upgraded, service.Upgrade!.State);
+        Assert.Equal(["h1", "h2", "h3"], env.Instances.Select(i => i.HostId).Order());
+        Assert.All(env.Instances, i => Assert.Equal(service.Version, service.VersionOf(i)));
+    }
 }

@@ -29,7 +29,7 @@ public sealed partial class ReconcilePlanner
             {
                 return;
             }
-            var live = pass.Staying[service.Id].Where(i => !pass.Step.RemovedIds.Contains(i.Id) && i.RetiringSince is null).ToList();
+            var live = pass.Untouched(service.Id).Where(i => i.RetiringSince is null).ToList();
             var advanced = UpgradeMachine.Advance(service.Upgrade!, Progress(pass, service, live), pass.Now);
             var (changed, refused) = ServiceUpgrades.Follow(service with { Upgrade = advanced.Upgrade }, pass.Now);
             var happened = advanced.Event;
@@ -62,8 +62,8 @@ public sealed partial class ReconcilePlanner
 
     /// <summary>
     /// What the service's live instances show. A slot with no serving instance (its old one
-    /// draining, or not yet placed) counts as one on its way to the target, not yet healthy: a
-    /// batch is not over until it is filled.
+    /// draining, or not yet placed; for a global service, a host whose old one drains) counts as
+    /// one on its way to the target, not yet healthy: a batch is not over until it is filled.
     /// </summary>
     private static UpgradeProgress Progress(Pass pass, Service service, List<Instance> live)
     {
@@ -71,8 +71,11 @@ public sealed partial class ReconcilePlanner
         var atTarget = live.Where(i => service.VersionOf(i) == target).ToList();
         var covered = atTarget.Select(i => Slots.Logical(i.Slot)).ToHashSet();
         var serving = live.Select(i => Slots.Logical(i.Slot)).ToHashSet();
-        var desired = service.Spec.Scheduling.Global ? serving.Count : service.Scale;
-        var unfilled = service.Spec.Scheduling.Global ? 0 : Enumerable.Range(1, desired).Count(slot => !serving.Contains(slot));
+        // A global service's slots are its hosts: one whose old instance drains and that serves nothing else waits for its new one.
+        var draining = pass.Untouched(service.Id).Where(i => i.RetiringSince is not null).Select(i => i.HostId)
+            .Except(live.Select(i => i.HostId), StringComparer.Ordinal).Count();
+        var desired = service.Spec.Scheduling.Global ? serving.Count + draining : service.Scale;
+        var unfilled = service.Spec.Scheduling.Global ? draining : Enumerable.Range(1, desired).Count(slot => !serving.Contains(slot));
         var remaining = serving.Count(slot => !covered.Contains(slot) && (service.Spec.Scheduling.Global || slot <= desired));
         var failed = atTarget.Where(i => Failed(pass, i)).ToList();
         var why = failed.Select(i => pass.Snapshot.Observed.GetValueOrDefault(i.Id)?.Why).FirstOrDefault(w => !string.IsNullOrWhiteSpace(w));
@@ -113,6 +116,10 @@ public sealed partial class ReconcilePlanner
             }
             // A replacement that fits nowhere leaves its slot to the old instance; the batch's deadline decides.
             var twin = Slots.TwinOf(instance.Slot);
+            if (pass.Staying[service.Id].Any(i => i.Slot == twin))
+            {
+                continue; // the twin row still holds a leaving instance: the slot waits for its drain
+            }
             if (scheduler.Place(service, pass.Views, twin, null).Host is { } host)
             {
                 pass.Step.Add(NewInstance(service, twin, host, pass.Addresses));
@@ -130,7 +137,7 @@ public sealed partial class ReconcilePlanner
     {
         foreach (var service in InOrder(pass).Where(s => !s.Deleting))
         {
-            var staying = pass.Staying[service.Id].Where(i => !pass.Step.RemovedIds.Contains(i.Id)).ToList();
+            var staying = pass.Untouched(service.Id);
             if (staying.Count == 0)
             {
                 continue;
@@ -214,5 +221,5 @@ public sealed partial class ReconcilePlanner
 
     /// <summary>About how long the service's row is as stored: its spec, each kept version, its upgrade.</summary>
     private static int StoredLength(Service service) =>
-        (JsonSerializer.Serialize(service.Spec).Length * (1 + service.History.Count)) + 2048;
+        JsonSerializer.Serialize(service.Spec).Length + service.History.Sum(h => JsonSerializer.Serialize(h.Spec).Length) + 2048;
 }

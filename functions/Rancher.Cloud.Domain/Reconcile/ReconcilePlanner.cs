@@ -3,6 +3,7 @@ using Rancher.Cloud.Domain.Hosts;
 using Rancher.Cloud.Domain.Networking;
 using Rancher.Cloud.Domain.Scheduling;
 using Rancher.Cloud.Domain.Services;
+using Rancher.Cloud.Domain.Upgrades;
 
 namespace Rancher.Cloud.Domain.Reconcile;
 
@@ -60,6 +61,9 @@ public sealed partial class ReconcilePlanner(Scheduler scheduler, IIdGenerator i
 
         /// <summary>Each service's instances that stay (not moved off their host this step).</summary>
         public ILookup<string, Instance> Staying { get; private set; } = Enumerable.Empty<Instance>().ToLookup(i => i.ServiceId);
+
+        /// <summary>The service's staying instances whose rows this step has not yet written.</summary>
+        public List<Instance> Untouched(string serviceId) => Staying[serviceId].Where(i => !Step.Touches(i.Id)).ToList();
 
         public HostAddresses Addresses { get; private set; } = null!;
 
@@ -138,7 +142,7 @@ public sealed partial class ReconcilePlanner(Scheduler scheduler, IIdGenerator i
             if (!instances.TryGetValue(unhealthy.InstanceId, out var instance) || pass.Step.RemovedIds.Contains(instance.Id)
                 || instance.HostId != unhealthy.HostId || pass.Step.Replacements.ContainsKey(instance.ServiceId)
                 || !pass.Services.TryGetValue(instance.ServiceId, out var service) || service.Deleting
-                || service.Upgrading) // an upgrade judges its own failures: replacing them would hide them
+                || (service.Upgrade is { State: UpgradeState.Rolling or UpgradeState.RollingBack } && service.VersionOf(instance) == service.Version)) // an upgrade judges its own failures: replacing them would hide them
             {
                 continue;
             }
@@ -175,7 +179,7 @@ public sealed partial class ReconcilePlanner(Scheduler scheduler, IIdGenerator i
         foreach (var service in InOrder(pass).Where(s => !s.Deleting && NetworkModes.JoinedService(s.Spec) is not null))
         {
             var joined = NetworkModes.JoinedService(service.Spec)!;
-            foreach (var instance in pass.Staying[service.Id].Where(i => !pass.Step.RemovedIds.Contains(i.Id)))
+            foreach (var instance in pass.Untouched(service.Id))
             {
                 if (!pass.ViewById.TryGetValue(instance.HostId, out var view) || (view.CountOfName(joined) > 0 && pass.JoinProblem(service) is null))
                 {
@@ -201,7 +205,7 @@ public sealed partial class ReconcilePlanner(Scheduler scheduler, IIdGenerator i
     {
         foreach (var service in InOrder(pass))
         {
-            var surplus = Surplus(service, pass.Staying[service.Id].ToList());
+            var surplus = Surplus(service, pass.Untouched(service.Id));
             if (surplus.Count == 0 && !service.Deleting)
             {
                 continue;

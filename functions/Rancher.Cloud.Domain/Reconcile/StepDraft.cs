@@ -57,6 +57,9 @@ internal sealed class StepDraft(TransactionBudget budget, int maxInstanceChanges
 
     public void Retire(Instance instance) => Spend(Retired, instance, budget.PerRetired);
 
+    /// <summary>Whether the step already writes this instance's row: a transaction may touch a row once.</summary>
+    public bool Touches(string instanceId) => RemovedIds.Contains(instanceId) || Retired.Exists(i => i.Id == instanceId);
+
     /// <summary>A service row rewritten: its upgrade, and its spec and history when the upgrade turned.</summary>
     public bool TryService(Service service, int contentLength)
     {

@@ -28,8 +28,9 @@ public static class ServiceUpgrades
         var changed = service.WithSpec(spec, now);
         if (!hasInstances || spec.Balancer is not null)
         {
-            // Nothing runs the old version, or a balancer, which reloads its rules in place.
-            return (changed, null);
+            // Nothing runs the old version, or a balancer, which reloads its rules in place; an
+            // earlier upgrade's versions no longer describe any instance.
+            return (changed with { Upgrade = null }, null);
         }
         return (changed with { Upgrade = Upgrade.Start(service.Version, to, policy ?? service.Policy ?? UpgradePolicy.Default, now) }, null);
     }
