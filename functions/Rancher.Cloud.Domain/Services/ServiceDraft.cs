@@ -4,11 +4,12 @@ using Rancher.Cloud.Domain.Scheduling;
 
 namespace Rancher.Cloud.Domain.Services;
 
-/// <summary>A service as a user asked for it, before validation. Every field may be missing.</summary>
-public sealed record ServiceDraft
+/// <summary>
+/// What a service's containers run with, as a user asked for it: the fields a new service gives
+/// and a change may replace (any of them changing starts a rolling upgrade). Every field may be missing.
+/// </summary>
+public abstract record LaunchDraft
 {
-    [Limit(63)]
-    public string? Name { get; init; }
     [Limit(ImageReference.MaxLength)]
     public string? Image { get; init; }
     [Limit(Bounds.MaxArguments)]
@@ -17,8 +18,6 @@ public sealed record ServiceDraft
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
     [Limit(Bounds.MaxItems)]
     public IReadOnlyList<PortDraft?>? Ports { get; init; }
-    public int? Scale { get; init; }
-    public SchedulingDraft? Scheduling { get; init; }
     [Limit(Bounds.MaxArguments)]
     public IReadOnlyList<string?>? Entrypoint { get; init; }
     [Limit(ContainerLabels.MaxLabels)]
@@ -33,17 +32,26 @@ public sealed record ServiceDraft
     public string? User { get; init; }
     [Limit(63)]
     public string? Hostname { get; init; }
-    [Limit(Bounds.MaxArguments)]
-    public IReadOnlyList<string?>? CapAdd { get; init; }
     [Limit(16)]
     public string? StopSignal { get; init; }
     public LimitsDraft? Limits { get; init; }
 
-    /// <summary>Privileged mode, host namespaces, devices: allowed only by a <c>privileged</c> environment.</summary>
-    public HostAccessDraft? HostAccess { get; init; }
-
     /// <summary>The rest of what <c>docker run</c> can say (tty, sysctls, ulimits, tmpfs, DNS, logging…).</summary>
     public RunOptionsDraft? Run { get; init; }
+}
+
+/// <summary>A service as a user asked for it, before validation. Every field may be missing.</summary>
+public sealed record ServiceDraft : LaunchDraft
+{
+    [Limit(63)]
+    public string? Name { get; init; }
+    public int? Scale { get; init; }
+    public SchedulingDraft? Scheduling { get; init; }
+    [Limit(Bounds.MaxArguments)]
+    public IReadOnlyList<string?>? CapAdd { get; init; }
+
+    /// <summary>Privileged mode, host namespaces, devices: allowed only by a <c>privileged</c> environment.</summary>
+    public HostAccessDraft? HostAccess { get; init; }
 
     /// <summary>An alias: a DNS name answering with these services' instances (Rancher's dns-service).</summary>
     [Limit(Bounds.MaxItems)]
@@ -54,6 +62,9 @@ public sealed record ServiceDraft
 
     /// <summary>A balancer: HAProxy instances that spread their port rules' traffic over the target services' instances.</summary>
     public Balancing.BalancerDraft? LoadBalancer { get; init; }
+
+    /// <summary>How the service upgrades when its launch configuration changes; the defaults when missing.</summary>
+    public Upgrades.UpgradePolicyDraft? UpgradePolicy { get; init; }
 }
 
 /// <summary>Fixed IPv4 addresses, or a host name answered as a CNAME.</summary>
@@ -90,11 +101,24 @@ public sealed record PortDraft
     public string? Protocol { get; init; }
 }
 
-/// <summary>The changes a PATCH may ask for.</summary>
-public sealed record ServicePatch
+/// <summary>
+/// The changes a PATCH may ask for. A launch field given replaces the service's whole (an
+/// environment given is the whole environment); changing any of them starts a rolling upgrade.
+/// </summary>
+public sealed record ServicePatch : LaunchDraft
 {
     public int? Scale { get; init; }
 
     /// <summary>A balancer's new rules and settings, whole; its instances change them without being made anew.</summary>
     public Balancing.BalancerDraft? LoadBalancer { get; init; }
+
+    /// <summary>How this service upgrades from now on (and this change, when it starts one).</summary>
+    public Upgrades.UpgradePolicyDraft? UpgradePolicy { get; init; }
+
+    /// <summary>Whether the patch gives any launch field: what an instance runs with.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ChangesLaunch =>
+        Image is not null || Command is not null || Entrypoint is not null || Environment is not null || Ports is not null
+        || Labels is not null || Volumes is not null || HealthCheck is not null || Restart is not null || User is not null
+        || Hostname is not null || StopSignal is not null || Limits is not null || Run is not null;
 }

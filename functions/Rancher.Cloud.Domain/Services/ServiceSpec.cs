@@ -129,6 +129,25 @@ public sealed record ServiceSpec(
         {
             errors.Add("alias", "a service is an alias or an external service, not both");
         }
+        CheckTogether(spec, errors);
+        if (pointer && (spec.Ports.Count > 0 || spec.Scheduling.Global))
+        {
+            errors.Add(spec.Ports.Count > 0 ? "ports" : "scheduling.global", "an alias or external service runs no containers");
+        }
+        if (errors.IsEmpty && TooLargeToStore(spec) is { } tooLarge)
+        {
+            errors.Add("body", tooLarge);
+        }
+        if (!errors.IsEmpty)
+        {
+            return Failure.Invalid(errors);
+        }
+        return (spec, scale);
+    }
+
+    /// <summary>The rules between launch fields: checked again on a changed spec, whose kept fields meet the new ones.</summary>
+    public static void CheckTogether(ServiceSpec spec, FieldErrors errors)
+    {
         if (spec.Run?.NetworkMode is { } mode && spec.Ports.Count > 0)
         {
             errors.Add("ports", $"a container with network mode '{mode}' publishes no ports{(mode == "host" ? ": it listens on the host's own" : "")}");
@@ -145,19 +164,6 @@ public sealed record ServiceSpec(
         {
             errors.Add("run.memoryReservationBytes", "must be at most the memory limit");
         }
-        if (pointer && (spec.Ports.Count > 0 || spec.Scheduling.Global))
-        {
-            errors.Add(spec.Ports.Count > 0 ? "ports" : "scheduling.global", "an alias or external service runs no containers");
-        }
-        if (errors.IsEmpty && TooLargeToStore(spec) is { } tooLarge)
-        {
-            errors.Add("body", tooLarge);
-        }
-        if (!errors.IsEmpty)
-        {
-            return Failure.Invalid(errors);
-        }
-        return (spec, scale);
     }
 
     /// <summary>Why the service cannot be stored in one row, or null when it can.</summary>
