@@ -61,7 +61,7 @@ public sealed class StacksService(
             var actions = StateRows.ToRows(partition, id, stack, now).Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)).ToList();
             foreach (var service in stack.Services)
             {
-                var row = new Service(ids.NewId('s'), service.Spec, service.Scale, now);
+                var row = new Service(ids.NewId('s'), service.Spec, service.Scale, now) { Policy = service.Policy };
                 actions.Add(new(TableTransactionActionType.Add, StateRows.NameRow(partition, row)));
                 actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(partition, row)));
             }
@@ -133,7 +133,7 @@ public sealed class StacksService(
         }
         var stored = StateRows.ToStack(row);
         var members = (await StackServicesAsync(row, ct)).ToDictionary(s => s.Spec.Name, StringComparer.Ordinal);
-        var current = stored.ServiceOrder.Where(members.ContainsKey).Select(n => new StackService(members[n].Spec, members[n].Scale)).ToList();
+        var current = stored.ServiceOrder.Where(members.ContainsKey).Select(n => new StackService(members[n].Spec, members[n].Scale) { Policy = members[n].Policy }).ToList();
         return ComposeWriter.Write(stored.Definition with { Services = current });
     }
 

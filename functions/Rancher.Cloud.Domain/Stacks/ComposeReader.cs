@@ -132,6 +132,13 @@ public static class ComposeReader
                 continue;
             }
             var (spec, scale) = checkedSpec.Value;
+            var refusedPolicy = new FieldErrors();
+            var upgradePolicy = Upgrades.UpgradePolicyDraft.Check(service.Draft.UpgradePolicy, Upgrades.UpgradePolicy.Default, "upgradePolicy", refusedPolicy);
+            if (!refusedPolicy.IsEmpty)
+            {
+                AddByLine(root, service, refusedPolicy);
+                continue;
+            }
             if (HostAccessPolicy.Check(spec, policy, new FieldErrors()) is { IsEmpty: false } refused)
             {
                 AddByLine(root, service, refused);
@@ -153,7 +160,7 @@ public static class ComposeReader
                 root.Context.Errors.Add(service.Node.Path, $"line {service.Node.Line}: {tooLarge}");
                 continue;
             }
-            services.Add(new StackService(stored, scale));
+            services.Add(new StackService(stored, scale) { Policy = service.Draft.UpgradePolicy is null ? null : upgradePolicy });
         }
         // Services of a stack share its folder on each host: the policy looks at their binds together.
         var readSpecs = services.Select(s => s.Spec).ToList();

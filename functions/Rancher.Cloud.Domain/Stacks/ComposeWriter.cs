@@ -224,6 +224,16 @@ public static partial class ComposeWriter
         {
             deploy.Add("resources", resources);
         }
+        if (service.Policy is { } policy)
+        {
+            foreach (var (key, config) in new[] { ("update_config", ComposeUpgradeConfig.WriteUpdate(policy)), ("rollback_config", ComposeUpgradeConfig.WriteRollback(policy)) })
+            {
+                if (config is not null)
+                {
+                    deploy.Add(key, config);
+                }
+            }
+        }
         return deploy.Children.Count > 0 ? deploy : null;
     }
 

@@ -395,8 +395,16 @@ internal sealed class ServiceReading(string stack, string name, ComposeNode node
                 case "resources":
                     ReadResources(node);
                     break;
+                case "update_config":
+                    Lines["upgradePolicy"] = node.Line;
+                    Draft = Draft with { UpgradePolicy = ComposeUpgradeConfig.ReadUpdate(node, Draft.UpgradePolicy, Lines) };
+                    break;
+                case "rollback_config":
+                    Lines["upgradePolicy.rollback"] = node.Line;
+                    Draft = Draft with { UpgradePolicy = ComposeUpgradeConfig.ReadRollback(node, Draft.UpgradePolicy, Lines) };
+                    break;
                 default:
-                    node.Error($"'deploy.{key}' is not supported (replicas, mode, resources)");
+                    node.Error($"'deploy.{key}' is not supported (replicas, mode, resources, update_config, rollback_config)");
                     break;
             }
         }

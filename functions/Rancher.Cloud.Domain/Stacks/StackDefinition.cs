@@ -27,4 +27,8 @@ public sealed record StackDefinition(
 }
 
 /// <summary>A service of a stack and how many instances it runs (compose's <c>deploy.replicas</c>).</summary>
-public sealed record StackService(ServiceSpec Spec, int Scale);
+public sealed record StackService(ServiceSpec Spec, int Scale)
+{
+    /// <summary>How it upgrades (compose's <c>deploy.update_config</c> and <c>rollback_config</c>); null: the defaults.</summary>
+    public Upgrades.UpgradePolicy? Policy { get; init; }
+}

@@ -92,7 +92,7 @@ public static class UpgradeMachine
         (UpgradeAction.Pause, UpgradeState.Rolling) => (upgrade with { State = UpgradeState.Paused, StateSince = now, Reason = "paused by request" }, null),
         (UpgradeAction.Resume, UpgradeState.Paused) => (upgrade with { State = UpgradeState.Rolling, StateSince = now, BatchStartedAt = null, Reason = null }, null),
         (UpgradeAction.Rollback, UpgradeState.Rolling or UpgradeState.Paused or UpgradeState.Upgraded) =>
-            (upgrade with { State = UpgradeState.RollingBack, StateSince = now, BatchStartedAt = null, SettledAt = null, Batches = 0, Reason = "rolled back by request" }, null),
+            (TurnBack(upgrade, "rolled back by request", now), null),
         (UpgradeAction.Finish, UpgradeState.Rolling or UpgradeState.Paused) =>
             (upgrade with
             {
@@ -129,9 +129,13 @@ public static class UpgradeMachine
             return new UpgradeStep(upgrade with { State = UpgradeState.Paused, StateSince = now, BatchStartedAt = null, Reason = why }, 0,
                 new UpgradeEvent("paused", $"the upgrade to version {upgrade.To} paused: {why}"));
         }
-        return new UpgradeStep(upgrade with { State = UpgradeState.RollingBack, StateSince = now, BatchStartedAt = null, SettledAt = null, Batches = 0, Reason = why }, 0,
+        return new UpgradeStep(TurnBack(upgrade, why, now), 0,
             new UpgradeEvent("rolling-back", $"the upgrade to version {upgrade.To} rolls back: {why}"));
     }
+
+    /// <summary>Toward the old version again, batches counted anew, at the policy's rollback pace.</summary>
+    private static Upgrade TurnBack(Upgrade upgrade, string why, DateTimeOffset now) =>
+        upgrade with { State = UpgradeState.RollingBack, StateSince = now, BatchStartedAt = null, SettledAt = null, Batches = 0, Reason = why, Policy = upgrade.Policy.ForRollback() };
 }
 
 /// <summary>What a user may ask of an upgrade in flight.</summary>

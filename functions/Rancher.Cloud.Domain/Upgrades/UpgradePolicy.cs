@@ -47,12 +47,32 @@ public sealed record UpgradePolicy
 
     public TimeSpan PauseLimit { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>How a rollback paces itself (compose <c>deploy.rollback_config</c>); null: as the upgrade did.</summary>
+    public RollbackPace? Rollback { get; init; }
+
     public static readonly UpgradePolicy Default = new();
+
+    /// <summary>The policy a rollback runs under: this one, at the rollback's own pace when it has one.</summary>
+    public UpgradePolicy ForRollback() => Rollback is not { } pace
+        ? this
+        : this with { BatchSize = pace.BatchSize, Interval = pace.Interval, Order = pace.Order ?? Order, MinHealthy = pace.MinHealthy, Rollback = null };
 
     public const int MaxBatchSize = 100;
 }
 
-/// <summary>An upgrade policy as the API and compose (<c>deploy.update_config</c>) give it: durations in Go's syntax.</summary>
+/// <summary>A rollback's own pace: how many instances at a time, the wait between batches, their order, and how long a batch must be healthy.</summary>
+public sealed record RollbackPace(int BatchSize, TimeSpan Interval, UpgradeOrder? Order, TimeSpan MinHealthy);
+
+/// <summary>A rollback's pace as given; what is not given is the upgrade's.</summary>
+public sealed record RollbackPaceDraft
+{
+    public int? BatchSize { get; init; }
+    public string? Interval { get; init; }
+    public string? Order { get; init; }
+    public string? MinHealthy { get; init; }
+}
+
+/// <summary>An upgrade policy as the API and compose (<c>deploy.update_config</c>, <c>rollback_config</c>) give it: durations in Go's syntax.</summary>
 public sealed record UpgradePolicyDraft
 {
     public int? BatchSize { get; init; }
@@ -64,6 +84,7 @@ public sealed record UpgradePolicyDraft
     public int? FailureThreshold { get; init; }
     public string? OnFailure { get; init; }
     public string? PauseLimit { get; init; }
+    public RollbackPaceDraft? Rollback { get; init; }
 
     /// <summary>The policy, what is not given taken from <paramref name="basis"/>; null with the errors by field.</summary>
     public static UpgradePolicy? Check(UpgradePolicyDraft? draft, UpgradePolicy basis, string field, FieldErrors errors)
@@ -82,13 +103,7 @@ public sealed record UpgradePolicyDraft
             BatchDeadline = Duration(draft.BatchDeadline, basis.BatchDeadline, TimeSpan.FromSeconds(1), $"{field}.batchDeadline", refused),
             ProgressDeadline = Duration(draft.ProgressDeadline, basis.ProgressDeadline, TimeSpan.FromSeconds(1), $"{field}.progressDeadline", refused),
             PauseLimit = Duration(draft.PauseLimit, basis.PauseLimit, TimeSpan.FromMinutes(1), $"{field}.pauseLimit", refused),
-            Order = draft.Order switch
-            {
-                null => basis.Order,
-                "start-first" => UpgradeOrder.StartFirst,
-                "stop-first" => UpgradeOrder.StopFirst,
-                _ => Refused<UpgradeOrder?>(basis.Order, $"{field}.order", "is 'start-first' or 'stop-first'", refused),
-            },
+            Order = OrderOf(draft.Order, basis.Order, $"{field}.order", refused),
             OnFailure = draft.OnFailure switch
             {
                 null => basis.OnFailure,
@@ -100,6 +115,20 @@ public sealed record UpgradePolicyDraft
         if (policy.MinHealthy >= policy.BatchDeadline)
         {
             refused.Add($"{field}.minHealthy", "must be shorter than batchDeadline, or no batch could ever count as healthy");
+        }
+        if (draft.Rollback is { } pace)
+        {
+            var since = basis.Rollback ?? new RollbackPace(policy.BatchSize, policy.Interval, null, policy.MinHealthy);
+            var rollback = new RollbackPace(
+                Between(pace.BatchSize, since.BatchSize, 1, UpgradePolicy.MaxBatchSize, $"{field}.rollback.batchSize", refused),
+                Duration(pace.Interval, since.Interval, TimeSpan.Zero, $"{field}.rollback.interval", refused),
+                OrderOf(pace.Order, since.Order, $"{field}.rollback.order", refused),
+                Duration(pace.MinHealthy, since.MinHealthy, TimeSpan.Zero, $"{field}.rollback.minHealthy", refused));
+            if (rollback.MinHealthy >= policy.BatchDeadline)
+            {
+                refused.Add($"{field}.rollback.minHealthy", "must be shorter than batchDeadline, or no batch could ever count as healthy");
+            }
+            policy = policy with { Rollback = rollback };
         }
         foreach (var (key, reasons) in refused.ToDictionary())
         {
@@ -133,6 +162,14 @@ public sealed record UpgradePolicyDraft
         }
         return value;
     }
+
+    private static UpgradeOrder? OrderOf(string? text, UpgradeOrder? fallback, string field, FieldErrors errors) => text switch
+    {
+        null => fallback,
+        "start-first" => UpgradeOrder.StartFirst,
+        "stop-first" => UpgradeOrder.StopFirst,
+        _ => Refused(fallback, field, "is 'start-first' or 'stop-first'", errors),
+    };
 
     private static T Refused<T>(T fallback, string field, string reason, FieldErrors errors)
     {
