@@ -45,6 +45,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ReconcilePlanner>();
         services.AddSingleton<EnvironmentState>();
         services.AddSingleton<ReconcileQueue>();
+        services.AddSingleton<Wakeups>();
         services.AddSingleton<SettledEnvironments>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<HostCredentials>();

@@ -24,6 +24,10 @@ public sealed class ReconcileQueue(QueueServiceClient queues)
     public Task EnqueueAsync(ReconcileRequest request, CancellationToken ct) =>
         Queue.SendMessageAsync(JsonSerializer.Serialize(request), ct);
 
+    /// <summary>A request that becomes visible only after <paramref name="delay"/> (whole seconds, at most 7 days).</summary>
+    public Task EnqueueAsync(ReconcileRequest request, TimeSpan delay, CancellationToken ct) =>
+        Queue.SendMessageAsync(JsonSerializer.Serialize(request), visibilityTimeout: delay, cancellationToken: ct);
+
     public static ReconcileRequest? Parse(string message)
     {
         try

@@ -16,6 +16,8 @@ public sealed class Reconciler(
     ReconcilePlanner planner,
     IAgentSignals signals,
     SettledEnvironments settled,
+    ReconcileQueue queue,
+    Wakeups wakeups,
     TimeProvider clock,
     ILogger<Reconciler> log)
 {
@@ -49,6 +51,7 @@ public sealed class Reconciler(
             if (step.IsEmpty)
             {
                 settled.Settled(tenantId, environmentId, began);
+                await WakeLaterAsync(tenantId, environmentId, step.WakeAt, now, ct);
                 return;
             }
             if (!await state.CommitAsync(loaded, step, now, ct))
@@ -68,5 +71,23 @@ public sealed class Reconciler(
             await Task.WhenAll(step.Plans.Select(p =>
                 signals.SendAsync(new HostAddress(tenantId, environmentId, p.Plan.HostId), new PlanReady(p.Plan.HostId, p.Plan.Version), ct)));
         }
+    }
+
+    /// <summary>
+    /// Queues a reconcile for when what the environment waits on falls due, so an upgrade's next
+    /// batch or a drained instance's removal comes then rather than on the sweep.
+    /// </summary>
+    private static readonly TimeSpan MaxWakeDelay = TimeSpan.FromDays(7);
+
+    private async Task WakeLaterAsync(string tenantId, string environmentId, DateTimeOffset? at, DateTimeOffset now, CancellationToken ct)
+    {
+        if (at is not { } due || !wakeups.Claim(tenantId, environmentId, due, now))
+        {
+            return;
+        }
+        // A queue delays by whole seconds (round up, so the pass never comes before the moment) and
+        // at most seven days; the periodic sweep looks again long before a later moment anyway.
+        var delay = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling((due - now).TotalSeconds), 1, MaxWakeDelay.TotalSeconds));
+        await queue.EnqueueAsync(new ReconcileRequest(tenantId, environmentId, due), delay, ct);
     }
 }
