@@ -14,6 +14,8 @@ namespace Rancher.Cloud.Functions;
 /// GET    v1/environments/{envId}/services/{serviceId}
 /// PATCH  v1/environments/{envId}/services/{serviceId}
 /// DELETE v1/environments/{envId}/services/{serviceId}
+/// POST   v1/environments/{envId}/services/{serviceId}/upgrade
+/// POST   v1/environments/{envId}/services/{serviceId}/upgrade/{pause|resume|rollback|finish}
 /// </summary>
 public sealed class ServicesApi(ServicesService services)
 {
@@ -43,7 +45,7 @@ public sealed class ServicesApi(ServicesService services)
 
     [Function(nameof(PatchService))]
     [Access(Audience.Tenant)]
-    [Operation("Change a service's scale (If-Match)", Body = typeof(ServicePatch), Response = typeof(ServiceView))]
+    [Operation("Change a service: scale, launch configuration (a rolling upgrade), balancer rules, upgrade policy (If-Match)", Body = typeof(ServicePatch), Response = typeof(ServiceView))]
     public async Task<IResult> PatchService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
         await ApiResults.TaggedAsync(req, (ServicePatch b) => services.PatchAsync(req.Tenant(), envId, serviceId, b, ApiResults.IfMatch(req), ct), ct);
@@ -54,4 +56,18 @@ public sealed class ServicesApi(ServicesService services)
     public async Task<IResult> DeleteService(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
         ApiResults.From(await services.DeleteAsync(req.Tenant(), envId, serviceId, ApiResults.IfMatch(req), ct), _ => Results.NoContent());
+
+    [Function(nameof(UpgradeService))]
+    [Access(Audience.Tenant)]
+    [Operation("Upgrade a service to new launch fields; its upgradePolicy applies to this change only (If-Match)", Body = typeof(ServicePatch), Response = typeof(ServiceView))]
+    public async Task<IResult> UpgradeService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/upgrade")] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
+        await ApiResults.TaggedAsync(req, (ServicePatch b) => services.PatchAsync(req.Tenant(), envId, serviceId, b, ApiResults.IfMatch(req), ct, policyForThisChange: true), ct);
+
+    [Function(nameof(ActOnUpgrade))]
+    [Access(Audience.Tenant)]
+    [Operation("Pause, resume, roll back or finish a service's upgrade; 409 says why when it does not apply", Response = typeof(ServiceView))]
+    public async Task<IResult> ActOnUpgrade(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/upgrade/{action}")] HttpRequest req, string envId, string serviceId, string action, CancellationToken ct) =>
+        ApiResults.Tagged(await services.ActAsync(req.Tenant(), envId, serviceId, action, ct), req);
 }

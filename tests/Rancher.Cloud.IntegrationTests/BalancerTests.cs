@@ -51,10 +51,10 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         using var http = new HttpClient { BaseAddress = new Uri($"http://{group.Hosts[0].Address}:80"), Timeout = TimeSpan.FromSeconds(10) };
 
         // Spread over both web instances (on the two app hosts, through the overlay); hosts and paths route.
-        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).SetEquals(webContainers), Services.Converge, $"both web instances to answer through the balancer\n{group.Logs}");
-        Assert.Equal([apiContainer], await AnswersAsync(http, 4, "api.example.com"));
-        Assert.Equal([apiContainer], await AnswersAsync(http, 4, "x.internal.example.com"));
-        Assert.True((await AnswersAsync(http, 4, "a.b.internal.example.com")).SetEquals(webContainers)); // a wildcard is one label deep
+        await Wait.UntilAsync(async () => (await Load.SeenAsync(http, 8)).SetEquals(webContainers), Services.Converge, $"both web instances to answer through the balancer\n{group.Logs}");
+        Assert.Equal([apiContainer], await Load.SeenAsync(http, 4, "api.example.com"));
+        Assert.Equal([apiContainer], await Load.SeenAsync(http, 4, "x.internal.example.com"));
+        Assert.True((await Load.SeenAsync(http, 4, "a.b.internal.example.com")).SetEquals(webContainers)); // a wildcard is one label deep
 
         // Constant load while the target scales 2 → 6 → 1: not one request fails.
         using var load = new Load(http);
@@ -76,13 +76,13 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         Assert.True((await api.PatchAsync($"environments/{envId}/services/{web.Id}", new { scale = 2 })).IsSuccessStatusCode);
         var two = (await Services.RunningAsync(api, envId, web.Id, 2)).ToList();
         var pair = two.Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
-        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).SetEquals(pair), Services.Converge, "both to answer again");
+        await Wait.UntilAsync(async () => (await Load.SeenAsync(http, 8)).SetEquals(pair), Services.Converge, "both to answer again");
         var failing = two.Single(i => !Services.ContainerOf(i).StartsWith(left, StringComparison.Ordinal));
         var failingHost = group.HostOf(failing.HostId);
         var (removed, why) = await DockerExec.RunAsync(failingHost.Docker, Services.ContainerOf(failing), "rm", "/www/index.html");
         Assert.True(removed == 0, why);
         var broke = Stopwatch.StartNew();
-        await Wait.UntilAsync(async () => (await AnswersAsync(http, 6)).SetEquals([left]), TimeSpan.FromSeconds(10), "the failing instance to be taken out");
+        await Wait.UntilAsync(async () => (await Load.SeenAsync(http, 6)).SetEquals([left]), TimeSpan.FromSeconds(10), "the failing instance to be taken out");
         output.WriteLine($"a failing instance out of the balancer after {broke.ElapsedMilliseconds} ms");
     }
 
@@ -139,7 +139,7 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
 
         // Stickiness: a client with the balancer's cookie stays on its instance; clients without one spread.
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri($"http://{address}:80"), Timeout = TimeSpan.FromSeconds(10) };
-        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).SetEquals(webContainers), Services.Converge, "both instances to answer without a cookie");
+        await Wait.UntilAsync(async () => (await Load.SeenAsync(http, 8)).SetEquals(webContainers), Services.Converge, "both instances to answer without a cookie");
         using var first = await http.GetAsync("/cgi-bin/env");
         var cookie = first.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("SRV=", StringComparison.Ordinal)).Split(';')[0];
         var pinned = new HashSet<string>(StringComparer.Ordinal);
@@ -195,7 +195,7 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         var survivor = Services.ContainerOf(instances.Single(i => i.HostId == group.Agents[1].HostId))[..12];
         var edge = group.Hosts[0].Address;
         using var http = new HttpClient { BaseAddress = new Uri($"http://{edge}:80"), Timeout = TimeSpan.FromSeconds(10) };
-        await Wait.UntilAsync(async () => (await AnswersAsync(http, 8)).Count == 2, Services.Converge, $"both web instances to answer\n{group.Logs}");
+        await Wait.UntilAsync(async () => (await Load.SeenAsync(http, 8)).Count == 2, Services.Converge, $"both web instances to answer\n{group.Logs}");
 
         // A stream opened before a rule change is still served after the reload.
         using var stream = await Wait.ForAsync(async () =>
@@ -294,104 +294,5 @@ public sealed class BalancerTests(MultiHostFixture fixture, ITestOutputHelper ou
         request.CertificateExtensions.Add(names.Build());
         using var certificate = request.CreateSelfSigned(notAfter.AddDays(-60), notAfter);
         return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
-
-    /// <summary>The short container ids that answer <paramref name="requests"/> requests (a busybox CGI prints its HOSTNAME).</summary>
-    private static async Task<HashSet<string>> AnswersAsync(HttpClient http, int requests, string? host = null)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < requests; i++)
-        {
-            seen.Add(await AnswerAsync(http, host) ?? "failed");
-        }
-        return seen;
-    }
-
-    private static async Task<string?> AnswerAsync(HttpClient http, string? host = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/cgi-bin/env");
-        request.Headers.Host = host;
-        try
-        {
-            using var response = await http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
-            return response.IsSuccessStatusCode
-                ? text.Split('\n').FirstOrDefault(l => l.StartsWith("HOSTNAME=", StringComparison.Ordinal))?["HOSTNAME=".Length..].Trim()
-                : null;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Requests one after another on two connections until stopped: which instances answered, and every failure.</summary>
-    private sealed class Load : IDisposable
-    {
-        private readonly CancellationTokenSource stop = new();
-        private readonly Task[] workers;
-        private readonly HashSet<string> seen = new(StringComparer.Ordinal);
-        private readonly List<string> failures = [];
-        private int requests;
-
-        public Load(HttpClient http) =>
-            workers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    var answer = await AnswerAsync(http);
-                    lock (seen)
-                    {
-                        requests++;
-                        if (answer is null)
-                        {
-                            failures.Add($"request {requests} at {DateTime.UtcNow:HH:mm:ss.fff}");
-                        }
-                        else
-                        {
-                            seen.Add(answer);
-                        }
-                    }
-                }
-            })).ToArray();
-
-        public HashSet<string> Seen
-        {
-            get
-            {
-                lock (seen)
-                {
-                    return [.. seen];
-                }
-            }
-        }
-
-        /// <summary>Forgets who answered so far (not the failures).</summary>
-        public void Reset()
-        {
-            lock (seen)
-            {
-                seen.Clear();
-            }
-        }
-
-        public (int Requests, List<string> Failures) Stop()
-        {
-            stop.Cancel();
-            Task.WaitAll(workers);
-            lock (seen)
-            {
-                return (requests, [.. failures]);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!stop.IsCancellationRequested)
-            {
-                Stop();
-            }
-            stop.Dispose();
-        }
     }
 }

@@ -9,6 +9,7 @@ using Rancher.Cloud.Domain.Errors;
 using Rancher.Cloud.Domain.Events;
 using Rancher.Cloud.Domain.Reconcile;
 using Rancher.Cloud.Domain.Services;
+using Rancher.Cloud.Domain.Upgrades;
 
 namespace Rancher.Cloud.ControlPlane.Environments;
 
@@ -37,7 +38,13 @@ public sealed class ServicesService(
             return invalid;
         }
         var (spec, scale) = checkedSpec.Value;
-        var service = new Service(ids.NewId('s'), spec, scale, clock.GetUtcNow());
+        var refusedPolicy = new FieldErrors();
+        var policy = UpgradePolicyDraft.Check(draft.UpgradePolicy, UpgradePolicy.Default, "upgradePolicy", refusedPolicy);
+        if (!refusedPolicy.IsEmpty)
+        {
+            return Failure.Invalid(refusedPolicy);
+        }
+        var service = new Service(ids.NewId('s'), spec, scale, clock.GetUtcNow()) { Policy = draft.UpgradePolicy is null ? null : policy };
         var partition = Tables.EnvironmentKey(caller.TenantId, environmentId);
         var created = await Contention.RetryAsync<bool>(async () =>
         {
@@ -134,10 +141,15 @@ public sealed class ServicesService(
     public Task<Outcome<Page<ServiceView>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct) =>
         ViewsAsync(caller, environmentId, null, ct);
 
+    /// <summary>
+    /// Changes a service. New launch fields start a rolling upgrade under the service's policy
+    /// (given in the same patch, it is kept for later changes too); <paramref name="policyForThisChange"/>
+    /// is the upgrade action's: a policy for this one change, the service's own left as it is.
+    /// </summary>
     public async Task<Outcome<ServiceView>> PatchAsync(
-        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, string? ifMatch, CancellationToken ct)
+        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, string? ifMatch, CancellationToken ct, bool policyForThisChange = false)
     {
-        var patched = await Contention.RetryAsync(() => PatchOnceAsync(caller, environmentId, serviceId, patch, ifMatch, ct), "The service", ct);
+        var patched = await Contention.RetryAsync(() => PatchOnceAsync(caller, environmentId, serviceId, patch, ifMatch, policyForThisChange, ct), "The service", ct);
         if (patched.Failure is { } failure)
         {
             return failure;
@@ -152,7 +164,7 @@ public sealed class ServicesService(
 
     /// <summary>One read-check-write; a 412 from storage means the row moved after the read, and <see cref="Contention"/> reads again.</summary>
     private async Task<Outcome<bool>> PatchOnceAsync(
-        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, string? ifMatch, CancellationToken ct)
+        TenantCaller caller, string environmentId, string serviceId, ServicePatch patch, string? ifMatch, bool policyForThisChange, CancellationToken ct)
     {
         var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
         if (row is null)
@@ -165,6 +177,10 @@ public sealed class ServicesService(
         }
         var stored = StateRows.ToService(row);
         var errors = new FieldErrors();
+        if (policyForThisChange && !patch.ChangesLaunch)
+        {
+            errors.Add("image", "an upgrade changes the launch configuration: give at least one launch field (image, command, environment, …)");
+        }
         if (patch.Scale is { } scale && stored.Spec.Scheduling.Global)
         {
             errors.Add("scale", "a global service runs one instance on every matching host; it has no scale");
@@ -173,7 +189,7 @@ public sealed class ServicesService(
         {
             ServiceSpec.CheckScale(wanted, "scale", errors);
         }
-        var spec = stored.Spec;
+        var spec = LaunchPatch.Apply(stored.Spec, patch, errors) ?? stored.Spec;
         if (patch.LoadBalancer is { } asked && BalancerPatch.Apply(stored.Spec, asked, errors) is { } rebalanced)
         {
             spec = rebalanced;
@@ -182,27 +198,110 @@ public sealed class ServicesService(
                 errors.Add(field, string.Join("; ", reasons));
             }
         }
+        var policy = UpgradePolicyDraft.Check(patch.UpgradePolicy, stored.Policy ?? UpgradePolicy.Default, "upgradePolicy", errors);
         if (!errors.IsEmpty)
         {
             return Failure.Invalid(errors);
         }
-        if (patch.Scale is null && ReferenceEquals(spec, stored.Spec))
+        var hostAccess = await PolicyGuard.ReadAsync(tables, row.PartitionKey, ct);
+        if (patch.ChangesLaunch && hostAccess.Refusals([spec], _ => "") is { IsEmpty: false } beyond)
+        {
+            return Failure.Invalid(beyond);
+        }
+        if (patch.Scale is null && ReferenceEquals(spec, stored.Spec) && patch.UpgradePolicy is null)
         {
             return true;
         }
-        var changed = StateRows.ToRow(row.PartitionKey, stored with { Spec = spec, Scale = patch.Scale ?? stored.Scale });
+        var now = clock.GetUtcNow();
+        var basis = stored with { Scale = patch.Scale ?? stored.Scale, Policy = policyForThisChange || patch.UpgradePolicy is null ? stored.Policy : policy };
+        var (changed, refused) = ServiceUpgrades.Change(basis, spec, patch.UpgradePolicy is null ? null : policy, await HasInstancesAsync(row.PartitionKey, serviceId, ct), now);
+        if (changed is null)
+        {
+            return Failure.Conflict($"The service cannot change version now: {refused}.");
+        }
         var what = string.Join(" and ", new[]
         {
             patch.Scale is { } to && to != stored.Scale ? $"scaled from {stored.Scale} to {to}" : null,
-            ReferenceEquals(spec, stored.Spec) ? null : "given new balancer rules",
+            patch.LoadBalancer is null ? null : "given new balancer rules",
+            changed.Version != stored.Version && spec.Balancer is null ? $"given launch configuration {changed.Version}" : null,
+            patch.UpgradePolicy is not null && !policyForThisChange ? "given a new upgrade policy" : null,
         }.OfType<string>());
-        List<TableTransactionAction> writes = [new(TableTransactionActionType.UpdateMerge, changed, row.ETag)];
+        List<TableTransactionAction> writes = [new(TableTransactionActionType.UpdateReplace, StateRows.ToRow(row.PartitionKey, changed), row.ETag)];
+        if (patch.ChangesLaunch && PolicyGuard.NeedsMoreThanBaseline([spec]))
+        {
+            writes.Add(hostAccess.Claim()); // the policy it was allowed by must still hold when it commits
+        }
         if (what.Length > 0)
         {
-            writes.Add(Events.EventRows.Add(row.PartitionKey, new(EventTypes.ServiceChanged, stored.Id, $"service {spec.QualifiedName} {what}"), clock.GetUtcNow()));
+            writes.Add(Events.EventRows.Add(row.PartitionKey, new(EventTypes.ServiceChanged, stored.Id, $"service {spec.QualifiedName} {what}"), now));
+        }
+        if (changed.Upgrade is { } started && !ReferenceEquals(started, stored.Upgrade))
+        {
+            var order = ServiceUpgrades.OrderFor(changed, started.Policy) == UpgradeOrder.StartFirst ? "start-first" : "stop-first";
+            writes.Add(Events.EventRows.Add(row.PartitionKey, new(EventTypes.UpgradeStarted, stored.Id,
+                $"{spec.QualifiedName}: upgrade from version {started.From} to {started.To} started, {started.Policy.BatchSize} at a time, {order}"), now.AddTicks(1)));
         }
         await tables.State.SubmitTransactionAsync(writes, ct); // a 412 (the row moved) is read again by Contention
         return true;
+    }
+
+    /// <summary>Pause, resume, roll back or finish the service's upgrade; 409 with the reason when the action does not apply.</summary>
+    public async Task<Outcome<ServiceView>> ActAsync(TenantCaller caller, string environmentId, string serviceId, string action, CancellationToken ct)
+    {
+        if (!Enum.TryParse<UpgradeAction>(action, ignoreCase: true, out var asked) || !Enum.IsDefined(asked) || int.TryParse(action, out _))
+        {
+            return Failure.NotFound("The upgrade action");
+        }
+        var acted = await Contention.RetryAsync<bool>(async () =>
+        {
+            var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
+            if (row is null)
+            {
+                return Failure.NotFound("The service");
+            }
+            var stored = StateRows.ToService(row);
+            var now = clock.GetUtcNow();
+            var (changed, refused) = ServiceUpgrades.Act(stored, asked, now);
+            if (changed is null)
+            {
+                return Failure.Conflict($"The upgrade cannot {action.ToLowerInvariant()}: {refused}.");
+            }
+            var kind = asked switch { UpgradeAction.Pause => "paused", UpgradeAction.Resume => "resumed", UpgradeAction.Rollback => "rolling-back", _ => "finished" };
+            List<TableTransactionAction> writes =
+            [
+                new(TableTransactionActionType.UpdateReplace, StateRows.ToRow(row.PartitionKey, changed), row.ETag),
+                Events.EventRows.Add(row.PartitionKey, new(EventTypes.UpgradeKind + kind, stored.Id,
+                    $"{stored.Spec.QualifiedName}: the upgrade to version {stored.Upgrade!.To} {kind.Replace('-', ' ')} by member {caller.MemberId}"), now),
+            ];
+            if (!ReferenceEquals(changed.Spec, stored.Spec) && PolicyGuard.NeedsMoreThanBaseline([changed.Spec]))
+            {
+                // The old version returns: it must still be within the host-access policy as it is now.
+                var hostAccess = await PolicyGuard.ReadAsync(tables, row.PartitionKey, ct);
+                if (hostAccess.Refusals([changed.Spec], _ => "") is { IsEmpty: false } beyond)
+                {
+                    return Failure.Conflict($"The upgrade cannot roll back: version {changed.Version} needs host access the environment's policy no longer allows ({string.Join("; ", beyond.ToDictionary().SelectMany(f => f.Value))}).");
+                }
+                writes.Add(hostAccess.Claim());
+            }
+            await tables.State.SubmitTransactionAsync(writes, ct);
+            return true;
+        }, "The service", ct);
+        if (acted.Failure is { } failure)
+        {
+            return failure;
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        return await GetAsync(caller, environmentId, serviceId, ct);
+    }
+
+    private async Task<bool> HasInstancesAsync(string partition, string serviceId, CancellationToken ct)
+    {
+        var filter = StateRows.PrefixFilter(partition, StateRows.InstancePrefix + serviceId + "~");
+        await foreach (var _ in tables.State.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: ct))
+        {
+            return true;
+        }
+        return false;
     }
 
     public async Task<Outcome<bool>> DeleteAsync(TenantCaller caller, string environmentId, string serviceId, string? ifMatch, CancellationToken ct)
@@ -282,13 +381,26 @@ public sealed class ServicesService(
                 Health = seen?.Health,
                 HealthOutput = seen?.HealthOutput,
                 Address = i.Address,
+                Version = service.VersionOf(i),
+                RetiringSince = i.RetiringSince,
             };
         }).ToList();
         var unplaced = status?.Unplaced ?? 0;
         // A global service's scale is however many hosts it runs on.
         var scale = service.Spec.Scheduling.Global ? placed.Count : service.Scale;
-        var state = ServiceStates.Of(service.Spec, scale, unplaced, placed.Select(i => observed.GetValueOrDefault(i.Id)?.AsState()).ToList());
+        // An upgrade in flight is what the service is doing, whatever its instances say.
+        var state = service.Upgrading
+            ? UpgradeMachine.Name(service.Upgrade!.State)
+            : ServiceStates.Of(service.Spec, scale, unplaced, placed.Where(i => i.RetiringSince is null).Select(i => observed.GetValueOrDefault(i.Id)?.AsState()).ToList());
         return new ServiceView(service.Id, service.Spec, scale, state, instanceViews,
-            unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt);
+            unplaced > 0 ? new PlacementView(unplaced, status!.Reasons) : null, service.CreatedAt)
+        {
+            Version = service.Version,
+            Upgrade = service.Upgrade is { } u
+                ? new UpgradeView(UpgradeMachine.Name(u.State), u.From, u.To, u.StartedAt, u.StateSince, u.Batches, u.Reason, UpgradeViews.Of(u.Policy, service))
+                : null,
+            UpgradePolicy = UpgradeViews.Of(service.Policy ?? UpgradePolicy.Default, service),
+            PreviousVersions = service.History.Select(h => new VersionView(h.Version, h.Spec.Image, h.Since)).ToList(),
+        };
     }
 }

@@ -28,7 +28,8 @@ public static class Contention
             {
                 return await attempt();
             }
-            catch (RequestFailedException e) when (e.Status == 412 && tried < Attempts)
+            // 412: the row moved after the read; 404: it was deleted after the read, and reading again answers that.
+            catch (RequestFailedException e) when (e.Status is 412 or 404 && tried < Attempts)
             {
                 // Spread the retries of several writers apart.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, Math.Min(25 * tried, MaxDelayMs))), ct);

@@ -1,0 +1,163 @@
+using System.Net;
+using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.Harness;
+using Rancher.Cloud.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Rancher.Cloud.IntegrationTests;
+
+/// <summary>
+/// Rolling upgrades on real namespace hosts, agents and HAProxy, under constant load through a
+/// balancer: a new launch configuration rolls out a batch at a time without a failed request, a
+/// version that fails its health check is rolled back by itself with the events saying why, and a
+/// stop-first upgrade frees a published port before its replacement takes it.
+/// </summary>
+[Collection(MultiHostCollection.Name)]
+public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Upgrading = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task A_rolling_upgrade_fails_no_request_and_a_failing_version_rolls_itself_back()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"upg-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 3,
+            i => new Dictionary<string, string> { ["role"] = i == 0 ? "edge" : "app" });
+        await group.Hosts[0].LoadImageAsync("rancher-cloud-test/haproxy:1");
+        var web = await api.CreateServiceAsync(envId, new
+        {
+            name = "web", image = LocalDocker.TestImage, scale = 3,
+            environment = new Dictionary<string, string> { ["RELEASE"] = "1" },
+            scheduling = new { hostLabels = new[] { new { key = "role", value = "app" } } },
+            healthCheck = new { type = "http", port = 80, path = "/index.html", interval = "1s", timeout = "1s", retries = 1 },
+            upgradePolicy = new { minHealthy = "1s" },
+        });
+        var lb = await api.CreateServiceAsync(envId, new
+        {
+            name = "lb",
+            scheduling = new { hostLabels = new[] { new { key = "role", value = "edge" } } },
+            loadBalancer = new { portRules = new[] { new { sourcePort = 80, service = "web", targetPort = 80 } }, drainTimeoutMs = 2000 },
+        });
+        var before = (await Services.RunningAsync(api, envId, web.Id, 3)).Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
+        await Services.RunningAsync(api, envId, lb.Id, 1);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{group.Hosts[0].Address}:80"), Timeout = TimeSpan.FromSeconds(10) };
+        await Wait.UntilAsync(async () => before.IsSubsetOf(await Load.SeenAsync(http, 12)), Services.Converge, $"the three instances to answer through the balancer\n{group.Logs}");
+        var path = $"environments/{envId}/services/{web.Id}";
+
+        // A new launch configuration under constant load: batches of one, start-first, not one request lost.
+        using (var load = new Load(http))
+        {
+            var started = await Api.OkAsync<ServiceView>(await api.PatchAsync(path, new { environment = new Dictionary<string, string> { ["RELEASE"] = "2" }, upgradePolicy = new { batchSize = 1, minHealthy = "1s" } }));
+            Assert.Equal("upgrading", started.State);
+            Assert.Equal(web.Version, started.Upgrade!.From);
+            Assert.Equal("start-first", started.UpgradePolicy!.Order);
+            // Another change while instances move is refused, saying why; so is an action that does not apply.
+            var second = await api.PatchAsync(path, new { environment = new Dictionary<string, string> { ["RELEASE"] = "3" } });
+            Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+            Assert.Contains("upgrading", (await Api.ProblemAsync(second)).Detail, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"{path}/upgrade/resume")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"{path}/upgrade/explode")).StatusCode);
+
+            var upgraded = await EndAsync(api, envId, web.Id, "upgraded");
+            Assert.Equal(started.Upgrade.To, upgraded.Version);
+            Assert.Equal(3, upgraded.Instances.Count);
+            Assert.All(upgraded.Instances, i => Assert.Equal(upgraded.Version, i.Version));
+            Assert.Equal(web.Version, upgraded.PreviousVersions[0].Version);
+            var after = upgraded.Instances.Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
+            Assert.Empty(after.Intersect(before));
+            await Wait.UntilAsync(async () => { load.Reset(); await Task.Delay(1500); return load.Seen.SetEquals(after); }, Services.Converge, "only the new instances to answer");
+            var (requests, failures) = load.Stop();
+            output.WriteLine($"{requests} requests during the upgrade of 3 instances, {failures.Count} failed");
+            Assert.True(requests > 50, $"only {requests} requests were sent");
+            Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed: {string.Join("; ", failures.Take(5))}");
+        }
+        Assert.Contains("RELEASE=2", await EnvironmentOfAsync(group, (await api.ServiceAsync(envId, web.Id)).Instances[0]));
+
+        // A version whose check fails is rolled back without anyone acting, still under load.
+        using (var load = new Load(http))
+        {
+            var good = (await api.ServiceAsync(envId, web.Id)).Version;
+            var nothing = await api.PostAsync($"{path}/upgrade", new { upgradePolicy = new { batchSize = 3 } });
+            Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
+            var broken = await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/upgrade", new
+            {
+                environment = new Dictionary<string, string> { ["RELEASE"] = "3" },
+                healthCheck = new { type = "http", port = 80, path = "/missing.html", interval = "1s", timeout = "1s", retries = 1 },
+                upgradePolicy = new { batchSize = 1, minHealthy = "2s" },
+            }));
+            Assert.Equal("upgrading", broken.State);
+            Assert.Equal("1s", broken.UpgradePolicy!.MinHealthy); // the service's own policy, not this change's
+            Assert.Equal("2s", broken.Upgrade!.Policy.MinHealthy);
+            var rolledBack = await EndAsync(api, envId, web.Id, "rolled back");
+            Assert.Equal(good, rolledBack.Version);
+            Assert.All(rolledBack.Instances, i => Assert.Equal(good, i.Version));
+            Assert.Contains("failed", rolledBack.Upgrade!.Reason ?? "", StringComparison.Ordinal);
+            var (requests, failures) = load.Stop();
+            output.WriteLine($"{requests} requests during the failed upgrade and its rollback, {failures.Count} failed");
+            Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed: {string.Join("; ", failures.Take(5))}");
+        }
+        var events = await api.GetOkAsync<ControlPlane.Events.EventPage>($"environments/{envId}/events?type=upgrade.&limit=100");
+        output.WriteLine(string.Join("\n", events.Items.Select(e => $"{e.Type}: {e.Message}")));
+        Assert.Contains(events.Items, e => e.Type == "upgrade.started" && e.Subject == web.Id);
+        Assert.Contains(events.Items, e => e.Type == "upgrade.upgraded" && e.Subject == web.Id);
+        var why = Assert.Single(events.Items, e => e.Type == "upgrade.rolling-back");
+        Assert.Contains("HTTP 404 from /missing.html", why.Message, StringComparison.Ordinal); // the failing check's own words
+        Assert.Contains(events.Items, e => e.Type == "upgrade.rolled-back");
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"{path}/upgrade/pause")).StatusCode);
+        await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, web.Id)).Instances.All(i => i.RetiringSince is null), Services.Converge, "the drained instances to go");
+    }
+
+    [Fact]
+    public async Task A_stop_first_upgrade_of_a_published_port_works_on_one_host()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"upgsf-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 1);
+        var web = await api.CreateServiceAsync(envId, new
+        {
+            name = "web", image = LocalDocker.TestImage, environment = new Dictionary<string, string> { ["RELEASE"] = "1" },
+            ports = new[] { new { published = 18090, target = 80 } },
+        });
+        var first = Services.ContainerOf((await Services.RunningAsync(api, envId, web.Id, 1))[0])[..12];
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{group.Hosts[0].Address}:18090"), Timeout = TimeSpan.FromSeconds(5) };
+        await Wait.UntilAsync(async () => await Load.AnswerAsync(http) == first, Services.Converge, "the published port to answer");
+
+        var started = await Api.OkAsync<ServiceView>(await api.PatchAsync($"environments/{envId}/services/{web.Id}", new { environment = new Dictionary<string, string> { ["RELEASE"] = "2" }, upgradePolicy = new { minHealthy = "0s" } }));
+        Assert.Equal("stop-first", started.UpgradePolicy!.Order);
+        var upgraded = await EndAsync(api, envId, web.Id, "upgraded");
+
+        var instance = Assert.Single(upgraded.Instances);
+        Assert.Equal(upgraded.Version, instance.Version);
+        Assert.Contains("RELEASE=2", await EnvironmentOfAsync(group, instance));
+        var second = Services.ContainerOf(instance)[..12];
+        await Wait.UntilAsync(async () => await Load.AnswerAsync(http) == second, Services.Converge, "the new instance on the published port");
+    }
+
+    /// <summary>Waits for the upgrade to end as <paramref name="state"/>; the states it passed through are shown if it does not.</summary>
+    private async Task<ServiceView> EndAsync(Api api, string envId, string serviceId, string state)
+    {
+        var seen = new List<string>();
+        try
+        {
+            return await Wait.ForAsync(async () =>
+            {
+                var service = await api.ServiceAsync(envId, serviceId);
+                var now = $"{service.State} ({service.Upgrade?.Reason}) {string.Join(",", service.Instances.Select(i => $"{i.Slot}:{i.Version}:{i.State}:{i.Health}"))}";
+                if (seen.Count == 0 || seen[^1] != now)
+                {
+                    seen.Add(now);
+                }
+                return service.Upgrade?.State == state && service.Instances.All(i => i.RetiringSince is null) ? service : null;
+            }, Upgrading, $"the upgrade to end {state}");
+        }
+        finally
+        {
+            output.WriteLine(string.Join("\n", seen));
+        }
+    }
+
+    /// <summary>The environment a container was made with (the test image's CGI does not pass it on).</summary>
+    private static async Task<IList<string>> EnvironmentOfAsync(HostGroup group, InstanceView instance) =>
+        (await group.HostOf(instance.HostId).Docker.Containers.InspectContainerAsync(Services.ContainerOf(instance))).Config?.Env ?? [];
+}
