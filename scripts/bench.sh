@@ -7,6 +7,7 @@
 #   scripts/bench.sh overlay [--seconds 5] [--rounds 3]
 #   scripts/bench.sh dns [--seconds 10]
 #   scripts/bench.sh balancer [--seconds 10] [--rounds 3]
+#   scripts/bench.sh upgrade [--count 10] [--rounds 3]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$REPO/.state/bench"
