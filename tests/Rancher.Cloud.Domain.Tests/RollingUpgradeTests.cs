@@ -270,4 +270,25 @@ public sealed class RollingUpgradeTests
         Assert.Equal(["h1", "h2", "h3"], env.Instances.Select(i => i.HostId).Order());
         Assert.All(env.Instances, i => Assert.Equal(service.Version, service.VersionOf(i)));
     }
+
+    [Fact]
+    public void A_start_first_replacement_that_fits_nowhere_fails_its_batch_at_the_deadline_instead_of_starting_batch_after_batch()
+    {
+        var env = new EnvironmentModel();
+        env.Hosts.Add(Given.Host("h1")); // 4 GiB: two instances reserving 1.5 GiB each leave no room for a third
+        var service = Given.Service("s1", 2);
+        env.Services.Add(service with { Spec = service.Spec with { Scheduling = service.Spec.Scheduling with { Reservation = new Scheduling.Reservation(0, 1536L << 20) } } });
+        env.Settle();
+        Observe(env, _ => false);
+        var old = env.Service("s1").Version;
+        Upgrade(env, "busybox:2", Quick with { Order = UpgradeOrder.StartFirst });
+
+        var steps = RunToEnd(env, _ => false);
+
+        var ended = env.Service("s1");
+        Assert.Equal(UpgradeState.RolledBack, ended.Upgrade!.State);
+        Assert.Contains("not healthy within", ended.Upgrade.Reason, StringComparison.Ordinal);
+        Assert.Single(steps.SelectMany(s => s.UpgradeEvents), e => e.Event.Kind == "batch-started");
+        Assert.All(env.Instances, i => Assert.Equal(old, ended.VersionOf(i)));
+    }
 }

@@ -129,13 +129,47 @@ public sealed class UpgradeMachineTests
     }
 
     [Fact]
-    public void An_upgrade_past_its_progress_deadline_fails_even_while_every_batch_is_on_time()
+    public void An_upgrade_whose_batch_does_not_settle_within_the_progress_deadline_fails()
     {
         var step = UpgradeMachine.Advance(Started(), Six(0, 0), T0);
 
         var failed = UpgradeMachine.Advance(step.Upgrade, Six(2, 2), T0.AddMinutes(20));
         Assert.Equal(UpgradeState.RollingBack, failed.Upgrade.State);
         Assert.Contains("progress deadline", failed.Upgrade.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_progress_deadline_counts_from_the_last_healthy_batch_so_a_long_upgrade_that_keeps_moving_goes_on()
+    {
+        var policy = Policy with { ProgressDeadline = TimeSpan.FromMinutes(1), MinHealthy = TimeSpan.Zero };
+        static UpgradeProgress Twelve(int done) => new(12, done, done, 0, 12 - done);
+        var step = UpgradeMachine.Advance(Started(policy), Twelve(0), T0);
+        var now = T0;
+        for (var done = 2; done < 12; done += 2)
+        {
+            now = now.AddSeconds(40);
+            step = UpgradeMachine.Advance(step.Upgrade, Twelve(done), now);
+            Assert.Equal(UpgradeState.Rolling, step.Upgrade.State);
+            Assert.Equal(2, step.Replace);
+        }
+
+        step = UpgradeMachine.Advance(step.Upgrade, Twelve(12), now.AddSeconds(40));
+
+        Assert.Equal(UpgradeState.Upgraded, step.Upgrade.State); // 240 s in all, never 60 s without a healthy batch
+    }
+
+    [Fact]
+    public void Resume_judges_the_batch_the_pause_cut_short_before_starting_another()
+    {
+        var step = UpgradeMachine.Advance(Started(), Six(0, 0), T0);
+        var (paused, _) = UpgradeMachine.Act(step.Upgrade, UpgradeAction.Pause, T0.AddSeconds(1));
+        var (resumed, _) = UpgradeMachine.Act(paused!, UpgradeAction.Resume, T0.AddSeconds(30));
+
+        var next = UpgradeMachine.Advance(resumed!, Six(0, 0), T0.AddSeconds(31)); // its replacements are not there yet
+
+        Assert.Equal(0, next.Replace);
+        Assert.Equal(UpgradeState.Rolling, next.Upgrade.State);
+        Assert.Equal(UpgradeState.Rolling, UpgradeMachine.Advance(resumed!, Six(2, 2), T0.AddSeconds(50)).Upgrade.State);
     }
 
     [Fact]
@@ -161,6 +195,7 @@ public sealed class UpgradeMachineTests
     [InlineData(UpgradeAction.Rollback, UpgradeState.Rolling, UpgradeState.RollingBack)]
     [InlineData(UpgradeAction.Rollback, UpgradeState.Paused, UpgradeState.RollingBack)]
     [InlineData(UpgradeAction.Rollback, UpgradeState.Upgraded, UpgradeState.RollingBack)]
+    [InlineData(UpgradeAction.Rollback, UpgradeState.RollbackFailed, UpgradeState.RollingBack)]
     [InlineData(UpgradeAction.Finish, UpgradeState.Rolling, UpgradeState.Rolling)]
     [InlineData(UpgradeAction.Finish, UpgradeState.Paused, UpgradeState.Rolling)]
     public void Actions_move_an_upgrade_where_they_say(UpgradeAction action, UpgradeState from, UpgradeState to)
@@ -180,7 +215,6 @@ public sealed class UpgradeMachineTests
     [InlineData(UpgradeAction.Resume, UpgradeState.RolledBack)]
     [InlineData(UpgradeAction.Rollback, UpgradeState.RollingBack)]
     [InlineData(UpgradeAction.Rollback, UpgradeState.RolledBack)]
-    [InlineData(UpgradeAction.Rollback, UpgradeState.RollbackFailed)]
     [InlineData(UpgradeAction.Finish, UpgradeState.RollingBack)]
     [InlineData(UpgradeAction.Finish, UpgradeState.Upgraded)]
     public void Actions_that_do_not_apply_are_refused_with_why(UpgradeAction action, UpgradeState state)

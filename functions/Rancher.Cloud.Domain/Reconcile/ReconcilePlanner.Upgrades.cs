@@ -30,7 +30,8 @@ public sealed partial class ReconcilePlanner
                 return;
             }
             var live = pass.Untouched(service.Id).Where(i => i.RetiringSince is null).ToList();
-            var advanced = UpgradeMachine.Advance(service.Upgrade!, Progress(pass, service, live), pass.Now);
+            var progress = Progress(pass, service, live);
+            var advanced = UpgradeMachine.Advance(service.Upgrade!, progress, pass.Now);
             var (changed, refused) = ServiceUpgrades.Follow(service with { Upgrade = advanced.Upgrade }, pass.Now);
             var happened = advanced.Event;
             if (changed is null)
@@ -53,9 +54,12 @@ public sealed partial class ReconcilePlanner
                 }
             }
             WakeFor(pass, changed.Upgrade!);
-            if (advanced.Replace > 0 && changed.Upgrade is { IsOver: false } && changed.Version == advanced.Upgrade.Target)
+            // The batch in flight is asked for again each step until its slots have moved: a
+            // replacement that could not start yet (its twin row still draining) starts once it can.
+            if (changed.Upgrade is { IsOver: false, State: UpgradeState.Rolling or UpgradeState.RollingBack, BatchStartedAt: not null, RemainingGoal: { } goal }
+                && progress.Remaining > goal && changed.Version == changed.Upgrade.Target)
             {
-                StartBatch(pass, changed, live, advanced.Replace);
+                StartBatch(pass, changed, live, progress.Remaining - goal);
             }
         }
     }
@@ -114,7 +118,7 @@ public sealed partial class ReconcilePlanner
                 pass.Step.MoreWork = true;
                 return;
             }
-            // A replacement that fits nowhere leaves its slot to the old instance; the batch's deadline decides.
+            // A replacement that fits nowhere leaves its slot to the old instance; the batch is not done (its remaining goal) and its deadline decides.
             var twin = Slots.TwinOf(instance.Slot);
             if (pass.Staying[service.Id].Any(i => i.Slot == twin))
             {
@@ -206,7 +210,7 @@ public sealed partial class ReconcilePlanner
             UpgradeState.Paused => [upgrade.StateSince + policy.PauseLimit],
             UpgradeState.Rolling or UpgradeState.RollingBack =>
             [
-                upgrade.StateSince + policy.ProgressDeadline,
+                UpgradeMachine.LastProgress(upgrade) + policy.ProgressDeadline,
                 upgrade.BatchStartedAt + policy.BatchDeadline,
                 upgrade.HealthySince + policy.MinHealthy,
                 upgrade.BatchStartedAt is null ? upgrade.SettledAt + policy.Interval : null,

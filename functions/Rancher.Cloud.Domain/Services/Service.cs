@@ -27,17 +27,18 @@ public sealed record Service(string Id, ServiceSpec Spec, int Scale, DateTimeOff
     public string VersionOf(Instance instance) => instance.Version ?? Upgrade?.From ?? Version;
 
     /// <summary>
-    /// The spec an instance runs: the current one, or while an upgrade moves instances between
-    /// two versions, the other one's from the history. A change that started no upgrade applies
-    /// to every instance at once (a balancer's, or one of a service that ran nothing).
+    /// The spec an instance runs: the current one, or once the service has had an upgrade, the
+    /// kept version the instance was placed with. A change that started no upgrade applies to
+    /// every instance at once (a balancer's, or one of a service that ran nothing).
     /// </summary>
     public ServiceSpec SpecOf(Instance instance)
     {
         var version = VersionOf(instance);
-        if (version == Version || Upgrade is not { } upgrade || (version != upgrade.From && version != upgrade.To))
+        if (version == Version || Upgrade is null)
         {
             return Spec;
         }
+        // Any kept version: an instance an earlier, failed upgrade left behind keeps running what it runs.
         return History.FirstOrDefault(h => h.Version == version)?.Spec ?? Spec;
     }
 

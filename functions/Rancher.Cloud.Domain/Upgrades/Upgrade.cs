@@ -35,6 +35,9 @@ public sealed record Upgrade(string From, string To, UpgradePolicy Policy, Upgra
     /// <summary>Batches started in the current direction.</summary>
     public int Batches { get; init; }
 
+    /// <summary>How many instances may still be on another version once the batch in flight is done; null for none in flight.</summary>
+    public int? RemainingGoal { get; init; }
+
     /// <summary>When the last batch counted as healthy: the interval to the next counts from here.</summary>
     public DateTimeOffset? SettledAt { get; init; }
 

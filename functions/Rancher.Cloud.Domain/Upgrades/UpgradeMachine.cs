@@ -30,14 +30,15 @@ public static class UpgradeMachine
             var why = $"{progress.FailedAtTarget} instance(s) of version {upgrade.Target} failed" + (progress.FailedWhy is { } w ? $": {w}" : "");
             return Fail(upgrade, why, now);
         }
-        if (now - upgrade.StateSince >= policy.ProgressDeadline)
+        if (now - LastProgress(upgrade) >= policy.ProgressDeadline)
         {
-            return Fail(upgrade, $"not done within its progress deadline of {policy.ProgressDeadline}", now);
+            return Fail(upgrade, $"no batch became healthy within its progress deadline of {policy.ProgressDeadline}", now);
         }
 
         if (upgrade.BatchStartedAt is { } started)
         {
-            if (progress.AtTarget != progress.HealthyAtTarget)
+            // A batch is over only when its slots moved: a replacement that fits nowhere is a batch not yet healthy.
+            if (progress.AtTarget != progress.HealthyAtTarget || progress.Remaining > (upgrade.RemainingGoal ?? progress.Remaining))
             {
                 // Not healthy (again): the minimum healthy time starts over; a flapping batch meets its deadline.
                 return now - started >= policy.BatchDeadline
@@ -74,9 +75,13 @@ public static class UpgradeMachine
             return new UpgradeStep(current, 0, settledEvent);
         }
         var batch = Math.Min(policy.BatchSize, progress.Remaining);
-        var next = current with { BatchStartedAt = now, Batches = current.Batches + 1 };
+        var next = current with { BatchStartedAt = now, Batches = current.Batches + 1, RemainingGoal = progress.Remaining - batch };
         return new UpgradeStep(next, batch, After(settledEvent, new UpgradeEvent("batch-started", $"batch {next.Batches}: {batch} instance(s) to version {upgrade.Target}")));
     }
+
+    /// <summary>When the upgrade last moved: its state began, or a batch became healthy.</summary>
+    public static DateTimeOffset LastProgress(Upgrade upgrade) =>
+        upgrade.SettledAt is { } settled && settled > upgrade.StateSince ? settled : upgrade.StateSince;
 
     /// <summary>One event for two things that happened at once: the second's kind, both said.</summary>
     private static UpgradeEvent After(UpgradeEvent? first, UpgradeEvent then) =>
@@ -90,8 +95,11 @@ public static class UpgradeMachine
     public static (Upgrade? Upgrade, string? Refused) Act(Upgrade upgrade, UpgradeAction action, DateTimeOffset now) => (action, upgrade.State) switch
     {
         (UpgradeAction.Pause, UpgradeState.Rolling) => (upgrade with { State = UpgradeState.Paused, StateSince = now, Reason = "paused by request" }, null),
-        (UpgradeAction.Resume, UpgradeState.Paused) => (upgrade with { State = UpgradeState.Rolling, StateSince = now, BatchStartedAt = null, Reason = null }, null),
-        (UpgradeAction.Rollback, UpgradeState.Rolling or UpgradeState.Paused or UpgradeState.Upgraded) =>
+        // A batch cut short by the pause is judged again, with a fresh deadline, before another starts.
+        (UpgradeAction.Resume, UpgradeState.Paused) =>
+            (upgrade with { State = UpgradeState.Rolling, StateSince = now, BatchStartedAt = upgrade.Batches > 0 ? now : null, HealthySince = null, Reason = null }, null),
+        // A rollback that failed may be tried again (its cause fixed): otherwise only a new version would get out of it.
+        (UpgradeAction.Rollback, UpgradeState.Rolling or UpgradeState.Paused or UpgradeState.Upgraded or UpgradeState.RollbackFailed) =>
             (TurnBack(upgrade, "rolled back by request", now), null),
         (UpgradeAction.Finish, UpgradeState.Rolling or UpgradeState.Paused) =>
             (upgrade with

@@ -124,11 +124,12 @@ public sealed record UpgradePolicyDraft
                 Duration(pace.Interval, since.Interval, TimeSpan.Zero, $"{field}.rollback.interval", refused),
                 OrderOf(pace.Order, since.Order, $"{field}.rollback.order", refused),
                 Duration(pace.MinHealthy, since.MinHealthy, TimeSpan.Zero, $"{field}.rollback.minHealthy", refused));
-            if (rollback.MinHealthy >= policy.BatchDeadline)
-            {
-                refused.Add($"{field}.rollback.minHealthy", "must be shorter than batchDeadline, or no batch could ever count as healthy");
-            }
             policy = policy with { Rollback = rollback };
+        }
+        // Checked whenever there is a pace: a later shorter batchDeadline must not make every rollback fail.
+        if (policy.Rollback is { } kept && kept.MinHealthy >= policy.BatchDeadline)
+        {
+            refused.Add($"{field}.rollback.minHealthy", "must be shorter than batchDeadline, or no rollback batch could ever count as healthy");
         }
         foreach (var (key, reasons) in refused.ToDictionary())
         {
@@ -155,9 +156,9 @@ public sealed record UpgradePolicyDraft
         {
             return fallback;
         }
-        if (!Durations.TryParse(text, out var value) || value < min)
+        if (!Durations.TryParse(text, out var value) || value < min || value.Ticks % TimeSpan.TicksPerMillisecond != 0)
         {
-            errors.Add(field, $"is a duration such as '30s' or '5m', at least {min.TotalSeconds:0.###} s");
+            errors.Add(field, $"is a duration in whole milliseconds such as '30s', '5m' or '250ms', at least {min.TotalSeconds:0.###} s");
             return fallback;
         }
         return value;
