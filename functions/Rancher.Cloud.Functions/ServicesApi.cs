@@ -66,8 +66,8 @@ public sealed class ServicesApi(ServicesService services)
 
     [Function(nameof(ActOnUpgrade))]
     [Access(Audience.Tenant)]
-    [Operation("Pause, resume, roll back or finish a service's upgrade; 409 says why when it does not apply", Response = typeof(ServiceView))]
+    [Operation("Pause, resume, roll back or finish a service's upgrade; 409 says why when it does not apply (If-Match)", Response = typeof(ServiceView))]
     public async Task<IResult> ActOnUpgrade(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/upgrade/{action}")] HttpRequest req, string envId, string serviceId, string action, CancellationToken ct) =>
-        ApiResults.Tagged(await services.ActAsync(req.Tenant(), envId, serviceId, action, ct), req);
+        ApiResults.Tagged(await services.ActAsync(req.Tenant(), envId, serviceId, action, ApiResults.IfMatch(req), ct), req);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
@@ -102,29 +103,41 @@ public sealed class ServicesService(
     /// <summary>The services of the environment that <paramref name="level"/> would refuse, by name; a stack's services are judged together.</summary>
     public async Task<IReadOnlyList<string>> RefusedByAsync(TenantCaller caller, string environmentId, PolicyLevel level, CancellationToken ct)
     {
-        var specs = await SpecsAsync(Tables.EnvironmentKey(caller.TenantId, environmentId), ct);
+        var services = await ServicesAsync(Tables.EnvironmentKey(caller.TenantId, environmentId), ct);
         var refused = new List<string>();
-        foreach (var folder in specs.GroupBy(s => s.Stack ?? "\0" + s.Name))
+        foreach (var folder in services.Select(s => s.Spec).GroupBy(s => s.Stack ?? "\0" + s.Name))
         {
             var members = folder.ToList();
             var errors = PolicyGuard.RefusalsAt(level, members, i => $"{members[i].QualifiedName}:").ToDictionary();
             refused.AddRange(members.Select(m => m.QualifiedName).Where(name => errors.Keys.Any(k => k.StartsWith(name + ":", StringComparison.Ordinal))));
         }
+        // An upgrade in flight may still return to its other version (a rollback, by hand or on failure): it must fit too.
+        foreach (var service in services.Where(s => s.Upgrading && !refused.Contains(s.Spec.QualifiedName)))
+        {
+            var other = service.Upgrade!.Target == service.Upgrade.To ? service.Upgrade.From : service.Upgrade.To;
+            if (service.History.FirstOrDefault(h => h.Version == other) is { } kept && !PolicyGuard.RefusalsAt(level, [kept.Spec], _ => "").IsEmpty)
+            {
+                refused.Add(service.Spec.QualifiedName);
+            }
+        }
         return refused;
     }
 
     /// <summary>What the environment's services (not those being deleted) say they are.</summary>
-    public async Task<List<ServiceSpec>> SpecsAsync(string partition, CancellationToken ct)
+    public async Task<List<ServiceSpec>> SpecsAsync(string partition, CancellationToken ct) =>
+        [.. (await ServicesAsync(partition, ct)).Select(s => s.Spec)];
+
+    private async Task<List<Service>> ServicesAsync(string partition, CancellationToken ct)
     {
-        var specs = new List<ServiceSpec>();
+        var services = new List<Service>();
         await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.ServicePrefix), cancellationToken: ct))
         {
             if (StateRows.ToService(row) is { Deleting: false } service)
             {
-                specs.Add(service.Spec);
+                services.Add(service);
             }
         }
-        return specs;
+        return services;
     }
 
     /// <summary>The names of the environment's certificates, which balancers may name.</summary>
@@ -171,11 +184,11 @@ public sealed class ServicesService(
         {
             return Failure.NotFound("The service");
         }
-        if (!EntityTags.Satisfies(ifMatch, row.ETag))
+        var stored = StateRows.ToService(row);
+        if (!EntityTags.Satisfies(ifMatch, TagOf(stored)))
         {
             return Failure.Stale("The service");
         }
-        var stored = StateRows.ToService(row);
         var errors = new FieldErrors();
         if (policyForThisChange && !patch.ChangesLaunch)
         {
@@ -207,6 +220,10 @@ public sealed class ServicesService(
         if (patch.ChangesLaunch && hostAccess.Refusals([spec], _ => "") is { IsEmpty: false } beyond)
         {
             return Failure.Invalid(beyond);
+        }
+        if (patch.ChangesLaunch && await FolderRefusalsAsync(row.PartitionKey, spec, hostAccess.Level, ct) is { IsEmpty: false } shared)
+        {
+            return Failure.Invalid(shared);
         }
         if (patch.Scale is null && ReferenceEquals(spec, stored.Spec) && patch.UpgradePolicy is null)
         {
@@ -246,9 +263,18 @@ public sealed class ServicesService(
     }
 
     /// <summary>Pause, resume, roll back or finish the service's upgrade; 409 with the reason when the action does not apply.</summary>
-    public async Task<Outcome<ServiceView>> ActAsync(TenantCaller caller, string environmentId, string serviceId, string action, CancellationToken ct)
+    public async Task<Outcome<ServiceView>> ActAsync(TenantCaller caller, string environmentId, string serviceId, string action, string? ifMatch, CancellationToken ct)
     {
-        if (!Enum.TryParse<UpgradeAction>(action, ignoreCase: true, out var asked) || !Enum.IsDefined(asked) || int.TryParse(action, out _))
+        // Exact names only: Enum.TryParse would also take numbers and comma lists ("resume,rollback" is Finish).
+        UpgradeAction? named = action switch
+        {
+            "pause" => UpgradeAction.Pause,
+            "resume" => UpgradeAction.Resume,
+            "rollback" => UpgradeAction.Rollback,
+            "finish" => UpgradeAction.Finish,
+            _ => null,
+        };
+        if (named is not { } asked)
         {
             return Failure.NotFound("The upgrade action");
         }
@@ -260,6 +286,10 @@ public sealed class ServicesService(
                 return Failure.NotFound("The service");
             }
             var stored = StateRows.ToService(row);
+            if (!EntityTags.Satisfies(ifMatch, TagOf(stored)))
+            {
+                return Failure.Stale("The service"); // aimed at the upgrade of a version that is no longer the service's
+            }
             var now = clock.GetUtcNow();
             var (changed, refused) = ServiceUpgrades.Act(stored, asked, now);
             if (changed is null)
@@ -277,7 +307,12 @@ public sealed class ServicesService(
             {
                 // The old version returns: it must still be within the host-access policy as it is now.
                 var hostAccess = await PolicyGuard.ReadAsync(tables, row.PartitionKey, ct);
-                if (hostAccess.Refusals([changed.Spec], _ => "") is { IsEmpty: false } beyond)
+                var beyond = hostAccess.Refusals([changed.Spec], _ => "");
+                if (beyond.IsEmpty)
+                {
+                    beyond = await FolderRefusalsAsync(row.PartitionKey, changed.Spec, hostAccess.Level, ct);
+                }
+                if (!beyond.IsEmpty)
                 {
                     return Failure.Conflict($"The upgrade cannot roll back: version {changed.Version} needs host access the environment's policy no longer allows ({string.Join("; ", beyond.ToDictionary().SelectMany(f => f.Value))}).");
                 }
@@ -293,6 +328,29 @@ public sealed class ServicesService(
         await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
         return await GetAsync(caller, environmentId, serviceId, ct);
     }
+
+    /// <summary>
+    /// A stack's services share its folder on each host: a changed service's relative binds are
+    /// checked with the others' (<see cref="HostAccessPolicy.CheckFolder"/>), as an import checks them.
+    /// </summary>
+    private async Task<FieldErrors> FolderRefusalsAsync(string partition, ServiceSpec spec, PolicyLevel level, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (spec.Stack is not { } stack || !spec.Volumes.Any(v => v.IsRelativeBind))
+        {
+            return errors;
+        }
+        var together = (await SpecsAsync(partition, ct)).Where(s => s.Stack == stack && s.Name != spec.Name).Append(spec).ToList();
+        foreach (var (index, field, reason) in HostAccessPolicy.CheckFolder(together, level))
+        {
+            errors.Add(index == together.Count - 1 ? field : "volumes", reason);
+        }
+        return errors;
+    }
+
+    /// <summary>The service's entity tag: what its clients change, so the platform's upgrade progress never makes an If-Match stale.</summary>
+    private static string TagOf(Service service) =>
+        EntityTags.Of(string.Join('\n', JsonSerializer.Serialize(service.Spec), service.Scale, JsonSerializer.Serialize(service.Policy)));
 
     private async Task<bool> HasInstancesAsync(string partition, string serviceId, CancellationToken ct)
     {
@@ -321,11 +379,11 @@ public sealed class ServicesService(
         {
             return Failure.NotFound("The service");
         }
-        if (!EntityTags.Satisfies(ifMatch, row.ETag))
+        var service = StateRows.ToService(row);
+        if (!EntityTags.Satisfies(ifMatch, TagOf(service)))
         {
             return Failure.Stale("The service");
         }
-        var service = StateRows.ToService(row);
         await tables.State.SubmitTransactionAsync(
         [
             new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, row.RowKey) { ["Deleting"] = true }, row.ETag),
@@ -365,7 +423,7 @@ public sealed class ServicesService(
             .Where(s => !s.Deleting)
             .OrderBy(s => s.CreatedAt)
             .Select(s => ToView(s, byService[s.Id], rows.Statuses.GetValueOrDefault(s.Id), rows.Observations)
-                with { ETag = EntityTags.Of(rows.ETags[StateRows.ServicePrefix + s.Id]) })
+                with { ETag = TagOf(s) })
             .ToList();
         return new Page<ServiceView>(views);
     }

@@ -10,13 +10,17 @@ public interface ITagged
     string ETag { get; }
 }
 
-/// <summary>HTTP entity tags derived from the storage row's own ETag, so they change exactly when the row does.</summary>
+/// <summary>
+/// HTTP entity tags derived from what a client may change (for a service: its spec, scale and
+/// upgrade policy), not from the storage row's ETag: the platform's own writes to the row (an
+/// upgrade's progress) must not turn a client's If-Match into a 412.
+/// </summary>
 public static class EntityTags
 {
-    public static string Of(Azure.ETag rowETag) =>
-        $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rowETag.ToString())))[..20]}\"";
+    public static string Of(string content) =>
+        $"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..20]}\"";
 
-    /// <summary>True when there is no precondition, or it names the row as it is now ("*" matches anything).</summary>
-    public static bool Satisfies(string? ifMatch, Azure.ETag rowETag) =>
-        ifMatch is null or "*" || ifMatch.Split(',').Select(t => t.Trim()).Contains(Of(rowETag));
+    /// <summary>True when there is no precondition, or it names the resource as it is now ("*" matches anything).</summary>
+    public static bool Satisfies(string? ifMatch, string tag) =>
+        ifMatch is null or "*" || ifMatch.Split(',').Select(t => t.Trim()).Contains(tag);
 }
