@@ -84,6 +84,25 @@ public sealed class HostAccessPolicyTests(SelfHostedControlPlane controlPlane)
     }
 
     [Fact]
+    public async Task A_patch_that_mounts_the_stacks_folder_writable_over_another_services_mount_is_refused()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"folderpol-{Guid.NewGuid():N}"[..20]);
+        const string compose = "services:\n  db:\n    image: busybox\n    deploy: {replicas: 0}\n    volumes: [\"./conf:/conf:ro\"]\n  web:\n    image: busybox\n    deploy: {replicas: 0}\n";
+        using (var created = await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        var web = (await api.ItemsAsync<ServiceView>($"environments/{envId}/services")).Single(s => s.Spec.Name == "web");
+
+        using var response = await api.PatchAsync($"environments/{envId}/services/{web.Id}", new { volumes = new[] { new { type = "bind", source = ".", target = "/stack" } } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("mounts writable", (await Api.ProblemAsync(response)).Errors.Values.SelectMany(v => v).Single(), StringComparison.Ordinal);
+        Assert.Empty((await api.ServiceAsync(envId, web.Id)).Spec.Volumes);
+    }
+
+    [Fact]
     public async Task The_agent_refuses_a_bind_from_the_stacks_folder_that_crosses_a_symbolic_link()
     {
         using var api = controlPlane.Admin();

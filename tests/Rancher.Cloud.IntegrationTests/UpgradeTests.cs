@@ -1,5 +1,6 @@
 using System.Net;
 using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -27,10 +28,10 @@ public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper out
         await group.Hosts[0].LoadImageAsync("rancher-cloud-test/haproxy:1");
         var web = await api.CreateServiceAsync(envId, new
         {
-            name = "web", image = LocalDocker.TestImage, scale = 3,
+            name = "web", image = LocalDocker.TestImage, scale = 6, // two on each of the three hosts
             environment = new Dictionary<string, string> { ["RELEASE"] = "1" },
-            scheduling = new { hostLabels = new[] { new { key = "role", value = "app" } } },
-            healthCheck = new { type = "http", port = 80, path = "/index.html", interval = "1s", timeout = "1s", retries = 1 },
+            // A start period: the test image's server may not listen yet at its first check.
+            healthCheck = new { type = "http", port = 80, path = "/index.html", interval = "1s", timeout = "1s", retries = 1, startPeriod = "5s" },
             upgradePolicy = new { minHealthy = "1s" },
         });
         var lb = await api.CreateServiceAsync(envId, new
@@ -39,16 +40,16 @@ public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper out
             scheduling = new { hostLabels = new[] { new { key = "role", value = "edge" } } },
             loadBalancer = new { portRules = new[] { new { sourcePort = 80, service = "web", targetPort = 80 } }, drainTimeoutMs = 2000 },
         });
-        var before = (await Services.RunningAsync(api, envId, web.Id, 3)).Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
+        var before = (await Services.RunningAsync(api, envId, web.Id, 6)).Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
         await Services.RunningAsync(api, envId, lb.Id, 1);
         using var http = new HttpClient { BaseAddress = new Uri($"http://{group.Hosts[0].Address}:80"), Timeout = TimeSpan.FromSeconds(10) };
-        await Wait.UntilAsync(async () => before.IsSubsetOf(await Load.SeenAsync(http, 12)), Services.Converge, $"the three instances to answer through the balancer\n{group.Logs}");
+        await Wait.UntilAsync(async () => before.IsSubsetOf(await Load.SeenAsync(http, 18)), Services.Converge, $"the six instances to answer through the balancer\n{group.Logs}");
         var path = $"environments/{envId}/services/{web.Id}";
 
-        // A new launch configuration under constant load: batches of one, start-first, not one request lost.
+        // A new launch configuration under constant load: batches of two, start-first, not one request lost.
         using (var load = new Load(http))
         {
-            var started = await Api.OkAsync<ServiceView>(await api.PatchAsync(path, new { environment = new Dictionary<string, string> { ["RELEASE"] = "2" }, upgradePolicy = new { batchSize = 1, minHealthy = "1s" } }));
+            var started = await Api.OkAsync<ServiceView>(await api.PatchAsync(path, new { environment = new Dictionary<string, string> { ["RELEASE"] = "2" }, upgradePolicy = new { batchSize = 2, minHealthy = "1s" } }));
             Assert.Equal("upgrading", started.State);
             Assert.Equal(web.Version, started.Upgrade!.From);
             Assert.Equal("start-first", started.UpgradePolicy!.Order);
@@ -58,17 +59,27 @@ public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper out
             Assert.Contains("upgrading", (await Api.ProblemAsync(second)).Detail, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"{path}/upgrade/resume")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"{path}/upgrade/explode")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"{path}/upgrade/resume,rollback")).StatusCode);
+            // The upgrade's own progress writes leave the client's tag as it was: a conditional write still goes through.
+            using var direct = new HttpClient { BaseAddress = new Uri(fixture.ControlPlane.Url + "/api/v1/") };
+            direct.DefaultRequestHeaders.Authorization = new("Bearer", SelfHostedControlPlane.AdminKey);
+            var tag = (await direct.GetAsync(path)).Headers.ETag!.ToString();
+            await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, web.Id)).Upgrade!.Batches >= 2, Upgrading, "a second batch");
+            using var conditional = new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(new { scale = 6 }) };
+            conditional.Headers.TryAddWithoutValidation("If-Match", tag);
+            Assert.Equal(HttpStatusCode.OK, (await direct.SendAsync(conditional)).StatusCode);
 
             var upgraded = await EndAsync(api, envId, web.Id, "upgraded");
             Assert.Equal(started.Upgrade.To, upgraded.Version);
-            Assert.Equal(3, upgraded.Instances.Count);
+            Assert.Equal(6, upgraded.Instances.Count);
+            Assert.Equal(3, upgraded.Instances.Select(i => i.HostId).Distinct().Count());
             Assert.All(upgraded.Instances, i => Assert.Equal(upgraded.Version, i.Version));
             Assert.Equal(web.Version, upgraded.PreviousVersions[0].Version);
             var after = upgraded.Instances.Select(i => Services.ContainerOf(i)[..12]).ToHashSet();
             Assert.Empty(after.Intersect(before));
             await Wait.UntilAsync(async () => { load.Reset(); await Task.Delay(1500); return load.Seen.SetEquals(after); }, Services.Converge, "only the new instances to answer");
             var (requests, failures) = load.Stop();
-            output.WriteLine($"{requests} requests during the upgrade of 3 instances, {failures.Count} failed");
+            output.WriteLine($"{requests} requests during the upgrade of 6 instances over 3 hosts, {failures.Count} failed");
             Assert.True(requests > 50, $"only {requests} requests were sent");
             Assert.True(failures.Count == 0, $"{failures.Count} of {requests} requests failed: {string.Join("; ", failures.Take(5))}");
         }
@@ -83,7 +94,7 @@ public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper out
             var broken = await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/upgrade", new
             {
                 environment = new Dictionary<string, string> { ["RELEASE"] = "3" },
-                healthCheck = new { type = "http", port = 80, path = "/missing.html", interval = "1s", timeout = "1s", retries = 1 },
+                healthCheck = new { type = "http", port = 80, path = "/missing.html", interval = "1s", timeout = "1s", retries = 1, startPeriod = "5s" },
                 upgradePolicy = new { batchSize = 1, minHealthy = "2s" },
             }));
             Assert.Equal("upgrading", broken.State);
@@ -132,6 +143,53 @@ public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper out
         Assert.Contains("RELEASE=2", await EnvironmentOfAsync(group, instance));
         var second = Services.ContainerOf(instance)[..12];
         await Wait.UntilAsync(async () => await Load.AnswerAsync(http) == second, Services.Converge, "the new instance on the published port");
+    }
+
+    [Fact]
+    public async Task An_upgrade_through_a_killed_agent_and_a_restarted_control_plane_ends_as_an_uninterrupted_one()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"upgint-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 2);
+        var web = await api.CreateServiceAsync(envId, new
+        {
+            name = "web", image = LocalDocker.TestImage, scale = 4,
+            environment = new Dictionary<string, string> { ["RELEASE"] = "1" },
+            healthCheck = new { type = "http", port = 80, path = "/index.html", interval = "1s", timeout = "1s", retries = 1, startPeriod = "5s" },
+            upgradePolicy = new { minHealthy = "2s" },
+        });
+        await Services.RunningAsync(api, envId, web.Id, 4);
+        var path = $"environments/{envId}/services/{web.Id}";
+        var started = await Api.OkAsync<ServiceView>(await api.PatchAsync(path, new { environment = new Dictionary<string, string> { ["RELEASE"] = "2" } }));
+        await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, web.Id)).Instances.Any(i => i.Version == started.Upgrade!.To), Upgrading, "the first batch to start");
+
+        // Mid-way: one host's agent dies, then the control plane restarts; the agent comes back a little later.
+        group.Agents[1].Kill();
+        await fixture.ControlPlane.RestartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        group.Agents[1].Restart();
+
+        var upgraded = await EndAsync(api, envId, web.Id, "upgraded");
+        Assert.Equal(4, upgraded.Instances.Count);
+        Assert.All(upgraded.Instances, i => Assert.Equal(upgraded.Version, i.Version));
+        // What runs on the hosts is what the control plane says: no old container left behind, none twice.
+        var wanted = upgraded.Instances.Select(Services.ContainerOf).ToHashSet();
+        await Wait.UntilAsync(async () => (await ContainersOfAsync(group, web.Id)).SetEquals(wanted), Services.Converge, $"the hosts to run exactly the upgraded instances\n{group.Logs}");
+        foreach (var instance in upgraded.Instances)
+        {
+            Assert.Contains("RELEASE=2", await EnvironmentOfAsync(group, instance));
+        }
+    }
+
+    private static async Task<HashSet<string>> ContainersOfAsync(HostGroup group, string serviceId)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var host in group.Hosts)
+        {
+            ids.UnionWith((await host.Docker.Containers.ListContainersAsync(new() { All = true }))
+                .Where(c => c.Labels.TryGetValue(Labels.Service, out var s) && s == serviceId).Select(c => c.ID));
+        }
+        return ids;
     }
 
     /// <summary>Waits for the upgrade to end as <paramref name="state"/>; the states it passed through are shown if it does not.</summary>

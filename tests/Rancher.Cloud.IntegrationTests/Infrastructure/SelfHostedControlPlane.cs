@@ -28,6 +28,9 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
     /// <summary>The URL agents and the install one-liner use: the bridge address when there is one.</summary>
     public string PublicUrl { get; private set; } = "";
 
+    /// <summary>The operator's key, kept across restarts: sealed secrets must open again.</summary>
+    private readonly string wrappingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public async Task InitializeAsync()
     {
         if (HostFacingAddress is null)
@@ -38,17 +41,33 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
         var port = Azurite.FreePort();
         Url = $"http://127.0.0.1:{port}";
         PublicUrl = HostFacingAddress is null ? Url : $"http://{HostFacingAddress}:{port}";
+        await StartAppAsync();
+    }
+
+    /// <summary>
+    /// The control plane process dies and comes back on the same address and storage: what a
+    /// Functions host restart or redeploy does. Its state is all in storage, so nothing is lost.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await StartAppAsync();
+    }
+
+    private async Task StartAppAsync()
+    {
         App = SelfHostApp.Build(
             ["--urls", HostFacingAddress is null ? Url : $"{Url};{PublicUrl}"],
             new Dictionary<string, string?>(Settings)
             {
-                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["AzureWebJobsStorage"] = StorageConnection,
                 ["RancherCloud:AdminKey"] = AdminKey,
                 ["RancherCloud:PublicUrl"] = PublicUrl,
                 ["RancherCloud:BalancerImage"] = "rancher-cloud-test/haproxy:1",
-                ["RancherCloud:DataKeyWrappingKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                ["RancherCloud:DataKeyWrappingKey"] = wrappingKey,
                 ["RancherCloud:AgentPackageDir"] = Path.Combine(Repo.Root, ".state", "agent-packages"),
-                ["RancherCloud:AgentQueueEndpoint"] = HostFacingAddress is null ? "" : $"http://{HostFacingAddress}:{azurite.QueuePort}/devstoreaccount1",
+                ["RancherCloud:AgentQueueEndpoint"] = HostFacingAddress is null ? "" : $"http://{HostFacingAddress}:{azurite!.QueuePort}/devstoreaccount1",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
         await App.StartAsync();
