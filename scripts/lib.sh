@@ -59,8 +59,9 @@ ensure_dockerd() {
   fi
   rm -f /var/run/docker.pid
   say "starting dockerd (log: $1)"
-  # No systemd here: dockerd runs in the background, as its own process group.
-  setsid dockerd >"$1" 2>&1 &
+  # No systemd here: dockerd runs in the background, as its own process group, holding none of
+  # the caller's other open files (a lock a caller holds must end with the caller, not with dockerd).
+  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec dockerd' >"$1" 2>&1 &
   STARTED_DOCKERD=$!
   local deadline=$((SECONDS + 60))
   until docker info >/dev/null 2>&1; do
