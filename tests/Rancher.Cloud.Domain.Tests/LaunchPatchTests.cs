@@ -60,4 +60,15 @@ public sealed class LaunchPatchTests
         Assert.Null(patched);
         Assert.Contains("ports", errors.Keys);
     }
+
+    [Fact]
+    public void An_alias_refuses_launch_fields_by_the_field_given()
+    {
+        var spec = Stored(d => d with { Image = null, Command = null, Environment = null, Ports = null, Alias = ["db"] });
+
+        var (patched, errors) = Apply(spec, new ServicePatch { Command = ["sh"] });
+
+        Assert.Null(patched);
+        Assert.Equal(["command"], errors.Keys);
+    }
 }

@@ -91,6 +91,8 @@ public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper out
             var good = (await api.ServiceAsync(envId, web.Id)).Version;
             var nothing = await api.PostAsync($"{path}/upgrade", new { upgradePolicy = new { batchSize = 3 } });
             Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
+            var same = await api.PostAsync($"{path}/upgrade", new { environment = new Dictionary<string, string> { ["RELEASE"] = "2" } });
+            Assert.Equal(HttpStatusCode.Conflict, same.StatusCode); // already that version: nothing to upgrade
             var broken = await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/upgrade", new
             {
                 environment = new Dictionary<string, string> { ["RELEASE"] = "3" },

@@ -229,6 +229,10 @@ public sealed class ServicesService(
         {
             return true;
         }
+        if (policyForThisChange && LaunchVersion.Of(spec) == stored.Version)
+        {
+            return Failure.Conflict($"The service already runs launch configuration {stored.Version}: there is nothing to upgrade.");
+        }
         var now = clock.GetUtcNow();
         var basis = stored with { Scale = patch.Scale ?? stored.Scale, Policy = policyForThisChange || patch.UpgradePolicy is null ? stored.Policy : policy };
         var (changed, refused) = ServiceUpgrades.Change(basis, spec, patch.UpgradePolicy is null ? null : policy, await HasInstancesAsync(row.PartitionKey, serviceId, ct), now);

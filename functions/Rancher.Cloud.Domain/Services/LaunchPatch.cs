@@ -18,7 +18,7 @@ public static class LaunchPatch
         }
         if (spec.Balancer is not null || spec.Alias is not null || spec.External is not null)
         {
-            errors.Add("image", spec.Balancer is not null
+            errors.Add(patch.LaunchFields[0], spec.Balancer is not null
                 ? "a balancer's containers are the environment's balancer image; change its rules with loadBalancer"
                 : "an alias or external service runs no containers");
             return null;

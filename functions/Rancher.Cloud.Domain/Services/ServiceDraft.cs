@@ -117,8 +117,14 @@ public sealed record ServicePatch : LaunchDraft
 
     /// <summary>Whether the patch gives any launch field: what an instance runs with.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool ChangesLaunch =>
-        Image is not null || Command is not null || Entrypoint is not null || Environment is not null || Ports is not null
-        || Labels is not null || Volumes is not null || HealthCheck is not null || Restart is not null || User is not null
-        || Hostname is not null || StopSignal is not null || Limits is not null || Run is not null;
+    public bool ChangesLaunch => LaunchFields.Count > 0;
+
+    /// <summary>The launch fields the patch gives, by their API names.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string> LaunchFields => new (string Name, object? Value)[]
+    {
+        ("image", Image), ("command", Command), ("entrypoint", Entrypoint), ("environment", Environment), ("ports", Ports),
+        ("labels", Labels), ("volumes", Volumes), ("healthCheck", HealthCheck), ("restart", Restart), ("user", User),
+        ("hostname", Hostname), ("stopSignal", StopSignal), ("limits", Limits), ("run", Run),
+    }.Where(f => f.Value is not null).Select(f => f.Name).ToList();
 }
