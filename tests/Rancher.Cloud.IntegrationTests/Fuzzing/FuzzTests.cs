@@ -13,7 +13,7 @@ namespace Rancher.Cloud.IntegrationTests.Fuzzing;
 /// memory per request, and a refused request stores nothing. A bounded run here;
 /// <c>scripts/fuzz.sh --minutes N</c> runs it longer (RANCHER_FUZZ_SECONDS, RANCHER_FUZZ_SEED).
 /// </summary>
-[Collection(SystemCollection.Name)]
+[Collection(FuzzCollection.Name)]
 public sealed class FuzzTests(SelfHostedControlPlane controlPlane, ITestOutputHelper output)
 {
     /// <summary>Generous bounds for a shared 2-core machine: the attacks they guard against took seconds and gigabytes.</summary>
