@@ -76,7 +76,15 @@ ensure_azurite() {
   command -v npm >/dev/null || ensure_packages nodejs npm
   if [ ! -x "$REPO/scripts/node_modules/.bin/azurite" ]; then
     say "installing Azurite (npm ci)"
-    (cd "$REPO/scripts" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm could not install Azurite"
+    # The registry mirror drops connections now and then (ECONNRESET): npm retries each fetch, and
+    # the whole install is tried again before giving up.
+    local try
+    for try in 1 2 3; do
+      (cd "$REPO/scripts" && npm ci --no-audit --no-fund --loglevel=error \
+        --fetch-retries=5 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=30000) && return 0
+      [ $try -lt 3 ] && { say "npm ci failed (try $try of 3); trying again"; sleep $((try * 5)); }
+    done
+    fail "npm could not install Azurite"
   fi
 }
 
