@@ -47,10 +47,12 @@ public sealed class FuzzTests(SelfHostedControlPlane controlPlane, ITestOutputHe
             {
                 var client = request.Kind == "heartbeat" ? agent : api;
                 var (status, body, elapsed, bytes) = await SendAsync(client, request);
-                if (bytes > MaxRequestAllocation && status >= 400)
+                if (bytes > MaxRequestAllocation && (status >= 400 || request.Method is "GET" or "PATCH" or "PUT"))
                 {
-                    // Allocations are counted for the whole process (timers, the reconciler, the test itself):
-                    // a refused request changes nothing, so it is sent again and its cheapest run counts.
+                    // Allocations are counted for the whole process, which bursts past 1 GB/s on its own now
+                    // and then (timers, the reconciler, the test itself; a full run measured 3 GB in one
+                    // second while no request took over 26 MB): a refused or idempotent request is sent
+                    // again and its cheapest run counts.
                     for (var again = 0; again < 3 && bytes > MaxRequestAllocation; again++)
                     {
                         bytes = Math.Min(bytes, (await SendAsync(client, request)).Bytes);
