@@ -60,7 +60,14 @@ public sealed record PlannedBackend(string Name, string Mode, int Port, IReadOnl
 public sealed record PlannedMemberCheck(string? HttpPath, int Port, int IntervalMs, int Fall);
 
 /// <summary>An instance of a target service, at its environment address.</summary>
-public sealed record PlannedMember(string InstanceId, string Address);
+public sealed record PlannedMember(string InstanceId, string Address)
+{
+    /// <summary>
+    /// Its share of the backend's traffic against the other members' (HAProxy's server weight,
+    /// 1 to 256): equal unless a canary splits a service's traffic with its candidate.
+    /// </summary>
+    public int Weight { get; init; } = 1;
+}
 
 /// <summary>Cookie stickiness, as HAProxy's <c>cookie</c> directive takes it.</summary>
 public sealed record PlannedStickiness(string Cookie, string Mode, bool Indirect, bool NoCache, bool PostOnly, string? Domain);

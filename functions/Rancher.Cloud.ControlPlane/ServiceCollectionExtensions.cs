@@ -58,6 +58,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EnvironmentsService>();
         services.AddSingleton<HostsService>();
         services.AddSingleton<ServicesService>();
+        services.AddSingleton<ClonesService>();
         services.AddSingleton<StacksService>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<Tenancy.TenantDataKeys>();

@@ -23,4 +23,7 @@ public sealed class OperationAttribute(string summary) : Attribute
 
     /// <summary>Whether the operation takes <c>?limit=</c> and <c>?cursor=</c>.</summary>
     public bool Paged { get; init; }
+
+    /// <summary>Yes/no query parameters the operation takes (<c>?dryRun=true</c>), false when absent.</summary>
+    public string[] Flags { get; init; } = [];
 }

@@ -4,6 +4,7 @@ using Rancher.Cloud.ControlPlane.Access;
 using Rancher.Cloud.ControlPlane.Environments;
 using Rancher.Cloud.ControlPlane.Http;
 using Rancher.Cloud.Domain.Services;
+using Rancher.Cloud.Domain.Upgrades;
 
 namespace Rancher.Cloud.Functions;
 
@@ -16,8 +17,12 @@ namespace Rancher.Cloud.Functions;
 /// DELETE v1/environments/{envId}/services/{serviceId}
 /// POST   v1/environments/{envId}/services/{serviceId}/upgrade
 /// POST   v1/environments/{envId}/services/{serviceId}/upgrade/{pause|resume|rollback|finish}
+/// POST   v1/environments/{envId}/services/{serviceId}/rollback
+/// POST   v1/environments/{envId}/services/{serviceId}/clone
+/// POST   v1/environments/{envId}/services/{serviceId}/switch
+/// POST   v1/environments/{envId}/services/{serviceId}/switch/{rollback|finish}
 /// </summary>
-public sealed class ServicesApi(ServicesService services)
+public sealed class ServicesApi(ServicesService services, ClonesService clones)
 {
     private const string Collection = "api/v1/environments/{envId}/services";
     private const string Item = "api/v1/environments/{envId}/services/{serviceId}";
@@ -70,4 +75,40 @@ public sealed class ServicesApi(ServicesService services)
     public async Task<IResult> ActOnUpgrade(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/upgrade/{action}")] HttpRequest req, string envId, string serviceId, string action, CancellationToken ct) =>
         ApiResults.Tagged(await services.ActAsync(req.Tenant(), envId, serviceId, action, ApiResults.IfMatch(req), ct), req);
+
+    [Function(nameof(RollBackService))]
+    [Access(Audience.Tenant)]
+    [Operation("Roll a service back to a kept launch configuration ({version} from previousVersions; {} for the previous one): the upgrade in flight turns back, or a rolling upgrade to it starts (If-Match)",
+        Body = typeof(ServiceRollback), Response = typeof(ServiceView))]
+    public async Task<IResult> RollBackService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/rollback")] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
+        await ApiResults.TaggedAsync(req, (ServiceRollback b) => services.RollBackAsync(req.Tenant(), envId, serviceId, b, ApiResults.IfMatch(req), ct), ct);
+
+    [Function(nameof(CloneService))]
+    [Access(Audience.Tenant)]
+    [Operation("Clone a service as a candidate with new launch fields ({name?, scale?, launch}): placed and checked like any service, reachable under its own name only, until a switch",
+        Body = typeof(ServiceCloneDraft), Response = typeof(ServiceView), Status = 201)]
+    public async Task<IResult> CloneService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/clone")] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
+        await ApiResults.CreatedAsync(req, (ServiceCloneDraft b) => clones.CloneAsync(req.Tenant(), envId, serviceId, b, ct), ct);
+
+    [Function(nameof(SwitchService))]
+    [Access(Audience.Tenant)]
+    [Operation("Switch a service's traffic to its candidate ({weight?}: a canary's percentage of balancer traffic; 100, the default, moves its DNS name too); refused until the candidate answers in full",
+        Body = typeof(TrafficSwitchDraft), Response = typeof(ServiceView))]
+    public async Task<IResult> SwitchService(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/switch")] HttpRequest req, string envId, string serviceId, CancellationToken ct) =>
+        await ApiResults.OkAsync(req, (TrafficSwitchDraft b) => clones.SwitchAsync(req.Tenant(), envId, serviceId, b, ct), ct);
+
+    [Function(nameof(ActOnSwitch))]
+    [Access(Audience.Tenant)]
+    [Operation("Roll a switch back (all traffic to the service again, in one step) or finish it (the service's containers go, its name stays as an alias of the candidate, balancers name the candidate)", Response = typeof(ServiceView))]
+    public async Task<IResult> ActOnSwitch(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Item + "/switch/{action}")] HttpRequest req, string envId, string serviceId, string action, CancellationToken ct) =>
+        ApiResults.Ok(action switch
+        {
+            "rollback" => await clones.SwitchBackAsync(req.Tenant(), envId, serviceId, ct),
+            "finish" => await clones.FinishAsync(req.Tenant(), envId, serviceId, ct),
+            _ => Rancher.Cloud.Domain.Errors.Failure.NotFound("The switch action"),
+        });
 }

@@ -11,6 +11,7 @@ namespace Rancher.Cloud.Functions;
 /// POST   v1/environments/{envId}/stacks
 /// GET    v1/environments/{envId}/stacks
 /// GET    v1/environments/{envId}/stacks/{stackId}
+/// PUT    v1/environments/{envId}/stacks/{stackId}?dryRun=&amp;removeMissing=
 /// GET    v1/environments/{envId}/stacks/{stackId}/compose
 /// DELETE v1/environments/{envId}/stacks/{stackId}
 /// </summary>
@@ -39,6 +40,21 @@ public sealed class StacksApi(StacksService stacks)
     public async Task<IResult> GetStack(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest req, string envId, string stackId, CancellationToken ct) =>
         ApiResults.Ok(await stacks.GetAsync(req.Tenant(), envId, stackId, ct));
+
+    [Function(nameof(ReviseStack))]
+    [Access(Audience.Tenant)]
+    [Operation("Revise a stack from a changed compose file: changed services upgrade (rolling, by their update_config), new ones are created, and missing ones are removed only with ?removeMissing=true; ?dryRun=true lists the changes and writes nothing",
+        Body = typeof(StackDraft), Response = typeof(StackRevisionView), Flags = ["dryRun", "removeMissing"])]
+    public async Task<IResult> ReviseStack(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = Item)] HttpRequest req, string envId, string stackId, CancellationToken ct)
+    {
+        var (dryRun, removeMissing) = (ApiQuery.Flag(req, "dryRun"), ApiQuery.Flag(req, "removeMissing"));
+        if ((dryRun.Failure ?? removeMissing.Failure) is { } invalid)
+        {
+            return ApiResults.Problem(invalid);
+        }
+        return await ApiResults.OkAsync(req, (StackDraft b) => stacks.ReviseAsync(req.Tenant(), envId, stackId, b, dryRun.Value, removeMissing.Value, ct), ct);
+    }
 
     [Function(nameof(ExportStack))]
     [Access(Audience.Tenant)]

@@ -291,4 +291,80 @@ public sealed class RollingUpgradeTests
         Assert.Single(steps.SelectMany(s => s.UpgradeEvents), e => e.Event.Kind == "batch-started");
         Assert.All(env.Instances, i => Assert.Equal(old, ended.VersionOf(i)));
     }
+    [Fact]
+    public void A_rollback_to_an_older_kept_version_rolls_every_instance_to_it_at_the_rollback_pace()
+    {
+        var env = Running(hosts: 2, scale: 2);
+        var v1 = env.Service("s1").Version;
+        env.Store(env.Service("s1") with { Policy = Quick with { Rollback = new RollbackPace(2, TimeSpan.Zero, null, TimeSpan.FromSeconds(2)) } });
+        Upgrade(env, "busybox:2", Quick);
+        RunToEnd(env, _ => false);
+        var v2 = env.Service("s1").Version;
+        Upgrade(env, "busybox:3", Quick);
+        RunToEnd(env, _ => false);
+        Assert.Equal([v2, v1], env.Service("s1").History.Select(h => h.Version));
+
+        var (back, refused) = ServiceUpgrades.RollBackTo(env.Service("s1"), v1, hasInstances: true, env.Now);
+        Assert.Null(refused);
+        Assert.Equal(v1, back!.Version);
+        Assert.Equal(2, back.Upgrade!.Policy.BatchSize); // the rollback's pace
+        Assert.Equal("a rollback to version " + v1, back.Upgrade.Reason);
+        env.Store(back);
+        RunToEnd(env, _ => false);
+
+        var service = env.Service("s1");
+        Assert.Equal(UpgradeState.Upgraded, service.Upgrade!.State);
+        Assert.All(env.Instances, i => Assert.Equal("busybox:1", service.SpecOf(i).Image));
+        Assert.Equal(v1, service.Version);
+        Assert.Contains(service.History, h => h.Version == v2); // and forward again, if wanted
+    }
+
+    [Fact]
+    public void A_rollback_without_a_version_goes_to_the_previous_one_and_mid_upgrade_turns_the_upgrade_back()
+    {
+        var env = Running(hosts: 2, scale: 2);
+        var v1 = env.Service("s1").Version;
+        Upgrade(env, "busybox:2", Quick);
+        RunToEnd(env, _ => false);
+        Assert.Equal(v1, ServiceUpgrades.RollBackTo(env.Service("s1"), null, true, env.Now).Service!.Version);
+
+        Upgrade(env, "busybox:3", Quick);
+        var (turned, refused) = ServiceUpgrades.RollBackTo(env.Service("s1"), null, true, env.Now);
+        Assert.Null(refused);
+        Assert.Equal(UpgradeState.RollingBack, turned!.Upgrade!.State);
+    }
+
+    [Fact]
+    public void After_a_rolled_back_upgrade_a_bare_rollback_is_refused_and_a_failed_rollback_is_tried_again()
+    {
+        var env = Running(hosts: 1, scale: 1);
+        var v1 = env.Service("s1").Version;
+        Upgrade(env, "busybox:2", Quick);
+        RunToEnd(env, i => env.Service("s1").VersionOf(i) != v1); // the new version fails: rolled back
+        var service = env.Service("s1");
+        Assert.Equal(UpgradeState.RolledBack, service.Upgrade!.State);
+        Assert.Contains("was rolled back already", ServiceUpgrades.RollBackTo(service, null, true, env.Now).Refused, StringComparison.Ordinal);
+
+        var failed = service with { Upgrade = service.Upgrade with { State = UpgradeState.RollbackFailed } };
+        var (again, refused) = ServiceUpgrades.RollBackTo(failed, v1, true, env.Now);
+        Assert.Null(refused);
+        Assert.Equal(UpgradeState.RollingBack, again!.Upgrade!.State);
+    }
+
+    [Theory]
+    [InlineData("current", "already runs version")]
+    [InlineData("abcdef123456", "is not kept with the service (kept: ")]
+    public void A_rollback_to_the_current_or_an_unknown_version_is_refused_saying_why(string version, string why)
+    {
+        var env = Running(hosts: 1, scale: 1);
+        Upgrade(env, "busybox:2", Quick);
+        RunToEnd(env, _ => false);
+        var service = env.Service("s1");
+
+        var (none, refused) = ServiceUpgrades.RollBackTo(service, version == "current" ? service.Version : version, true, env.Now);
+
+        Assert.Null(none);
+        Assert.Contains(why, refused, StringComparison.Ordinal);
+        Assert.Equal("the service has no earlier launch configuration to roll back to", ServiceUpgrades.RollBackTo(Given.Service("s2", 1), null, true, env.Now).Refused);
+    }
 }

@@ -60,6 +60,20 @@ public sealed class HaproxyRuntimeTests : IAsyncLifetime
         Assert.Equal(HaproxyConfig.SlotsFor(1), slots.Count);
         Assert.Single(slots, s => !s.InMaintenance);
 
+        // A canary's weights: set through the socket on members already in their slots, and traffic splits by them.
+        Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i1", address1) { Weight = 3 }, new PlannedMember("i2", address2) { Weight = 1 }] }, CancellationToken.None));
+        Assert.Equal([3, 1], (await runtime.SlotsAsync("web_80", CancellationToken.None)).Where(s => !s.InMaintenance).OrderBy(s => s.Address == address2).Select(s => s.Weight));
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < 40; i++)
+        {
+            var env = await http.GetStringAsync("/cgi-bin/env");
+            var host = env.Split('\n').First(l => l.StartsWith("HOSTNAME=", StringComparison.Ordinal))["HOSTNAME=".Length..].Trim();
+            counts[host] = counts.GetValueOrDefault(host) + 1;
+        }
+        Assert.InRange(counts.GetValueOrDefault(web1[..12]), 28, 32); // round robin by weight: 3 of every 4
+        Assert.True(await runtime.ApplyAsync(backend with { Members = [new PlannedMember("i2", address2)] }, CancellationToken.None));
+        Assert.Equal(1, (await runtime.SlotsAsync("web_80", CancellationToken.None)).Single(s => !s.InMaintenance).Weight);
+
         // More members than slots: the runtime says so, and the configuration must be rendered again.
         var many = Enumerable.Range(0, HaproxyConfig.SlotsFor(1) + 1).Select(i => new PlannedMember($"m{i}", $"10.99.0.{i + 1}")).ToList();
         Assert.False(await runtime.ApplyAsync(backend with { Members = many }, CancellationToken.None));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Rancher.Cloud.ControlPlane.Environments;
+using Rancher.Cloud.ControlPlane.Events;
 using Rancher.Cloud.Contracts;
 using Rancher.Cloud.Harness;
 using Rancher.Cloud.IntegrationTests.Infrastructure;
@@ -100,6 +101,98 @@ public sealed class StackTests(SelfHostedControlPlane controlPlane)
         var again = await Api.OkAsync<StackView>(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = exported }));
         var reExported = await (await api.GetAsync($"environments/{envId}/stacks/{again.Id}/compose")).Content.ReadAsStringAsync();
         Assert.Equal(exported, reExported);
+    }
+
+    private const string Revisable = """
+        services:
+          web:
+            image: rancher-cloud-test/web:1
+            environment:
+              GREETING: one
+            deploy:
+              replicas: 2
+              update_config:
+                monitor: 0s
+          worker:
+            image: rancher-cloud-test/web:1
+            command: sleep 3600
+
+        """;
+
+    [Fact]
+    public async Task A_changed_compose_file_upgrades_adds_and_only_on_request_removes_and_a_dry_run_changes_nothing()
+    {
+        using var api = controlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"revise-{Guid.NewGuid():N}"[..20]);
+        await using var agent = await controlPlane.StartAgentAsync(api, envId);
+        var stackId = (await Api.OkAsync<StackView>(await api.PostAsync($"environments/{envId}/stacks", new { name = "shop", compose = Revisable }))).Id;
+        var path = $"environments/{envId}/stacks/{stackId}";
+        var before = await Wait.ForAsync(async () => await api.GetOkAsync<StackView>(path) is { State: "active" } s ? s : null, Services.Converge, "the stack to be active");
+        var web = before.Services.Single(s => s.Spec.Name == "web");
+        var worker = before.Services.Single(s => s.Spec.Name == "worker");
+        var revised = Revisable.Replace("GREETING: one", "GREETING: two", StringComparison.Ordinal)
+            .Replace("  worker:\n    image: rancher-cloud-test/web:1\n    command: sleep 3600\n", "  extra:\n    image: rancher-cloud-test/web:1\n    command: sleep 3600\n", StringComparison.Ordinal);
+
+        // A dry run lists each service's change and writes nothing.
+        var plan = await Api.OkAsync<StackRevisionView>(await api.PutAsync($"{path}?dryRun=true", new { compose = revised }));
+        Assert.True(plan.DryRun);
+        Assert.Null(plan.Stack);
+        Assert.Equal(
+            ["web upgrade environment", "extra add ", "worker keep "],
+            plan.Changes.Select(c => $"{c.Service} {c.Change} {string.Join(",", c.Fields)}"));
+        Assert.Equal(web.Version, plan.Changes[0].FromVersion);
+        Assert.True((await Api.OkAsync<StackRevisionView>(await api.PutAsync($"{path}?dryRun", new { compose = revised }))).DryRun); // bare, as a reader takes it
+        var unchanged = await api.GetOkAsync<StackView>(path);
+        Assert.Equal(["web", "worker"], unchanged.Services.Select(s => s.Spec.Name));
+        Assert.Equal(web.Version, unchanged.Services[0].Version);
+        Assert.Null(unchanged.Services[0].Upgrade);
+
+        // Bad input changes nothing either: a query flag that is not a yes/no, a file with an error on a line, another name.
+        using (var badFlag = await api.PutAsync($"{path}?dryRun=maybe", new { compose = revised }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badFlag.StatusCode);
+            Assert.Contains("dryRun", (await Api.ProblemAsync(badFlag)).Errors.Keys);
+        }
+        using (var badFile = await api.PutAsync(path, new { compose = revised.Replace("replicas: 2", "replicas: -1", StringComparison.Ordinal) }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badFile.StatusCode);
+            Assert.StartsWith("line ", Assert.Single((await Api.ProblemAsync(badFile)).Errors).Value[0], StringComparison.Ordinal);
+        }
+        using (var renamed = await api.PutAsync(path, new { name = "other", compose = revised }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, renamed.StatusCode);
+            Assert.Contains("name", (await Api.ProblemAsync(renamed)).Errors.Keys);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PutAsync($"environments/{envId}/stacks/k{Guid.NewGuid():N}"[..^8], new { compose = revised })).StatusCode);
+        Assert.Equal(web.Version, (await api.ServiceAsync(envId, web.Id)).Version);
+
+        // The revision: web rolls to the new environment, extra is created, worker stays (not asked to remove).
+        var done = await Api.OkAsync<StackRevisionView>(await api.PutAsync(path, new { compose = revised }));
+        Assert.False(done.DryRun);
+        Assert.Equal(["web", "extra", "worker"], done.Stack!.Services.Select(s => s.Spec.Name));
+        var upgraded = await Wait.ForAsync(async () =>
+        {
+            var service = await api.ServiceAsync(envId, web.Id);
+            return service.Upgrade?.State == "upgraded" && service.Instances.Count == 2 && service.Instances.All(i => i.Version == service.Version && i.State == "running") ? service : null;
+        }, Services.Converge, "web to finish its upgrade");
+        Assert.NotEqual(web.Version, upgraded.Version);
+        Assert.Equal(web.Version, upgraded.Upgrade!.From);
+        foreach (var instance in upgraded.Instances)
+        {
+            Assert.Contains("GREETING=two", (await LocalDocker.Client.Containers.InspectContainerAsync(instance.ContainerId!)).Config!.Env);
+        }
+        await Wait.ForAsync(async () => await api.GetOkAsync<StackView>(path) is { State: "active" } s ? s : null, Services.Converge, "the revised stack to be active");
+        Assert.Equal(worker.Instances[0].ContainerId, (await api.ServiceAsync(envId, worker.Id)).Instances.Single().ContainerId); // kept, untouched
+
+        // The same file again changes nothing; with removeMissing, worker goes with its container.
+        Assert.All((await Api.OkAsync<StackRevisionView>(await api.PutAsync(path, new { compose = revised }))).Changes, c => Assert.Contains(c.Change, new[] { "unchanged", "keep" }));
+        var removal = await Api.OkAsync<StackRevisionView>(await api.PutAsync($"{path}?removeMissing=true", new { compose = revised }));
+        Assert.Equal("remove", removal.Changes.Single(c => c.Service == "worker").Change);
+        Assert.Equal(["web", "extra"], removal.Stack!.Services.Select(s => s.Spec.Name));
+        await Wait.UntilAsync(async () => (await LocalDocker.OfServiceAsync(agent.HostId, worker.Id)).Count == 0, Services.Converge, "worker's container to go");
+        Assert.DoesNotContain("worker", await (await api.GetAsync($"{path}/compose")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var events = (await api.GetOkAsync<EventPage>($"environments/{envId}/events?type=stack.revised")).Items;
+        Assert.Equal(["stack shop revised: 1 remove", "stack shop revised: 1 upgrade, 1 add"], events.Select(e => e.Message));
     }
 
     [Fact]

@@ -148,6 +148,58 @@ public sealed class UpgradeTests(MultiHostFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_service_rolls_back_to_any_kept_version_and_an_unknown_one_is_refused_saying_which_are_kept()
+    {
+        using var api = fixture.ControlPlane.Admin();
+        var envId = await api.CreateEnvironmentAsync($"upgrb-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 1);
+        var web = await api.CreateServiceAsync(envId, new
+        {
+            name = "web", image = LocalDocker.TestImage, scale = 2, environment = new Dictionary<string, string> { ["RELEASE"] = "1" },
+            upgradePolicy = new { minHealthy = "0s", rollback = new { batchSize = 2 } },
+        });
+        await Services.RunningAsync(api, envId, web.Id, 2);
+        var path = $"environments/{envId}/services/{web.Id}";
+        var versions = new List<string>();
+        foreach (var release in new[] { "2", "3" })
+        {
+            await Api.OkAsync<ServiceView>(await api.PatchAsync(path, new { environment = new Dictionary<string, string> { ["RELEASE"] = release } }));
+            versions.Add((await EndAsync(api, envId, web.Id, "upgraded")).Version);
+        }
+        var at3 = await api.ServiceAsync(envId, web.Id);
+        Assert.Equal(versions[1], at3.Version);
+        Assert.Equal([versions[0], web.Version], at3.PreviousVersions.Select(v => v.Version));
+
+        using (var unknown = await api.PostAsync($"{path}/rollback", new { version = "0123456789ab" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, unknown.StatusCode);
+            Assert.Contains($"kept: {versions[0]}, {web.Version}", (await Api.ProblemAsync(unknown)).Detail, StringComparison.Ordinal);
+        }
+        using (var malformed = await api.PostAsync($"{path}/rollback", new { version = "../../etc" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+            Assert.Contains("version", (await Api.ProblemAsync(malformed)).Errors.Keys);
+        }
+        Assert.Equal(at3.Version, (await api.ServiceAsync(envId, web.Id)).Version); // refusals changed nothing
+
+        var rolling = await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/rollback", new { version = web.Version }));
+        Assert.Equal(web.Version, rolling.Version);
+        Assert.Equal(2, rolling.Upgrade!.Policy.BatchSize); // the rollback's pace
+        var back = await EndAsync(api, envId, web.Id, "upgraded");
+        Assert.All(back.Instances, i => Assert.Equal(web.Version, i.Version));
+        foreach (var instance in back.Instances)
+        {
+            Assert.Contains("RELEASE=1", await EnvironmentOfAsync(group, instance));
+        }
+        var events = (await api.GetOkAsync<Rancher.Cloud.ControlPlane.Events.EventPage>($"environments/{envId}/events?type=upgrade.started")).Items;
+        Assert.StartsWith($"web: rollback from version {at3.Version} to {web.Version} started by member ", events[0].Message, StringComparison.Ordinal);
+
+        // With no version, the previous one: release 3 again.
+        await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/rollback", new { }));
+        Assert.Equal(at3.Version, (await EndAsync(api, envId, web.Id, "upgraded")).Version);
+    }
+
+    [Fact]
     public async Task An_upgrade_through_a_killed_agent_and_a_restarted_control_plane_ends_as_an_uninterrupted_one()
     {
         using var api = fixture.ControlPlane.Admin();

@@ -167,6 +167,10 @@ public static partial class HaproxyConfig
             {
                 line.Append(" send-proxy-v2");
             }
+            if (member is { Weight: not 1 } weighed)
+            {
+                line.Append(c, $" weight {Math.Clamp(weighed.Weight, 1, 256)}");
+            }
             if (member is null)
             {
                 line.Append(" disabled");

@@ -12,8 +12,8 @@ namespace Rancher.Cloud.Agent.Balancing;
 /// </summary>
 public sealed class HaproxyRuntime(string socketPath)
 {
-    /// <summary>One server slot as HAProxy holds it: its address, and whether it is in maintenance (out of rotation).</summary>
-    public sealed record Slot(string Name, string Address, bool InMaintenance);
+    /// <summary>One server slot as HAProxy holds it: its address, whether it is in maintenance (out of rotation), and its weight.</summary>
+    public sealed record Slot(string Name, string Address, bool InMaintenance, int Weight = 1);
 
     /// <summary>More than any answer of a balancer the platform renders (a few thousand servers' state).</summary>
     private const int MaxAnswer = 8 * 1024 * 1024;
@@ -61,7 +61,8 @@ public sealed class HaproxyRuntime(string socketPath)
             var running = int.Parse(fields[5], CultureInfo.InvariantCulture) != 0;
             var admin = int.Parse(fields[6], CultureInfo.InvariantCulture);
             // 'disabled' in the file (CMAINT) stays set after 'state ready': it means out of rotation only while the server is stopped.
-            slots.Add(new Slot(fields[3], fields[4], (admin & MaintenanceFlags) != 0 || ((admin & ConfiguredMaintenance) != 0 && !running)));
+            var weight = fields.Length > 7 && int.TryParse(fields[7], NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : 1; // srv_uweight
+            slots.Add(new Slot(fields[3], fields[4], (admin & MaintenanceFlags) != 0 || ((admin & ConfiguredMaintenance) != 0 && !running), weight));
         }
         return slots;
     }
@@ -78,16 +79,25 @@ public sealed class HaproxyRuntime(string socketPath)
         var wanted = backend.Members.Select(m => m.Address).ToHashSet(StringComparer.Ordinal);
         var serving = slots.Where(s => !s.InMaintenance && wanted.Contains(s.Address)).Select(s => s.Address).ToHashSet(StringComparer.Ordinal);
         var waiting = new Queue<string>(backend.Members.Select(m => m.Address).Where(a => !serving.Contains(a)).Distinct(StringComparer.Ordinal));
+        var weights = backend.Members.GroupBy(m => m.Address, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Math.Clamp(g.First().Weight, 1, 256), StringComparer.Ordinal);
         foreach (var slot in slots)
         {
             if (!slot.InMaintenance && serving.Contains(slot.Address))
             {
                 serving.Remove(slot.Address); // a second slot with the same address is freed below
+                if (slot.Weight != weights[slot.Address])
+                {
+                    await WeighAsync(backend.Name, slot.Name, weights[slot.Address], ct); // a canary's share changed
+                }
                 continue;
             }
             if (waiting.TryDequeue(out var address))
             {
                 await CommandAsync($"set server {backend.Name}/{slot.Name} addr {address} port {backend.Port.ToString(CultureInfo.InvariantCulture)}", ct);
+                if (slot.Weight != weights[address])
+                {
+                    await WeighAsync(backend.Name, slot.Name, weights[address], ct);
+                }
                 await CommandAsync($"set server {backend.Name}/{slot.Name} state ready", ct);
             }
             else if (!slot.InMaintenance)
@@ -97,6 +107,9 @@ public sealed class HaproxyRuntime(string socketPath)
         }
         return waiting.Count == 0;
     }
+
+    private Task WeighAsync(string backend, string slot, int weight, CancellationToken ct) =>
+        CommandAsync($"set server {backend}/{slot} weight {weight.ToString(CultureInfo.InvariantCulture)}", ct);
 
     /// <summary>A command whose answer is empty or a confirmation; anything else is HAProxy refusing it.</summary>
     private async Task CommandAsync(string command, CancellationToken ct)

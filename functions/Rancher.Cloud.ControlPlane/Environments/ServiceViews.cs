@@ -32,7 +32,16 @@ public sealed record ServiceView(
 
     /// <summary>Earlier launch configurations kept for a rollback, newest first: version and since when it was replaced.</summary>
     public IReadOnlyList<VersionView> PreviousVersions { get; init; } = [];
+
+    /// <summary>On a candidate (clone → switch): the id of the service it may replace.</summary>
+    public string? CandidateOf { get; init; }
+
+    /// <summary>On a service whose traffic is switched to its candidate: which, and how much.</summary>
+    public TrafficView? Traffic { get; init; }
 }
+
+/// <summary>A switch of a service's traffic: <c>weight</c> percent of it goes to the candidate (at 100 its DNS name too).</summary>
+public sealed record TrafficView(string CandidateId, int Weight, DateTimeOffset Since);
 
 /// <summary>An upgrade as shown: where it stands and why, between which versions, how far.</summary>
 public sealed record UpgradeView(

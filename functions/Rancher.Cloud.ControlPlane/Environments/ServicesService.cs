@@ -68,15 +68,7 @@ public sealed class ServicesService(
             {
                 actions.Add(policy.Claim()); // the policy it was allowed by must still hold when it commits
             }
-            try
-            {
-                await tables.State.SubmitTransactionAsync(actions, ct);
-            }
-            catch (TableTransactionFailedException e) when (e.Status == 409)
-            {
-                return Failure.Conflict($"A service named '{spec.Name}' already exists in this environment.");
-            }
-            return true;
+            return await SubmitNewServiceAsync(actions, spec.Name, ct);
         }, "The environment's policy", ct);
         if (created.Failure is { } failure)
         {
@@ -123,11 +115,25 @@ public sealed class ServicesService(
         return refused;
     }
 
+    /// <summary>Writes a new service's rows; its name row's 409 says the name is taken.</summary>
+    internal async Task<Outcome<bool>> SubmitNewServiceAsync(List<TableTransactionAction> writes, string name, CancellationToken ct)
+    {
+        try
+        {
+            await tables.State.SubmitTransactionAsync(writes, ct);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            return Failure.Conflict($"A service named '{name}' already exists in this environment.");
+        }
+        return true;
+    }
+
     /// <summary>What the environment's services (not those being deleted) say they are.</summary>
     public async Task<List<ServiceSpec>> SpecsAsync(string partition, CancellationToken ct) =>
         [.. (await ServicesAsync(partition, ct)).Select(s => s.Spec)];
 
-    private async Task<List<Service>> ServicesAsync(string partition, CancellationToken ct)
+    internal async Task<List<Service>> ServicesAsync(string partition, CancellationToken ct)
     {
         var services = new List<Service>();
         await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.ServicePrefix), cancellationToken: ct))
@@ -282,6 +288,45 @@ public sealed class ServicesService(
         {
             return Failure.NotFound("The upgrade action");
         }
+        var kind = asked switch { UpgradeAction.Pause => "paused", UpgradeAction.Resume => "resumed", UpgradeAction.Rollback => "rolling-back", _ => "finished" };
+        return await DecideAsync(caller, environmentId, serviceId, ifMatch, $"The upgrade cannot {(asked == UpgradeAction.Rollback ? "roll back" : action)}",
+            (stored, now, _) => Task.FromResult(ServiceUpgrades.Act(stored, asked, now)),
+            (stored, _) => new(EventTypes.UpgradeKind + kind, stored.Id, $"{stored.Spec.QualifiedName}: the upgrade to version {stored.Upgrade!.To} {kind.Replace('-', ' ')} by member {caller.MemberId}"),
+            ct);
+    }
+
+    /// <summary>
+    /// Roll the service back to a kept launch configuration (null: the previous one): the upgrade in
+    /// flight turns back when it came from that version; otherwise a rolling upgrade to it starts.
+    /// </summary>
+    public async Task<Outcome<ServiceView>> RollBackAsync(TenantCaller caller, string environmentId, string serviceId, ServiceRollback rollback, string? ifMatch, CancellationToken ct)
+    {
+        if (rollback.Version is { } version && !LaunchVersion.IsWellFormed(version))
+        {
+            return Failure.Invalid("version", "is a launch configuration version: 12 hexadecimal digits, as previousVersions lists them");
+        }
+        return await DecideAsync(caller, environmentId, serviceId, ifMatch, "The service cannot roll back",
+            async (stored, now, partition) => ServiceUpgrades.RollBackTo(stored, rollback.Version, await HasInstancesAsync(partition, stored.Id, ct), now),
+            (stored, changed) => changed.Upgrade switch
+            {
+                { State: UpgradeState.RollingBack } => new(EventTypes.UpgradeKind + "rolling-back", stored.Id, $"{stored.Spec.QualifiedName}: the upgrade to version {stored.Upgrade!.To} rolling back by member {caller.MemberId}"),
+                { } started when !ReferenceEquals(started, stored.Upgrade) => new(EventTypes.UpgradeStarted, stored.Id,
+                    $"{stored.Spec.QualifiedName}: rollback from version {stored.Version} to {changed.Version} started by member {caller.MemberId}, {started.Policy.BatchSize} at a time"),
+                _ => new(EventTypes.ServiceChanged, stored.Id, $"service {stored.Spec.QualifiedName} given launch configuration {changed.Version} again (a rollback) by member {caller.MemberId}"),
+            },
+            ct);
+    }
+
+    /// <summary>
+    /// One decision on the service's upgrade, written with its event: <paramref name="decide"/> gives
+    /// the service as it becomes, or why not (a 409). A launch configuration that returns from the
+    /// history must still be within the environment's host-access policy as it is now.
+    /// </summary>
+    private async Task<Outcome<ServiceView>> DecideAsync(
+        TenantCaller caller, string environmentId, string serviceId, string? ifMatch, string refusal,
+        Func<Service, DateTimeOffset, string, Task<(Service? Service, string? Refused)>> decide,
+        Func<Service, Service, EnvironmentEvent> describe, CancellationToken ct)
+    {
         var acted = await Contention.RetryAsync<bool>(async () =>
         {
             var row = await ServiceRowAsync(caller, environmentId, serviceId, ct);
@@ -295,21 +340,18 @@ public sealed class ServicesService(
                 return Failure.Stale("The service"); // aimed at the upgrade of a version that is no longer the service's
             }
             var now = clock.GetUtcNow();
-            var (changed, refused) = ServiceUpgrades.Act(stored, asked, now);
+            var (changed, refused) = await decide(stored, now, row.PartitionKey);
             if (changed is null)
             {
-                return Failure.Conflict($"The upgrade cannot {action.ToLowerInvariant()}: {refused}.");
+                return Failure.Conflict($"{refusal}: {refused}.");
             }
-            var kind = asked switch { UpgradeAction.Pause => "paused", UpgradeAction.Resume => "resumed", UpgradeAction.Rollback => "rolling-back", _ => "finished" };
             List<TableTransactionAction> writes =
             [
                 new(TableTransactionActionType.UpdateReplace, StateRows.ToRow(row.PartitionKey, changed), row.ETag),
-                Events.EventRows.Add(row.PartitionKey, new(EventTypes.UpgradeKind + kind, stored.Id,
-                    $"{stored.Spec.QualifiedName}: the upgrade to version {stored.Upgrade!.To} {kind.Replace('-', ' ')} by member {caller.MemberId}"), now),
+                Events.EventRows.Add(row.PartitionKey, describe(stored, changed), now),
             ];
             if (!ReferenceEquals(changed.Spec, stored.Spec) && PolicyGuard.NeedsMoreThanBaseline([changed.Spec]))
             {
-                // The old version returns: it must still be within the host-access policy as it is now.
                 var hostAccess = await PolicyGuard.ReadAsync(tables, row.PartitionKey, ct);
                 var beyond = hostAccess.Refusals([changed.Spec], _ => "");
                 if (beyond.IsEmpty)
@@ -318,7 +360,7 @@ public sealed class ServicesService(
                 }
                 if (!beyond.IsEmpty)
                 {
-                    return Failure.Conflict($"The upgrade cannot roll back: version {changed.Version} needs host access the environment's policy no longer allows ({string.Join("; ", beyond.ToDictionary().SelectMany(f => f.Value))}).");
+                    return Failure.Conflict($"{refusal}: version {changed.Version} needs host access the environment's policy no longer allows ({string.Join("; ", beyond.ToDictionary().SelectMany(f => f.Value))}).");
                 }
                 writes.Add(hostAccess.Claim());
             }
@@ -337,7 +379,7 @@ public sealed class ServicesService(
     /// A stack's services share its folder on each host: a changed service's relative binds are
     /// checked with the others' (<see cref="HostAccessPolicy.CheckFolder"/>), as an import checks them.
     /// </summary>
-    private async Task<FieldErrors> FolderRefusalsAsync(string partition, ServiceSpec spec, PolicyLevel level, CancellationToken ct)
+    internal async Task<FieldErrors> FolderRefusalsAsync(string partition, ServiceSpec spec, PolicyLevel level, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (spec.Stack is not { } stack || !spec.Volumes.Any(v => v.IsRelativeBind))
@@ -353,10 +395,11 @@ public sealed class ServicesService(
     }
 
     /// <summary>The service's entity tag: what its clients change, so the platform's upgrade progress never makes an If-Match stale.</summary>
-    private static string TagOf(Service service) =>
+    internal static string TagOf(Service service) =>
         EntityTags.Of(string.Join('\n', JsonSerializer.Serialize(service.Spec), service.Scale, JsonSerializer.Serialize(service.Policy)));
 
-    private async Task<bool> HasInstancesAsync(string partition, string serviceId, CancellationToken ct)
+    /// <summary>Whether any instance row of the service exists (placed, running or leaving).</summary>
+    internal async Task<bool> HasInstancesAsync(string partition, string serviceId, CancellationToken ct)
     {
         var filter = StateRows.PrefixFilter(partition, StateRows.InstancePrefix + serviceId + "~");
         await foreach (var _ in tables.State.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: ct))
@@ -388,8 +431,23 @@ public sealed class ServicesService(
         {
             return Failure.Stale("The service");
         }
+        if (service.Traffic is not null)
+        {
+            return Failure.Conflict("The service's traffic is switched to its candidate: switch it back or finish the switch first.");
+        }
+        var originalRow = service.CandidateOf is { } of ? await tables.State.FindAsync(row.PartitionKey, StateRows.ServicePrefix + of, ct) : null;
+        if (originalRow is not null && StateRows.ToService(originalRow).Traffic?.CandidateId == service.Id)
+        {
+            return Failure.Conflict($"The service takes traffic of service {StateRows.ToService(originalRow).Spec.QualifiedName} it is a candidate for: switch that back first.");
+        }
+        if ((await ServicesAsync(row.PartitionKey, ct)).FirstOrDefault(s => s.CandidateOf == service.Id) is { } candidate)
+        {
+            return Failure.Conflict($"The service has a candidate, {candidate.Spec.QualifiedName}: delete it, or switch to it and finish, first.");
+        }
+        List<TableTransactionAction> guard = originalRow is null ? [] : [new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, originalRow.RowKey), originalRow.ETag)]; // no switch to it meanwhile
         await tables.State.SubmitTransactionAsync(
         [
+            .. guard,
             new(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, row.RowKey) { ["Deleting"] = true }, row.ETag),
             new(TableTransactionActionType.Delete, StateRows.NameRow(row.PartitionKey, service), ETag.All),
             Events.EventRows.Add(row.PartitionKey, new(EventTypes.ServiceDeleted, service.Id, $"service {service.Spec.QualifiedName} deleted"), clock.GetUtcNow()),
@@ -397,7 +455,7 @@ public sealed class ServicesService(
         return true;
     }
 
-    private async Task<TableEntity?> ServiceRowAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
+    internal async Task<TableEntity?> ServiceRowAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
     {
         if ((await environments.GetAsync(caller, environmentId, ct)).Failure is not null || !RandomIds.IsWellFormed(serviceId))
         {
@@ -463,6 +521,8 @@ public sealed class ServicesService(
                 : null,
             UpgradePolicy = UpgradeViews.Of(service.Policy ?? UpgradePolicy.Default, service),
             PreviousVersions = service.History.Select(h => new VersionView(h.Version, h.Spec.Image, h.Since)).ToList(),
+            CandidateOf = service.CandidateOf,
+            Traffic = service.Traffic is { } t ? new TrafficView(t.CandidateId, t.Weight, t.Since) : null,
         };
     }
 }

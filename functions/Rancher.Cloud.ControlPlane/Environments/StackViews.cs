@@ -22,3 +22,16 @@ public sealed record StackView(
     /// <summary>active when every service is, degraded when any is, else activating.</summary>
     public string State => Domain.Services.ServiceStates.OfStack(Services.Select(s => s.State));
 }
+
+/// <summary>
+/// A stack's revision from a changed compose file: what happens to each service, and the stack
+/// as it now is (null for a dry run, or when nothing changed).
+/// </summary>
+public sealed record StackRevisionView(bool DryRun, IReadOnlyList<StackChangeView> Changes, StackView? Stack);
+
+/// <summary>One service's line of a revision: <c>add</c>, <c>upgrade</c> (a rolling upgrade starts), <c>change</c> (applied at once), <c>unchanged</c>, <c>remove</c> or <c>keep</c>.</summary>
+public sealed record StackChangeView(string Service, string Change, IReadOnlyList<string> Fields, string? FromVersion, string? ToVersion, int? FromScale, int? ToScale)
+{
+    public static StackChangeView Of(Domain.Stacks.StackChange c) =>
+        new(c.Service, c.Kind.ToString().ToLowerInvariant(), c.Fields, c.FromVersion, c.ToVersion, c.FromScale, c.ToScale);
+}

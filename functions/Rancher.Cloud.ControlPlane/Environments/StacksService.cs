@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Rancher.Cloud.ControlPlane.Access;
@@ -33,13 +34,7 @@ public sealed class StacksService(
         }
         var errors = new FieldErrors();
         var name = ResourceName.Check(draft.Name, "name", errors);
-        if (draft.Variables is { } variables && !Bounds.TooMany(variables.Count, StackDraft.MaxVariables, "variables", errors))
-        {
-            foreach (var (key, value) in variables.Where(v => !IsVariableName(v.Key) || v.Value is null || v.Value.Length > Bounds.MaxArgumentLength))
-            {
-                errors.Add($"variables.{key}", $"names are letters, digits and '_' (not first a digit), at most 256; values strings of at most {Bounds.MaxArgumentLength} characters");
-            }
-        }
+        CheckVariables(draft, errors);
         if (name is null || !errors.IsEmpty)
         {
             return Failure.Invalid(errors);
@@ -90,6 +85,171 @@ public sealed class StacksService(
             await acme.TryEnqueueAsync(caller.TenantId, environmentId, ct);
         }
         return await GetAsync(caller, environmentId, id, ct);
+    }
+
+    private static void CheckVariables(StackDraft draft, FieldErrors errors)
+    {
+        if (draft.Variables is { } variables && !Bounds.TooMany(variables.Count, StackDraft.MaxVariables, "variables", errors))
+        {
+            foreach (var (key, value) in variables.Where(v => !IsVariableName(v.Key) || v.Value is null || v.Value.Length > Bounds.MaxArgumentLength))
+            {
+                errors.Add($"variables.{key}", $"names are letters, digits and '_' (not first a digit), at most 256; values strings of at most {Bounds.MaxArgumentLength} characters");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The stack revised from a changed compose file (<c>rancher-compose up --upgrade</c>): each
+    /// service whose launch configuration changed upgrades under its <c>update_config</c>, new
+    /// ones are created, and those no longer in the file are deleted only when
+    /// <paramref name="removeMissing"/> says so. All of it is one transaction; a dry run answers
+    /// the same plan and writes nothing.
+    /// </summary>
+    public async Task<Outcome<StackRevisionView>> ReviseAsync(
+        TenantCaller caller, string environmentId, string stackId, StackDraft draft, bool dryRun, bool removeMissing, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        CheckVariables(draft, errors);
+        if (!errors.IsEmpty)
+        {
+            return Failure.Invalid(errors);
+        }
+        var wantsCertificates = false;
+        var revised = await Contention.RetryAsync<(StackRevision Revision, bool Written)>(async () =>
+        {
+            var stackRow = await StackRowAsync(caller, environmentId, stackId, ct);
+            if (stackRow is null)
+            {
+                return Failure.NotFound("The stack");
+            }
+            var stored = StateRows.ToStack(stackRow);
+            if (draft.Name is { } asked && asked != stored.Name)
+            {
+                return Failure.Invalid("name", $"a stack keeps its name ('{stored.Name}'); leave it out or give the same");
+            }
+            var partition = stackRow.PartitionKey;
+            var policy = await PolicyGuard.ReadAsync(tables, partition, ct);
+            var read = ComposeReader.Read(stored.Name, draft.Compose, draft.Variables, policy.Level, await services.SpecsAsync(partition, ct), await services.CertificateNamesAsync(partition, ct));
+            if (read.Failure is { } invalid)
+            {
+                return invalid;
+            }
+            var next = read.Value!;
+            // A candidate (clone → switch) is not of the file: the switch decides its fate.
+            var all = await StackServiceRowsAsync(stackRow, ct);
+            var members = all.Where(m => m.Service.CandidateOf is null).ToList();
+            var running = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (_, service) in members)
+            {
+                if (await services.HasInstancesAsync(partition, service.Id, ct))
+                {
+                    running.Add(service.Id);
+                }
+            }
+            var now = clock.GetUtcNow();
+            var (revision, refused) = StackRevision.Of([.. members.Select(m => m.Service)], next, removeMissing, s => running.Contains(s.Id), now);
+            if (revision is null)
+            {
+                return Failure.Conflict($"The stack cannot be revised now: {string.Join("; ", refused.Select(r => $"{r.Key}: {r.Value}"))}.");
+            }
+            if (revision.Removed.FirstOrDefault(r => r.Traffic is not null || all.Any(m => m.Service.CandidateOf == r.Id)) is { } switching)
+            {
+                return Failure.Conflict($"The stack cannot be revised now: services.{switching.Spec.Name}: it has a candidate (clone → switch); finish or undo that before removing it.");
+            }
+            if (revision.Kept.Count > 0)
+            {
+                next = WithKeptDeclarations(next, stored.Definition); // what a kept service uses stays declared, so the export imports again
+            }
+            var declarationsChanged = JsonSerializer.Serialize(next with { Services = [] }) != JsonSerializer.Serialize(stored.Definition with { Services = [] });
+            var actions = RevisionWrites(stackRow, stored, next, revision, members, now);
+            if (PolicyGuard.NeedsMoreThanBaseline([.. next.Services.Select(s => s.Spec)]))
+            {
+                actions.Add(policy.Claim()); // the policy it was allowed by must still hold when it commits
+            }
+            if (actions.Count > TransactionLimit)
+            {
+                return Failure.Invalid("compose", $"this revision needs {actions.Count} storage writes, over the {TransactionLimit} one transaction holds; add or remove fewer services at once");
+            }
+            if (dryRun || revision.IsEmpty && !declarationsChanged)
+            {
+                return (revision, false); // a dry run is refused as the real one would be, and writes nothing
+            }
+            wantsCertificates = Domain.Certificates.AcmeCertificates.Wanted(next.Services.Select(s => s.Spec)).Count > 0;
+            try
+            {
+                await tables.State.SubmitTransactionAsync(actions, ct); // a 412 (the stack or a service moved) is read again by Contention
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 404)
+            {
+                return Failure.Conflict("The stack changed while it was being revised; read it again and retry.");
+            }
+            return (revision, true);
+        }, "The stack", ct);
+        if (revised.Failure is { } failure)
+        {
+            return failure;
+        }
+        var changes = revised.Value.Revision.Changes.Select(StackChangeView.Of).ToList();
+        if (!revised.Value.Written)
+        {
+            return new StackRevisionView(dryRun, changes, null);
+        }
+        await reconciler.ReconcileAsync(caller.TenantId, environmentId, ct);
+        if (wantsCertificates)
+        {
+            await acme.TryEnqueueAsync(caller.TenantId, environmentId, ct);
+        }
+        var view = await GetAsync(caller, environmentId, stackId, ct);
+        return view.Failure is { } gone ? gone : new StackRevisionView(false, changes, view.Value);
+    }
+
+    /// <summary>The revised file's declarations, with the earlier file's networks, volumes and secrets that it no longer declares.</summary>
+    private static StackDefinition WithKeptDeclarations(StackDefinition next, StackDefinition earlier) => next with
+    {
+        Networks = [.. next.Networks.Union(earlier.Networks, StringComparer.Ordinal)],
+        Volumes = [.. next.Volumes.Union(earlier.Volumes, StringComparer.Ordinal)],
+        Secrets = earlier.Secrets.Concat(next.Secrets).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+        VolumeLabels = earlier.VolumeLabels.Concat(next.VolumeLabels).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+    };
+
+    /// <summary>Actions one storage transaction holds.</summary>
+    private const int TransactionLimit = 100;
+
+    /// <summary>The writes of one revision: the stack's row, its services' rows (each guarded by the ETag read), and events.</summary>
+    private List<TableTransactionAction> RevisionWrites(
+        TableEntity read, StoredStack stored, StackDefinition next, StackRevision revision, List<(TableEntity Row, Service Service)> members, DateTimeOffset now)
+    {
+        var partition = read.PartitionKey;
+        var stackRow = StateRows.StackRow(partition, stored.Id, next, stored.CreatedAt, [.. next.Services.Select(s => s.Spec.Name), .. revision.Kept.Select(s => s.Spec.Name)]);
+        var etags = members.ToDictionary(m => m.Service.Id, m => m.Row.ETag, StringComparer.Ordinal);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, stackRow, read.ETag) };
+        var at = now;
+        foreach (var added in revision.Added)
+        {
+            var row = new Service(ids.NewId('s'), added.Spec, added.Scale, now) { Policy = added.Policy };
+            actions.Add(new(TableTransactionActionType.Add, StateRows.NameRow(partition, row)));
+            actions.Add(new(TableTransactionActionType.Add, StateRows.ToRow(partition, row)));
+        }
+        foreach (var (before, after) in revision.Changed)
+        {
+            actions.Add(new(TableTransactionActionType.UpdateReplace, StateRows.ToRow(partition, after), etags[before.Id]));
+            if (after.Upgrade is { } started && !ReferenceEquals(started, before.Upgrade))
+            {
+                var order = Domain.Upgrades.ServiceUpgrades.OrderFor(after, started.Policy) == Domain.Upgrades.UpgradeOrder.StartFirst ? "start-first" : "stop-first";
+                at = at.AddTicks(1);
+                actions.Add(Events.EventRows.Add(partition, new(Domain.Events.EventTypes.UpgradeStarted, after.Id,
+                    $"{after.Spec.QualifiedName}: upgrade from version {started.From} to {started.To} started by stack {stored.Name}'s revision, {started.Policy.BatchSize} at a time, {order}"), at));
+            }
+        }
+        foreach (var removed in revision.Removed)
+        {
+            actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(partition, StateRows.ServicePrefix + removed.Id) { ["Deleting"] = true }, etags[removed.Id]));
+            actions.Add(new(TableTransactionActionType.Delete, StateRows.NameRow(partition, removed), ETag.All));
+        }
+        var counts = revision.Changes.Where(c => c.Kind is not (StackChangeKind.Unchanged or StackChangeKind.Keep))
+            .GroupBy(c => c.Kind).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}").ToList();
+        actions.Add(Events.EventRows.Add(partition, new(Domain.Events.EventTypes.StackRevised, stored.Id, $"stack {stored.Name} revised: {(counts.Count == 0 ? "its declarations only" : string.Join(", ", counts))}"), now));
+        return actions;
     }
 
     /// <summary>What <c>${NAME}</c> can name in a compose file.</summary>
@@ -167,16 +327,20 @@ public sealed class StacksService(
         return true;
     }
 
-    private async Task<List<Service>> StackServicesAsync(TableEntity stackRow, CancellationToken ct)
+    private async Task<List<Service>> StackServicesAsync(TableEntity stackRow, CancellationToken ct) =>
+        [.. (await StackServiceRowsAsync(stackRow, ct)).Select(m => m.Service)];
+
+    /// <summary>The stack's services (none being deleted), each with the row it was read from.</summary>
+    private async Task<List<(TableEntity Row, Service Service)>> StackServiceRowsAsync(TableEntity stackRow, CancellationToken ct)
     {
         var name = stackRow.GetString("Name");
-        var result = new List<Service>();
+        var result = new List<(TableEntity, Service)>();
         await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(stackRow.PartitionKey, StateRows.ServicePrefix), cancellationToken: ct))
         {
             var service = StateRows.ToService(row);
             if (!service.Deleting && service.Spec.Stack == name)
             {
-                result.Add(service);
+                result.Add((row, service));
             }
         }
         return result;

@@ -15,6 +15,20 @@ public static class ApiQuery
             ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0
             : null;
 
+    /// <summary>
+    /// A yes/no query parameter: absent is no, and given bare (<c>?dryRun</c>) yes, as a reader of
+    /// the URL would take it; anything but <c>true</c> or <c>false</c> is refused, naming it.
+    /// </summary>
+    public static Domain.Errors.Outcome<bool> Flag(HttpRequest request, string name) =>
+        !request.Query.TryGetValue(name, out var given) ? false
+        : given.Count != 1 ? Domain.Errors.Failure.Invalid(name, "is given once")
+        : given.ToString() switch
+        {
+            "false" => false,
+            "" or "true" => true,
+            _ => Domain.Errors.Failure.Invalid(name, "is true or false"),
+        };
+
     public static string? Cursor(HttpRequest request) =>
         request.Query["cursor"].ToString() is { Length: > 0 } cursor ? cursor : null;
 }

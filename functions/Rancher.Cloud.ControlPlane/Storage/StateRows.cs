@@ -56,6 +56,8 @@ public static class StateRows
             ["Deleting"] = service.Deleting,
             ["Policy"] = service.Policy is { } policy ? JsonSerializer.Serialize(policy, Json) : null,
             ["Upgrade"] = service.Upgrade is { } upgrade ? JsonSerializer.Serialize(upgrade, Json) : null,
+            ["CandidateOf"] = service.CandidateOf,
+            ["Traffic"] = service.Traffic is { } traffic ? JsonSerializer.Serialize(traffic, Json) : null,
         };
         return service.History.Count == 0 ? row : row.WithChunks("History", JsonSerializer.Serialize(service.History, Json));
     }
@@ -77,6 +79,8 @@ public static class StateRows
         Policy = row.GetString("Policy") is { } policy ? JsonSerializer.Deserialize<Domain.Upgrades.UpgradePolicy>(policy, Json) : null,
         Upgrade = row.GetString("Upgrade") is { } upgrade ? JsonSerializer.Deserialize<Domain.Upgrades.Upgrade>(upgrade, Json) : null,
         History = row.Chunks("History") is { Length: > 0 } history ? JsonSerializer.Deserialize<List<ServiceVersion>>(history, Json)! : [],
+        CandidateOf = row.GetString("CandidateOf"),
+        Traffic = row.GetString("Traffic") is { } traffic ? JsonSerializer.Deserialize<Domain.Upgrades.TrafficSwitch>(traffic, Json) : null,
     };
 
     public static string InstanceKey(string serviceId, int slot) => $"{InstancePrefix}{serviceId}~{slot:D4}";
@@ -135,13 +139,21 @@ public static class StateRows
     public static TableEntity[] ToRows(string partition, string stackId, StackDefinition stack, DateTimeOffset createdAt) =>
     [
         StackNameRow(partition, stack.Name, stackId),
+        StackRow(partition, stackId, stack, createdAt, stack.Services.Select(s => s.Spec.Name)),
+    ];
+
+    /// <summary>A stack's own row: its file's declarations and warnings, and the order of its services (those of the file first).</summary>
+    public static TableEntity StackRow(string partition, string stackId, StackDefinition stack, DateTimeOffset createdAt, IEnumerable<string> serviceNames) =>
         new TableEntity(partition, StackPrefix + stackId)
         {
             ["Name"] = stack.Name,
             ["CreatedAt"] = createdAt,
-            ["ServiceNames"] = JsonSerializer.Serialize(stack.Services.Select(s => s.Spec.Name), Json),
-        }.WithChunks("Definition", JsonSerializer.Serialize(stack with { Services = [] }, Json)),
-    ];
+            ["ServiceNames"] = JsonSerializer.Serialize(serviceNames, Json),
+        }.WithChunks("Definition", JsonSerializer.Serialize(stack with { Services = [] }, Json));
+
+    /// <summary>The stack row's column that orders its services, alone: for a merge that changes only it.</summary>
+    public static TableEntity StackServiceNames(string partition, string stackId, IEnumerable<string> serviceNames) =>
+        new(partition, StackPrefix + stackId) { ["ServiceNames"] = JsonSerializer.Serialize(serviceNames, Json) };
 
     public static TableEntity StackNameRow(string partition, string name, string stackId) =>
         new(partition, StackNamePrefix + name) { ["StackId"] = stackId };

@@ -21,6 +21,7 @@ public static class BalancerPlan
         IReadOnlyDictionary<string, string>? certificates = null, string cookieKey = "", IReadOnlyList<PlannedChallenge>? challenges = null)
     {
         var balancer = service.Balancer ?? throw new ArgumentException("not a balancer", nameof(service));
+        var byId = new Lazy<Dictionary<string, Service>>(() => byName.Values.ToDictionary(s => s.Id, StringComparer.Ordinal));
         var backends = new Dictionary<string, PlannedBackend>(StringComparer.Ordinal);
         string BackendOf(PortRule rule)
         {
@@ -30,9 +31,17 @@ public static class BalancerPlan
             if (!backends.ContainsKey(name))
             {
                 // A target that is gone (or not yet made) is a backend without members: HAProxy answers 503, not a broken config.
-                var serving = byName.TryGetValue(target, out var found) && found is not null ? answering[found.Id].OrderBy(i => i.Slot).ToList() : [];
-                var members = serving.Select(i => new PlannedMember(i.Id, i.Address!)).ToList();
-                backends[name] = new PlannedBackend(name, mode, rule.TargetPort, members) { Check = found is null ? null : CheckOf(found, serving) };
+                // A target whose traffic is switched is served by its candidate, or by both at the canary's weights.
+                var serving = byName.TryGetValue(target, out var found) && found is not null
+                    ? Upgrades.ServiceClones.Serving(found, byId.Value)
+                        .Select(s => (s.Service, s.Weight, Instances: answering[s.Service.Id].OrderBy(i => i.Slot).ToList()))
+                        .Where(s => s.Weight > 0)
+                        .ToList()
+                    : [];
+                var weights = MemberWeights(serving.Select(s => (s.Weight, s.Instances.Count)).ToList());
+                var members = serving.SelectMany((s, n) => s.Instances.Select(i => new PlannedMember(i.Id, i.Address!) { Weight = weights[n] })).ToList();
+                var checks = serving.SelectMany(s => s.Instances.Select(i => s.Service.SpecOf(i).HealthCheck).Append(s.Service.Spec.HealthCheck)).ToList();
+                backends[name] = new PlannedBackend(name, mode, rule.TargetPort, members) { Check = found is null ? null : CheckOf(checks) };
             }
             return name;
         }
@@ -70,9 +79,9 @@ public static class BalancerPlan
     /// the port they share accepts, and each instance's own check, which its agent runs, still
     /// decides whether it is a member at all.
     /// </summary>
-    private static PlannedMemberCheck? CheckOf(Service target, IReadOnlyList<Instance> serving)
+    private static PlannedMemberCheck? CheckOf(IEnumerable<HealthCheck?> health)
     {
-        var checks = serving.Select(i => CheckOf(target.SpecOf(i).HealthCheck)).Append(CheckOf(target.Spec.HealthCheck)).Distinct().ToList();
+        var checks = health.Select(CheckOf).Distinct().ToList();
         if (checks.Count == 1)
         {
             return checks[0];
@@ -80,6 +89,23 @@ public static class BalancerPlan
         return checks.All(c => c is not null) && checks.Select(c => c!.Port).Distinct().Count() == 1
             ? checks[0]! with { HttpPath = null }
             : null;
+    }
+
+    /// <summary>
+    /// Each group's member weight, so that group <c>n</c>'s members together carry its share of the
+    /// traffic: share over count, in HAProxy's 1 to 256 (a canary of 1 % over many members is as
+    /// close as whole weights get). One group is weight 1, HAProxy's own default.
+    /// </summary>
+    public static int[] MemberWeights(IReadOnlyList<(int Share, int Count)> groups)
+    {
+        if (groups.Count <= 1)
+        {
+            return [.. groups.Select(_ => 1)];
+        }
+        // Proportional to share / count: scale by the product of the other groups' counts.
+        var raw = groups.Select((g, n) => (double)g.Share * groups.Where((_, m) => m != n).Aggregate(1.0, (p, o) => p * Math.Max(1, o.Count))).ToArray();
+        var top = raw.Max();
+        return [.. raw.Select(r => top == 0 ? 1 : Math.Clamp((int)Math.Round(r / top * 256), 1, 256))];
     }
 
     /// <summary>A target's own http or tcp check, as HAProxy runs it; a command check cannot run from the balancer.</summary>

@@ -17,6 +17,7 @@ public static class EventTypes
     public const string ServiceChanged = "service.changed";
     public const string ServiceDeleted = "service.deleted";
     public const string StackImported = "stack.imported";
+    public const string StackRevised = "stack.revised";
     public const string StackDeleted = "stack.deleted";
     public const string HostRegistered = "host.registered";
     public const string InstancePlaced = "instance.placed";
@@ -28,13 +29,21 @@ public static class EventTypes
     public const string UpgradeKind = "upgrade.";
     public const string UpgradeStarted = UpgradeKind + "started";
 
+    /// <summary>Clone → switch: a candidate made, traffic switched to it (or a canary's share), switched back, finished.</summary>
+    public const string ServiceCloned = "service.cloned";
+    public const string TrafficKind = "traffic.";
+    public const string TrafficSwitched = TrafficKind + "switched";
+    public const string TrafficRolledBack = TrafficKind + "rolled-back";
+    public const string TrafficFinished = TrafficKind + "finished";
+
     private static readonly string[] UpgradeKinds =
         ["started", "batch-started", "batch-healthy", "paused", "resumed", "rolling-back", "rolled-back", "rollback-failed", "upgraded", "finished"];
 
     public static readonly string[] All =
     [
-        ServiceCreated, ServiceChanged, ServiceDeleted, StackImported, StackDeleted, HostRegistered,
+        ServiceCreated, ServiceChanged, ServiceDeleted, StackImported, StackRevised, StackDeleted, HostRegistered,
         InstancePlaced, InstanceRemoved, InstanceReplaced, PlacementFailed,
+        ServiceCloned, TrafficSwitched, TrafficRolledBack, TrafficFinished,
         .. UpgradeKinds.Select(k => UpgradeKind + k),
     ];
 

@@ -53,6 +53,9 @@ public static class ServiceDiscovery
         var domain = DomainOf(environmentName);
         var records = new List<PlannedDnsRecord>();
         var byName = services.Values.Where(s => !s.Deleting).ToDictionary(s => s.Spec.QualifiedName, StringComparer.Ordinal);
+        // A name whose traffic is switched whole to a candidate answers with the candidate's instances; a canary moves balancer traffic only.
+        Service Serving(Service service) =>
+            service.Traffic is { IsWhole: true } t && services.TryGetValue(t.CandidateId, out var candidate) && !candidate.Deleting ? candidate : service;
         foreach (var service in services.Values.Where(s => !s.Deleting).OrderBy(s => s.Spec.QualifiedName, StringComparer.Ordinal))
         {
             var spec = service.Spec;
@@ -71,14 +74,14 @@ public static class ServiceDiscovery
                 var addresses = targets
                     .Select(t => byName.GetValueOrDefault(spec.Resolve(t)))
                     .OfType<Service>()
-                    .SelectMany(t => answering[t.Id].OrderBy(i => i.Slot).Select(i => i.Address!))
+                    .SelectMany(t => answering[Serving(t).Id].OrderBy(i => i.Slot).Select(i => i.Address!))
                     .Distinct()
                     .ToList();
                 records.Add(new PlannedDnsRecord(name, addresses));
                 continue;
             }
             var up = answering[service.Id].OrderBy(i => i.Slot).ToList();
-            records.Add(new PlannedDnsRecord(name, up.Select(i => i.Address!).ToList()));
+            records.Add(new PlannedDnsRecord(name, answering[Serving(service).Id].OrderBy(i => i.Slot).Select(i => i.Address!).ToList()));
             records.AddRange(up.Select(i => new PlannedDnsRecord($"{stack}-{spec.Name}-{Slots.Logical(i.Slot)}.{domain}", [i.Address!])));
         }
         return new PlannedDns(domain, records);

@@ -191,10 +191,18 @@ public sealed partial class ReconcilePlanner
     }
 
     /// <summary>How long a leaving instance of <paramref name="service"/> may finish what it serves: the longest drain timeout of the balancers that send to it.</summary>
-    private static TimeSpan DrainOf(Pass pass, Service service)
+    private static TimeSpan DrainOf(Pass pass, Service service) => DrainOf(pass.Services.Values, service);
+
+    /// <summary>
+    /// The longest drain timeout of the balancers that send to <paramref name="service"/>: those
+    /// that name it, and those that name a service whose traffic is switched to it (its candidate).
+    /// </summary>
+    public static TimeSpan DrainOf(IEnumerable<Service> services, Service service)
     {
-        var longest = pass.Services.Values
-            .Where(s => !s.Deleting && s.Spec.Balancer is { } b && b.Rules.Any(r => s.Spec.Resolve(r.Service) == service.Spec.QualifiedName))
+        var all = services.ToList();
+        var names = all.Where(s => !s.Deleting && s.Traffic?.CandidateId == service.Id).Select(s => s.Spec.QualifiedName).Append(service.Spec.QualifiedName).ToHashSet(StringComparer.Ordinal);
+        var longest = all
+            .Where(s => !s.Deleting && s.Spec.Balancer is { } b && b.Rules.Any(r => names.Contains(s.Spec.Resolve(r.Service))))
             .Select(s => TimeSpan.FromMilliseconds(s.Spec.Balancer!.DrainTimeoutMs))
             .DefaultIfEmpty(TimeSpan.Zero)
             .Max();

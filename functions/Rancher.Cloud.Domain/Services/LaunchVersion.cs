@@ -14,6 +14,9 @@ public static class LaunchVersion
 
     public static string Of(ServiceSpec spec) =>
         Versions.GetValue(spec, s => Reconcile.HostPlanBuilder.Container(new Instance("", "", 0, ""), "", s).SpecHash[..12]);
+
+    /// <summary>Whether <paramref name="text"/> has a version's shape: 12 lowercase hexadecimal digits.</summary>
+    public static bool IsWellFormed(string text) => text.Length == 12 && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 }
 
 /// <summary>A launch configuration the service ran before, kept for a rollback to it.</summary>

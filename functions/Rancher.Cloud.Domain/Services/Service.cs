@@ -14,6 +14,12 @@ public sealed record Service(string Id, ServiceSpec Spec, int Scale, DateTimeOff
     /// <summary>The upgrade in flight, or the last one (its end says how it went); null before the first.</summary>
     public Upgrade? Upgrade { get; init; }
 
+    /// <summary>On a candidate (clone → switch): the id of the service it may replace; null otherwise.</summary>
+    public string? CandidateOf { get; init; }
+
+    /// <summary>On a service with a candidate: how much of its traffic goes to it; null while all stays.</summary>
+    public TrafficSwitch? Traffic { get; init; }
+
     /// <summary>Earlier launch configurations, newest first (at most <see cref="KeptVersions"/>).</summary>
     public IReadOnlyList<ServiceVersion> History { get; init; } = [];
 
@@ -34,7 +40,10 @@ public sealed record Service(string Id, ServiceSpec Spec, int Scale, DateTimeOff
     public ServiceSpec SpecOf(Instance instance)
     {
         var version = VersionOf(instance);
-        if (version == Version || Upgrade is null)
+        // A service that became an alias (a finished switch) runs nothing: its last instances, on
+        // their way out, keep the launch configuration they were made with.
+        var runsNothing = Spec.Alias is not null || Spec.External is not null;
+        if (version == Version || (Upgrade is null && !runsNothing))
         {
             return Spec;
         }

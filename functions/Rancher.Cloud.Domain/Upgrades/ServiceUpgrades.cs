@@ -47,6 +47,43 @@ public static class ServiceUpgrades
     }
 
     /// <summary>
+    /// The service rolled back to a kept launch configuration (null: the previous one). The version
+    /// an upgrade in flight came from is that upgrade's own rollback; any other kept version is a
+    /// rolling upgrade to it, at the policy's rollback pace, whose failure returns to what runs now.
+    /// </summary>
+    public static (Service? Service, string? Refused) RollBackTo(Service service, string? version, bool hasInstances, DateTimeOffset now)
+    {
+        // In flight, or a rollback that failed (which may be tried again): the upgrade's own rollback.
+        if (service.Upgrade is { State: not (UpgradeState.Upgraded or UpgradeState.RolledBack) } turning && (version is null || version == turning.From))
+        {
+            return Act(service, UpgradeAction.Rollback, now);
+        }
+        if (version is null && service.Upgrade is { State: UpgradeState.RolledBack } undone)
+        {
+            // The previous version is the one that was just undone: going "back" to it would redo it.
+            return (null, $"the last upgrade (to version {undone.To}) was rolled back already; name a version to go to");
+        }
+        var wanted = version ?? (service.History.Count > 0 ? service.History[0].Version : null);
+        if (wanted is null)
+        {
+            return (null, "the service has no earlier launch configuration to roll back to");
+        }
+        if (wanted == service.Version)
+        {
+            return (null, $"the service already runs version {wanted}");
+        }
+        if (service.History.FirstOrDefault(h => h.Version == wanted) is not { } kept)
+        {
+            return (null, $"version {wanted} is not kept with the service (kept: {(service.History.Count == 0 ? "none" : string.Join(", ", service.History.Select(h => h.Version)))})");
+        }
+        var policy = (service.Policy ?? UpgradePolicy.Default).ForRollback();
+        var (changed, refused) = Change(service, kept.Spec, policy, hasInstances, now);
+        return changed?.Upgrade is { } started && !ReferenceEquals(started, service.Upgrade)
+            ? (changed with { Upgrade = started with { Reason = $"a rollback to version {wanted}" } }, null)
+            : (changed, refused);
+    }
+
+    /// <summary>
     /// The service with its spec at its upgrade's target: when an upgrade turns back, the old
     /// launch configuration returns from the history. One that is no longer kept cannot be rolled
     /// back to, which is said rather than attempted.

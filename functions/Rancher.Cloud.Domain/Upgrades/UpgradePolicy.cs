@@ -178,3 +178,6 @@ public sealed record UpgradePolicyDraft
         return fallback;
     }
 }
+
+/// <summary>A rollback as asked for: the kept launch configuration to return to; null for the previous one.</summary>
+public sealed record ServiceRollback([property: Contracts.Limit(12)] string? Version);

@@ -75,6 +75,10 @@ public static partial class OpenApiDocument
             parameters.Add(new JsonObject { ["name"] = "limit", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 } });
             parameters.Add(new JsonObject { ["name"] = "cursor", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string" }, ["description"] = "The `next` of the previous page." });
         }
+        foreach (var flag in doc.Flags)
+        {
+            parameters.Add(new JsonObject { ["name"] = flag, ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "boolean", ["default"] = false } });
+        }
         var success = new JsonObject { ["description"] = doc.Status == 204 ? "Done." : "Success." };
         if (doc.Response is { } response)
         {

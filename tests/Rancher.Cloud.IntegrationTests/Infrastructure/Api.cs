@@ -37,6 +37,8 @@ public sealed class Api : IDisposable
 
     public Task<HttpResponseMessage> PatchAsync(string path, object body) => http.PatchAsync(path, JsonContent.Create(body));
 
+    public Task<HttpResponseMessage> PutAsync(string path, object body) => http.PutAsync(path, JsonContent.Create(body));
+
     public Task<HttpResponseMessage> DeleteAsync(string path) => http.DeleteAsync(path);
 
     /// <summary>The API's own JSON options, plus reading the views it writes flat.</summary>
