@@ -141,4 +141,24 @@ public sealed class PeerPlanTests
         Assert.Null(EnvironmentNetwork.Check(cidr, [], "cidr", errors));
         Assert.Contains("private range", errors.ToDictionary()["cidr"][0], StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("", "10.42.3.2")]
+    [InlineData("2,3,4", "10.42.3.5")]
+    [InlineData("2,4", "10.42.3.5")] // .3 was just left: not handed out again at once
+    [InlineData("254", "10.42.3.2")] // past the top, round to the lowest free
+    [InlineData("2,3,254", "10.42.3.4")]
+    public void Instance_addresses_go_on_after_the_highest_taken_and_wrap_round(string taken, string next)
+    {
+        var subnet = Ipv4Cidr.Parse("10.42.3.0/24");
+        var set = taken.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(o => subnet.At(int.Parse(o, System.Globalization.CultureInfo.InvariantCulture))).ToHashSet();
+        Assert.Equal(next, Ipv4Cidr.Format(EnvironmentNetwork.NextInstanceAddress(subnet, set)!.Value));
+    }
+
+    [Fact]
+    public void A_full_host_subnet_has_no_instance_address()
+    {
+        var subnet = Ipv4Cidr.Parse("10.42.3.0/24");
+        Assert.Null(EnvironmentNetwork.NextInstanceAddress(subnet, Enumerable.Range(2, 253).Select(subnet.At).ToHashSet()));
+    }
 }

@@ -84,12 +84,18 @@ public static class EnvironmentNetwork
         return null;
     }
 
-    /// <summary>The lowest free instance address in a host's /24, or null when all 253 are taken.</summary>
+    /// <summary>
+    /// The next free instance address of a host's /24 after the highest one taken, wrapping round
+    /// to the lowest free; null when all 253 are taken. An address an instance just left is not
+    /// handed out again at once: its container may still be on its way out (the new one would wait
+    /// for it), and its peers may still hold it in their ARP and connection tables.
+    /// </summary>
     public static uint? NextInstanceAddress(Ipv4Cidr hostSubnet, IReadOnlySet<uint> taken)
     {
-        for (var offset = 2; offset <= 254; offset++)
+        var highest = Enumerable.Range(FirstInstanceOffset, Offsets).LastOrDefault(offset => taken.Contains(hostSubnet.At(offset)), FirstInstanceOffset - 1);
+        for (var n = 1; n <= Offsets; n++)
         {
-            var address = hostSubnet.At(offset);
+            var address = hostSubnet.At(FirstInstanceOffset + ((highest - FirstInstanceOffset + n) % Offsets));
             if (!taken.Contains(address))
             {
                 return address;
@@ -97,4 +103,9 @@ public static class EnvironmentNetwork
         }
         return null;
     }
+
+    /// <summary>.2 to .254 of a host's /24: .1 is the host's own, .255 the broadcast.</summary>
+    private const int FirstInstanceOffset = 2;
+
+    private const int Offsets = 253;
 }
