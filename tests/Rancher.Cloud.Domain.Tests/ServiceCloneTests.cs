@@ -127,13 +127,16 @@ public sealed class ServiceCloneTests
     {
         var candidate = Candidate();
         var drain = TimeSpan.FromSeconds(2);
-        Assert.Contains("has not been switched", ServiceClones.Finish(Web, candidate, Given.Now, drain).Refused, StringComparison.Ordinal);
+        Assert.Contains("has not been switched", ServiceClones.Finish(Web, candidate, Given.Now, drain, 2).Refused, StringComparison.Ordinal);
         var canary = ServiceClones.Switch(Web, candidate, 10, 2, Given.Now).Original!;
-        Assert.Contains("only 10%", ServiceClones.Finish(canary, candidate, Given.Now, drain).Refused, StringComparison.Ordinal);
+        Assert.Contains("only 10%", ServiceClones.Finish(canary, candidate, Given.Now, drain, 2).Refused, StringComparison.Ordinal);
 
         var whole = ServiceClones.Switch(Web, candidate, 100, 2, Given.Now).Original!;
-        Assert.Contains("still draining", ServiceClones.Finish(whole, candidate, Given.Now.AddSeconds(1), drain).Refused, StringComparison.Ordinal);
-        var (alias, promoted, refused) = ServiceClones.Finish(whole, candidate, Given.Now + drain, drain);
+        Assert.Contains("still draining", ServiceClones.Finish(whole, candidate, Given.Now.AddSeconds(1), drain, 2).Refused, StringComparison.Ordinal);
+        Assert.Contains("leave nothing serving", ServiceClones.Finish(whole, candidate, Given.Now + drain, drain, 0).Refused, StringComparison.Ordinal);
+        var upgrading = ServiceUpgrades.Change(whole, whole.Spec with { Image = "busybox:9" }, null, true, Given.Now).Service!;
+        Assert.Contains("let it end first", ServiceClones.Finish(upgrading, candidate, Given.Now + drain, drain, 2).Refused, StringComparison.Ordinal);
+        var (alias, promoted, refused) = ServiceClones.Finish(whole, candidate, Given.Now + drain, drain, 2);
         Assert.Null(refused);
         Assert.Equal(["web-next"], alias!.Spec.Alias);
         Assert.Equal(0, alias.Scale);
@@ -145,6 +148,8 @@ public sealed class ServiceCloneTests
         var retargeted = ServiceClones.Retarget(Lb.Spec, "web", "web-next");
         Assert.Equal("web-next", retargeted.Balancer!.Rules.Single().Service);
         Assert.Same(Lb.Spec, ServiceClones.Retarget(Lb.Spec, "other", "web-next"));
+
+        Assert.Contains("runs nothing to roll back", ServiceUpgrades.RollBackTo(alias, null, false, Given.Now).Refused, StringComparison.Ordinal);
 
         // After finish, the old name answers with the candidate's instances through the alias.
         var services = new[] { alias, promoted }.ToDictionary(s => s.Id, StringComparer.Ordinal);

@@ -75,6 +75,7 @@ public sealed class CloneSwitchTests(MultiHostFixture fixture, ITestOutputHelper
         await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/switch", new { }));
         await AnswersAsync(load, green, "the candidate alone to answer after the whole switch");
         Assert.Equal(HttpStatusCode.Conflict, (await api.DeleteAsync($"environments/{envId}/services/{candidate.Id}")).StatusCode); // it takes the traffic
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PatchAsync($"environments/{envId}/services/{candidate.Id}", new { scale = 0 })).StatusCode); // so does scaling it to nothing
         Assert.Null((await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/switch/rollback"))).Traffic);
         await AnswersAsync(load, blue, "the original alone to answer after the rollback");
         await Api.OkAsync<ServiceView>(await api.PostAsync($"{path}/switch", new { weight = 100 }));
@@ -100,6 +101,9 @@ public sealed class CloneSwitchTests(MultiHostFixture fixture, ITestOutputHelper
         Assert.Equal(0, finished.Scale);
         await Wait.UntilAsync(async () => (await api.ServiceAsync(envId, web.Id)).Instances.Count == 0, Services.Converge, "the original's instances to go");
         Assert.Equal("web-next", (await api.ServiceAsync(envId, lb.Id)).Spec.Balancer!.Rules.Single().Service);
+        // The alias runs nothing: it has no scale and nothing to roll back to.
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.PatchAsync(path, new { scale = 2 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"{path}/rollback", new { })).StatusCode);
         var promoted = await api.ServiceAsync(envId, candidate.Id);
         Assert.Null(promoted.CandidateOf);
         await AnswersAsync(load, green, "the candidate to keep answering after finish");

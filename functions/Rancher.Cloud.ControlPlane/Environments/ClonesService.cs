@@ -94,8 +94,7 @@ public sealed class ClonesService(Tables tables, ServicesService services, Recon
             {
                 return Failure.Conflict("The service has no candidate to switch to: clone it first.");
             }
-            var view = await services.GetAsync(caller, environmentId, candidate.Id, ct);
-            var answering = view.Value?.Instances.Count(i => i.State == "running" && i.Health is null or "healthy" && i.RetiringSince is null && i.Address is not null) ?? 0;
+            var answering = await AnsweringAsync(caller, environmentId, candidate.Id, ct);
             var weight = draft.Weight ?? ServiceClones.MaxWeight;
             var now = clock.GetUtcNow();
             var (changed, refused) = ServiceClones.Switch(original, candidate, weight, answering, now);
@@ -173,7 +172,7 @@ public sealed class ClonesService(Tables tables, ServicesService services, Recon
             }
             var now = clock.GetUtcNow();
             var drain = ReconcilePlanner.DrainOf([.. rows.Select(r => r.Service), original], original);
-            var (alias, promoted, refused) = ServiceClones.Finish(original, candidate, now, drain);
+            var (alias, promoted, refused) = ServiceClones.Finish(original, candidate, now, drain, await AnsweringAsync(caller, environmentId, candidate.Id, ct));
             if (alias is null || promoted is null)
             {
                 return Failure.Conflict($"The switch cannot finish: {refused}.");
@@ -212,6 +211,11 @@ public sealed class ClonesService(Tables tables, ServicesService services, Recon
         }, "The service", ct);
         return await ThenAsync(finished, caller, environmentId, serviceId, ct);
     }
+
+    /// <summary>How many of the service's instances run, pass their checks and have an address: those its balancers would send to.</summary>
+    private async Task<int> AnsweringAsync(TenantCaller caller, string environmentId, string serviceId, CancellationToken ct) =>
+        (await services.GetAsync(caller, environmentId, serviceId, ct)).Value?.Instances
+            .Count(i => i.State == "running" && i.Health is null or "healthy" && i.RetiringSince is null && i.Address is not null) ?? 0;
 
     private async Task<Outcome<ServiceView>> ThenAsync(Outcome<bool> done, TenantCaller caller, string environmentId, string serviceId, CancellationToken ct)
     {

@@ -204,6 +204,10 @@ public sealed class ServicesService(
         {
             errors.Add("scale", "a global service runs one instance on every matching host; it has no scale");
         }
+        else if (patch.Scale is > 0 && (stored.Spec.Alias is not null || stored.Spec.External is not null))
+        {
+            errors.Add("scale", "an alias or external service runs nothing; it has no scale");
+        }
         else if (patch.Scale is { } wanted)
         {
             ServiceSpec.CheckScale(wanted, "scale", errors);
@@ -238,6 +242,11 @@ public sealed class ServicesService(
         if (policyForThisChange && LaunchVersion.Of(spec) == stored.Version)
         {
             return Failure.Conflict($"The service already runs launch configuration {stored.Version}: there is nothing to upgrade.");
+        }
+        if (patch.Scale == 0 && stored.CandidateOf is { } of && await tables.State.FindAsync(row.PartitionKey, StateRows.ServicePrefix + of, ct) is { } originalRow
+            && StateRows.ToService(originalRow).Traffic?.CandidateId == stored.Id)
+        {
+            return Failure.Conflict($"The service takes traffic of service {StateRows.ToService(originalRow).Spec.QualifiedName} it is a candidate for: switch that back before scaling it to nothing.");
         }
         var now = clock.GetUtcNow();
         var basis = stored with { Scale = patch.Scale ?? stored.Scale, Policy = policyForThisChange || patch.UpgradePolicy is null ? stored.Policy : policy };

@@ -152,6 +152,10 @@ public sealed class StacksService(
             {
                 return Failure.Conflict($"The stack cannot be revised now: {string.Join("; ", refused.Select(r => $"{r.Key}: {r.Value}"))}.");
             }
+            if (revision.Added.FirstOrDefault(a => all.Any(m => m.Service.CandidateOf is not null && m.Service.Spec.Name == a.Spec.Name)) is { } taken)
+            {
+                return Failure.Invalid($"services.{taken.Spec.Name}", "is the name of a candidate (clone → switch) in this stack; finish or delete it, or name the service otherwise");
+            }
             if (revision.Removed.FirstOrDefault(r => r.Traffic is not null || all.Any(m => m.Service.CandidateOf == r.Id)) is { } switching)
             {
                 return Failure.Conflict($"The stack cannot be revised now: services.{switching.Spec.Name}: it has a candidate (clone → switch); finish or undo that before removing it.");

@@ -94,8 +94,17 @@ public static class ServiceClones
     /// <param name="candidate">Its candidate, taking all of it.</param>
     /// <param name="now">When it finishes.</param>
     /// <param name="drain">How long the original's instances may finish what they served after the switch (its balancers' longest drain timeout).</param>
-    public static (Service? Original, Service? Candidate, string? Refused) Finish(Service original, Service candidate, DateTimeOffset now, TimeSpan drain)
+    /// <param name="answering">How many of the candidate's instances run and pass their checks now.</param>
+    public static (Service? Original, Service? Candidate, string? Refused) Finish(Service original, Service candidate, DateTimeOffset now, TimeSpan drain, int answering)
     {
+        if (original.Upgrading)
+        {
+            return (null, null, $"an upgrade of it to version {original.Upgrade!.To} is {UpgradeMachine.Name(original.Upgrade.State)}; let it end first");
+        }
+        if (answering == 0)
+        {
+            return (null, null, "none of the candidate's instances runs and passes its checks: finishing would leave nothing serving; switch back instead");
+        }
         if (original.Traffic is not { IsWhole: true } traffic || traffic.CandidateId != candidate.Id)
         {
             return (null, null, original.Traffic is null

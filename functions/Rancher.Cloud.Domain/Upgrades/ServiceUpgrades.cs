@@ -53,6 +53,11 @@ public static class ServiceUpgrades
     /// </summary>
     public static (Service? Service, string? Refused) RollBackTo(Service service, string? version, bool hasInstances, DateTimeOffset now)
     {
+        if (service.Spec.Alias is not null || service.Spec.External is not null)
+        {
+            // A finished switch's alias keeps the launch configuration its last instances ran: not a version to go back to.
+            return (null, "an alias or external service runs nothing to roll back");
+        }
         // In flight, or a rollback that failed (which may be tried again): the upgrade's own rollback.
         if (service.Upgrade is { State: not (UpgradeState.Upgraded or UpgradeState.RolledBack) } turning && (version is null || version == turning.From))
         {
