@@ -48,7 +48,7 @@ public sealed class CloneSwitchTests(MultiHostFixture fixture, ITestOutputHelper
         using (var bad = await api.PostAsync($"{path}/clone", new { launch = new { image = "Not An Image" } }))
         {
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-            Assert.Contains("image", (await Api.ProblemAsync(bad)).Errors.Keys);
+            Assert.Contains("launch.image", (await Api.ProblemAsync(bad)).Errors.Keys);
         }
         Assert.Equal(["lb", "web"], (await api.ItemsAsync<ServiceView>($"environments/{envId}/services")).Select(s => s.Spec.Name).Order());
 

@@ -40,7 +40,15 @@ public sealed class ClonesService(Tables tables, ServicesService services, Recon
             {
                 errors.Add("launch", "holds launch fields only (image, command, environment, …); give scale beside it");
             }
-            var spec = LaunchPatch.Apply(original.Spec, launch, errors) ?? original.Spec;
+            var launchErrors = new FieldErrors();
+            var spec = LaunchPatch.Apply(original.Spec, launch, launchErrors) ?? original.Spec;
+            foreach (var (field, reasons) in launchErrors.ToDictionary())
+            {
+                foreach (var reason in reasons)
+                {
+                    errors.Add($"launch.{field}", reason); // named as sent: inside "launch"
+                }
+            }
             if (name is null || !errors.IsEmpty)
             {
                 return Failure.Invalid(errors);
