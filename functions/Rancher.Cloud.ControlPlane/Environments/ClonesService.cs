@@ -97,8 +97,7 @@ public sealed class ClonesService(Tables tables, ServicesService services, Recon
                 return Failure.NotFound("The service");
             }
             var original = StateRows.ToService(row);
-            var candidate = (await services.ServicesAsync(row.PartitionKey, ct)).FirstOrDefault(s => s.CandidateOf == original.Id);
-            if (candidate is null || await tables.State.FindAsync(row.PartitionKey, StateRows.ServicePrefix + candidate.Id, ct) is not { } candidateRow)
+            if ((await services.ServiceRowsAsync(row.PartitionKey, ct)).FirstOrDefault(r => r.Service.CandidateOf == original.Id) is not ({ } candidateRow, { } candidate))
             {
                 return Failure.Conflict("The service has no candidate to switch to: clone it first.");
             }
@@ -166,14 +165,7 @@ public sealed class ClonesService(Tables tables, ServicesService services, Recon
                 return Failure.NotFound("The service");
             }
             var original = StateRows.ToService(row);
-            var rows = new List<(TableEntity Row, Service Service)>();
-            await foreach (var other in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(row.PartitionKey, StateRows.ServicePrefix), cancellationToken: ct))
-            {
-                if (StateRows.ToService(other) is { Deleting: false } service && service.Id != original.Id)
-                {
-                    rows.Add((other, service));
-                }
-            }
+            var rows = (await services.ServiceRowsAsync(row.PartitionKey, ct)).Where(r => r.Service.Id != original.Id).ToList();
             if (rows.FirstOrDefault(r => r.Service.CandidateOf == original.Id) is not ({ } candidateRow, { } candidate))
             {
                 return Failure.Conflict("The service has no candidate: there is nothing to finish.");
@@ -210,7 +202,7 @@ public sealed class ClonesService(Tables tables, ServicesService services, Recon
             }
             writes.Add(Events.EventRows.Add(row.PartitionKey, new(EventTypes.TrafficFinished, original.Id,
                 $"{original.Spec.QualifiedName}: switch to {candidate.Spec.QualifiedName} finished by member {caller.MemberId}; its containers go, its name is an alias of the candidate, {retargeted} balancer(s) retargeted"), now));
-            if (writes.Count > 100)
+            if (writes.Count > EnvironmentState.MaxOperations)
             {
                 return Failure.Conflict($"The switch cannot finish in one transaction: {retargeted} balancers name the service; retarget some of them first.");
             }

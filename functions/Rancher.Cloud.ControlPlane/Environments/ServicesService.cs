@@ -133,18 +133,29 @@ public sealed class ServicesService(
     public async Task<List<ServiceSpec>> SpecsAsync(string partition, CancellationToken ct) =>
         [.. (await ServicesAsync(partition, ct)).Select(s => s.Spec)];
 
-    internal async Task<List<Service>> ServicesAsync(string partition, CancellationToken ct)
+    internal async Task<List<Service>> ServicesAsync(string partition, CancellationToken ct) =>
+        [.. (await ServiceRowsAsync(partition, ct)).Select(r => r.Service)];
+
+    /// <summary>The environment's services (none being deleted), each with the row it was read from, for writes guarded by its ETag.</summary>
+    internal async Task<List<(TableEntity Row, Service Service)>> ServiceRowsAsync(string partition, CancellationToken ct)
     {
-        var services = new List<Service>();
+        var services = new List<(TableEntity, Service)>();
         await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.ServicePrefix), cancellationToken: ct))
         {
             if (StateRows.ToService(row) is { Deleting: false } service)
             {
-                services.Add(service);
+                services.Add((row, service));
             }
         }
         return services;
     }
+
+    /// <summary>The row of the service whose traffic is switched to <paramref name="candidate"/>; null when none is.</summary>
+    private async Task<TableEntity?> SwitchedToAsync(string partition, Service candidate, CancellationToken ct) =>
+        candidate.CandidateOf is { } of && await tables.State.FindAsync(partition, StateRows.ServicePrefix + of, ct) is { } row
+            && StateRows.ToService(row).Traffic?.CandidateId == candidate.Id
+            ? row
+            : null;
 
     /// <summary>The names of the environment's certificates, which balancers may name.</summary>
     public async Task<HashSet<string>> CertificateNamesAsync(string partition, CancellationToken ct)
@@ -243,8 +254,7 @@ public sealed class ServicesService(
         {
             return Failure.Conflict($"The service already runs launch configuration {stored.Version}: there is nothing to upgrade.");
         }
-        if (patch.Scale == 0 && stored.CandidateOf is { } of && await tables.State.FindAsync(row.PartitionKey, StateRows.ServicePrefix + of, ct) is { } originalRow
-            && StateRows.ToService(originalRow).Traffic?.CandidateId == stored.Id)
+        if (patch.Scale == 0 && await SwitchedToAsync(row.PartitionKey, stored, ct) is { } originalRow)
         {
             return Failure.Conflict($"The service takes traffic of service {StateRows.ToService(originalRow).Spec.QualifiedName} it is a candidate for: switch that back before scaling it to nothing.");
         }
@@ -404,11 +414,22 @@ public sealed class ServicesService(
     }
 
     /// <summary>The service's entity tag: what its clients change, so the platform's upgrade progress never makes an If-Match stale.</summary>
-    internal static string TagOf(Service service) =>
+    private static string TagOf(Service service) =>
         EntityTags.Of(string.Join('\n', JsonSerializer.Serialize(service.Spec), service.Scale, JsonSerializer.Serialize(service.Policy)));
 
+    /// <summary>The ids of the services that have instance rows (placed, running or leaving): one query for a whole stack.</summary>
+    internal async Task<HashSet<string>> WithInstancesAsync(string partition, CancellationToken ct)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(partition, StateRows.InstancePrefix), select: ["ServiceId"], cancellationToken: ct))
+        {
+            ids.Add(row.GetString("ServiceId"));
+        }
+        return ids;
+    }
+
     /// <summary>Whether any instance row of the service exists (placed, running or leaving).</summary>
-    internal async Task<bool> HasInstancesAsync(string partition, string serviceId, CancellationToken ct)
+    private async Task<bool> HasInstancesAsync(string partition, string serviceId, CancellationToken ct)
     {
         var filter = StateRows.PrefixFilter(partition, StateRows.InstancePrefix + serviceId + "~");
         await foreach (var _ in tables.State.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: ct))
@@ -444,11 +465,12 @@ public sealed class ServicesService(
         {
             return Failure.Conflict("The service's traffic is switched to its candidate: switch it back or finish the switch first.");
         }
-        var originalRow = service.CandidateOf is { } of ? await tables.State.FindAsync(row.PartitionKey, StateRows.ServicePrefix + of, ct) : null;
-        if (originalRow is not null && StateRows.ToService(originalRow).Traffic?.CandidateId == service.Id)
+        if (await SwitchedToAsync(row.PartitionKey, service, ct) is { } switchedTo)
         {
-            return Failure.Conflict($"The service takes traffic of service {StateRows.ToService(originalRow).Spec.QualifiedName} it is a candidate for: switch that back first.");
+            return Failure.Conflict($"The service takes traffic of service {StateRows.ToService(switchedTo).Spec.QualifiedName} it is a candidate for: switch that back first.");
         }
+        // A switch to it after this read fails the delete: the original's row is part of it, unchanged.
+        var originalRow = service.CandidateOf is { } of ? await tables.State.FindAsync(row.PartitionKey, StateRows.ServicePrefix + of, ct) : null;
         if ((await ServicesAsync(row.PartitionKey, ct)).FirstOrDefault(s => s.CandidateOf == service.Id) is { } candidate)
         {
             return Failure.Conflict($"The service has a candidate, {candidate.Spec.QualifiedName}: delete it, or switch to it and finish, first.");

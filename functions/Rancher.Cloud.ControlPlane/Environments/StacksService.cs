@@ -138,14 +138,7 @@ public sealed class StacksService(
             // A candidate (clone → switch) is not of the file: the switch decides its fate.
             var all = await StackServiceRowsAsync(stackRow, ct);
             var members = all.Where(m => m.Service.CandidateOf is null).ToList();
-            var running = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (_, service) in members)
-            {
-                if (await services.HasInstancesAsync(partition, service.Id, ct))
-                {
-                    running.Add(service.Id);
-                }
-            }
+            var running = await services.WithInstancesAsync(partition, ct);
             var now = clock.GetUtcNow();
             var (revision, refused) = StackRevision.Of([.. members.Select(m => m.Service)], next, removeMissing, s => running.Contains(s.Id), now);
             if (revision is null)
@@ -170,9 +163,9 @@ public sealed class StacksService(
             {
                 actions.Add(policy.Claim()); // the policy it was allowed by must still hold when it commits
             }
-            if (actions.Count > TransactionLimit)
+            if (actions.Count > EnvironmentState.MaxOperations)
             {
-                return Failure.Invalid("compose", $"this revision needs {actions.Count} storage writes, over the {TransactionLimit} one transaction holds; add or remove fewer services at once");
+                return Failure.Invalid("compose", $"this revision needs {actions.Count} storage writes, over the {EnvironmentState.MaxOperations} one transaction holds; add or remove fewer services at once");
             }
             if (dryRun || revision.IsEmpty && !declarationsChanged)
             {
@@ -215,9 +208,6 @@ public sealed class StacksService(
         Secrets = earlier.Secrets.Concat(next.Secrets).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
         VolumeLabels = earlier.VolumeLabels.Concat(next.VolumeLabels).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
     };
-
-    /// <summary>Actions one storage transaction holds.</summary>
-    private const int TransactionLimit = 100;
 
     /// <summary>The writes of one revision: the stack's row, its services' rows (each guarded by the ETag read), and events.</summary>
     private List<TableTransactionAction> RevisionWrites(
@@ -338,16 +328,7 @@ public sealed class StacksService(
     private async Task<List<(TableEntity Row, Service Service)>> StackServiceRowsAsync(TableEntity stackRow, CancellationToken ct)
     {
         var name = stackRow.GetString("Name");
-        var result = new List<(TableEntity, Service)>();
-        await foreach (var row in tables.State.QueryAsync<TableEntity>(StateRows.PrefixFilter(stackRow.PartitionKey, StateRows.ServicePrefix), cancellationToken: ct))
-        {
-            var service = StateRows.ToService(row);
-            if (!service.Deleting && service.Spec.Stack == name)
-            {
-                result.Add((row, service));
-            }
-        }
-        return result;
+        return [.. (await services.ServiceRowsAsync(stackRow.PartitionKey, ct)).Where(r => r.Service.Spec.Stack == name)];
     }
 
     private async Task<TableEntity?> StackRowAsync(TenantCaller caller, string environmentId, string stackId, CancellationToken ct)

@@ -76,7 +76,7 @@ public sealed class EnvironmentState(Tables tables, Microsoft.Extensions.Options
     };
 
     /// <summary>Operations Table Storage accepts in one transaction.</summary>
-    private const int MaxOperations = 100;
+    public const int MaxOperations = 100;
 
     /// <summary>Applies a step atomically. False when another writer moved the environment on first.</summary>
     public async Task<bool> CommitAsync(LoadedEnvironment loaded, ReconcileStep step, DateTimeOffset now, CancellationToken ct)

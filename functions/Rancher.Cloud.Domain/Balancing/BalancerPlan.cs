@@ -35,7 +35,6 @@ public static class BalancerPlan
                 var serving = byName.TryGetValue(target, out var found) && found is not null
                     ? Upgrades.ServiceClones.Serving(found, byId.Value)
                         .Select(s => (s.Service, s.Weight, Instances: answering[s.Service.Id].OrderBy(i => i.Slot).ToList()))
-                        .Where(s => s.Weight > 0)
                         .ToList()
                     : [];
                 var weights = MemberWeights(serving.Select(s => (s.Weight, s.Instances.Count)).ToList());

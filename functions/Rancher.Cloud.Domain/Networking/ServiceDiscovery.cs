@@ -54,8 +54,7 @@ public static class ServiceDiscovery
         var records = new List<PlannedDnsRecord>();
         var byName = services.Values.Where(s => !s.Deleting).ToDictionary(s => s.Spec.QualifiedName, StringComparer.Ordinal);
         // A name whose traffic is switched whole to a candidate answers with the candidate's instances; a canary moves balancer traffic only.
-        Service Serving(Service service) =>
-            service.Traffic is { IsWhole: true } t && services.TryGetValue(t.CandidateId, out var candidate) && !candidate.Deleting ? candidate : service;
+        Service Serving(Service service) => Upgrades.ServiceClones.NamedBy(service, services);
         foreach (var service in services.Values.Where(s => !s.Deleting).OrderBy(s => s.Spec.QualifiedName, StringComparer.Ordinal))
         {
             var spec = service.Spec;

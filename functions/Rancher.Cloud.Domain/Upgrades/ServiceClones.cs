@@ -144,12 +144,16 @@ public static class ServiceClones
     /// The services whose instances serve <paramref name="service"/>'s traffic and each one's share
     /// in percent: itself alone, or with a switch its candidate's share and the rest.
     /// </summary>
-    public static IReadOnlyList<(Service Service, int Weight)> Serving(Service service, IReadOnlyDictionary<string, Service> byId)
-    {
-        if (service.Traffic is not { } traffic || !byId.TryGetValue(traffic.CandidateId, out var candidate) || candidate.Deleting)
-        {
-            return [(service, 100)];
-        }
-        return traffic.IsWhole ? [(candidate, 100)] : [(service, 100 - traffic.Weight), (candidate, traffic.Weight)];
-    }
+    public static IReadOnlyList<(Service Service, int Weight)> Serving(Service service, IReadOnlyDictionary<string, Service> byId) =>
+        CandidateTaking(service, byId) is not { } candidate ? [(service, 100)]
+        : service.Traffic!.IsWhole ? [(candidate, 100)]
+        : [(service, 100 - service.Traffic.Weight), (candidate, service.Traffic.Weight)];
+
+    /// <summary>The service that answers <paramref name="service"/>'s DNS name: its candidate once all its traffic is switched, else itself.</summary>
+    public static Service NamedBy(Service service, IReadOnlyDictionary<string, Service> byId) =>
+        service.Traffic is { IsWhole: true } && CandidateTaking(service, byId) is { } candidate ? candidate : service;
+
+    /// <summary>The candidate some of the service's traffic is switched to; null when none is (or it is being deleted).</summary>
+    private static Service? CandidateTaking(Service service, IReadOnlyDictionary<string, Service> byId) =>
+        service.Traffic is { } traffic && byId.TryGetValue(traffic.CandidateId, out var candidate) && !candidate.Deleting ? candidate : null;
 }
