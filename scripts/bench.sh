@@ -8,13 +8,14 @@
 #   scripts/bench.sh dns [--seconds 10]
 #   scripts/bench.sh balancer [--seconds 10] [--rounds 3]
 #   scripts/bench.sh upgrade [--count 10] [--rounds 3]
+#   scripts/bench.sh backup [--mib 1024]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$REPO/.state/bench"
 ensure_dotnet
 ensure_dockerd "$REPO/.state/bench/dockerd.log"
 ensure_azurite
-ensure_packages iproute2 iptables wireguard-tools wireguard-go iperf3 dnsperf dnsmasq-base wrk haproxy
+ensure_packages iproute2 iptables wireguard-tools wireguard-go iperf3 dnsperf dnsmasq-base wrk haproxy zstd
 bash "$REPO/scripts/build-test-images.sh" --bench
 bash "$REPO/scripts/publish-agent.sh" >/dev/null   # footprint measures the published agent
 dotnet build "$REPO/benchmarks/Rancher.Cloud.Benchmarks" -c Release -v quiet -nologo >/dev/null

@@ -16,4 +16,7 @@ namespace Rancher.Cloud.Agent;
 [JsonSerializable(typeof(Heartbeat))]
 [JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(HostIdentity))]
+[JsonSerializable(typeof(List<VolumeTask>))]
+[JsonSerializable(typeof(VolumeTaskProgress))]
+[JsonSerializable(typeof(VolumeTaskResult))]
 internal sealed partial class AgentJson : JsonSerializerContext;

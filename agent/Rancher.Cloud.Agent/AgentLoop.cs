@@ -20,6 +20,8 @@ public sealed class AgentLoop(
     HealthMonitor health,
     Networking.TunnelKeys tunnelKeys,
     Networking.UsedRanges usedRanges,
+    Volumes.VolumeSizes volumeSizes,
+    Volumes.VolumeTaskRunner volumeTasks,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<AgentLoop> log) : BackgroundService
@@ -185,8 +187,10 @@ public sealed class AgentLoop(
                     conditions.Add(condition with { Error = Trimmed(condition.Error) });
                 }
                 heartbeats.Applied(plan.Version);
-                await ReportAsync(new HostReport(plan.Version, pass.Observed) { Conditions = conditions }, ct);
+                await ReportAsync(new HostReport(plan.Version, pass.Observed) { Conditions = conditions, Volumes = await volumeSizes.ReadAsync(plan, ct) }, ct);
             }
+            // Backups, restores and verifications run beside the loop, one at a time; this starts the next.
+            await volumeTasks.PollAsync(ct);
             return true;
         }
         catch (Exception e) when (e is not (CredentialRefusedException or RegisterAnewException) && !ct.IsCancellationRequested)
@@ -219,7 +223,8 @@ public sealed class AgentLoop(
     private async Task ReportAsync(HostReport report, CancellationToken ct)
     {
         var key = string.Join(';', report.Containers.Select(c => $"{c.InstanceId}:{c.ContainerId}:{c.State}:{c.Error}:{c.Health}"))
-            + string.Join(';', (report.Conditions ?? []).Select(c => $"{c.Concern}:{c.Ready}:{c.Error}")) + $"@{report.PlanVersion}";
+            + string.Join(';', (report.Conditions ?? []).Select(c => $"{c.Concern}:{c.Ready}:{c.Error}"))
+            + string.Join(';', (report.Volumes ?? []).Select(v => $"{v.Name}:{v.SizeBytes}")) + $"@{report.PlanVersion}";
         if (key == lastReport && clock.GetUtcNow() - lastReportAt < ReportRefresh)
         {
             return;

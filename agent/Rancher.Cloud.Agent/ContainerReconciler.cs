@@ -148,7 +148,8 @@ public sealed class ContainerReconciler(
             }
             // A container that exited under restart 'no' (or cleanly under 'on-failure') stays stopped, as Docker would leave it.
             var exitedByPolicy = keep?.State == "exited" && planned.Restart is "no" or "on-failure";
-            var starting = keep?.State != "running" && !exitedByPolicy;
+            // A container paused for a backup's copy is running; it is unpaused when the copy ends.
+            var starting = keep?.State is not ("running" or "paused") && !exitedByPolicy;
             if (starting && BindSources.LinkIn(options.Value.StateDir, planned) is { } unsafeBind)
             {
                 log.LogWarning("Instance {InstanceId}: {Error}", planned.InstanceId, unsafeBind);
@@ -228,7 +229,7 @@ public sealed class ContainerReconciler(
         var state = inspected.State ?? new State { Status = "unknown" };
         return state.Status switch
         {
-            "running" => new ObservedContainer(planned.InstanceId, id, ContainerStates.Running, null),
+            "running" or "paused" => new ObservedContainer(planned.InstanceId, id, ContainerStates.Running, null),
             "created" or "restarting" => new ObservedContainer(planned.InstanceId, id, ContainerStates.Starting, NonEmpty(state.Error)),
             _ => new ObservedContainer(planned.InstanceId, id, ContainerStates.Stopped,
                 NonEmpty(state.Error) ?? $"exited with code {state.ExitCode}"),

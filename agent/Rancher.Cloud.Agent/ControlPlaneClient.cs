@@ -94,6 +94,26 @@ public sealed class ControlPlaneClient : IDisposable
         return (await response.Content.ReadFromJsonAsync(AgentJson.Default.HeartbeatResponse, ct))!;
     }
 
+    /// <summary>The host's volume tasks to do.</summary>
+    public async Task<List<VolumeTask>> TasksAsync(CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, AgentRoutes.Tasks), ct);
+        await EnsureAcceptedAsync(response, ct);
+        return await response.Content.ReadFromJsonAsync(AgentJson.Default.ListVolumeTask, ct) ?? [];
+    }
+
+    public async Task TaskProgressAsync(string taskId, VolumeTaskProgress progress, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"{AgentRoutes.Tasks}/{Uri.EscapeDataString(taskId)}/progress") { Content = JsonContent.Create(progress, AgentJson.Default.VolumeTaskProgress) }, ct);
+        await EnsureAcceptedAsync(response, ct);
+    }
+
+    public async Task TaskResultAsync(string taskId, VolumeTaskResult result, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"{AgentRoutes.Tasks}/{Uri.EscapeDataString(taskId)}/result") { Content = JsonContent.Create(result, AgentJson.Default.VolumeTaskResult) }, ct);
+        await EnsureAcceptedAsync(response, ct);
+    }
+
     /// <summary>A certificate file (certificate, chain, key in PEM) that a balancer planned on this host loads.</summary>
     public async Task<string> CertificateAsync(string fileName, CancellationToken ct)
     {

@@ -72,6 +72,8 @@ builder.Services.AddSingleton<IReconciler>(sp => new Rancher.Cloud.Agent.Balanci
 builder.Services.AddSingleton<IReconciler, ContainerReconciler>();
 builder.Services.AddSingleton<IReconciler>(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddSingleton<Heartbeats>();
+builder.Services.AddSingleton<Rancher.Cloud.Agent.Volumes.VolumeSizes>();
+builder.Services.AddSingleton<Rancher.Cloud.Agent.Volumes.VolumeTaskRunner>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
 builder.Services.AddHostedService<AgentLoop>();
 

@@ -40,6 +40,7 @@ public sealed class NamespacePlatform : IAsyncDisposable
             ["RancherCloud:AdminKey"] = AdminKey,
             ["RancherCloud:PublicUrl"] = publicUrl,
             ["RancherCloud:AgentQueueEndpoint"] = $"http://{platform.network.Gateway}:{platform.azurite.QueuePort}/devstoreaccount1",
+            ["RancherCloud:AgentBlobEndpoint"] = $"http://{platform.network.Gateway}:{platform.azurite.BlobPort}/devstoreaccount1",
             ["RancherCloud:BalancerImage"] = "rancher-cloud-test/haproxy:1",
             ["RancherCloud:DataKeyWrappingKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Logging:LogLevel:Default"] = "Warning",

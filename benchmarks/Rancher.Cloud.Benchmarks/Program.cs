@@ -10,6 +10,7 @@ using Rancher.Cloud.Benchmarks;
 //   … attacks [--seconds 20]
 //   … balancer [--seconds 10] [--rounds 3]
 //   … upgrade [--count 10] [--rounds 3]
+//   … backup [--mib 1024]
 // (or scripts/bench.sh deploy, which first makes sure Docker, Azurite and the test image are there)
 var command = args.FirstOrDefault() ?? "deploy";
 int Option(string name, int fallback)
@@ -44,6 +45,9 @@ switch (command)
     case "upgrade":
         await UpgradeBenchmark.RunAsync(Option("--count", 10), Option("--rounds", 3));
         return 0;
+    case "backup":
+        await BackupBenchmark.RunAsync(Option("--mib", 1024));
+        return 0;
     case "attacks":
         await AttackBenchmark.RunAsync(Option("--seconds", 20));
         return 0;
@@ -51,6 +55,6 @@ switch (command)
         await DnsBenchmark.ProbeAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
         return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint, scheduler, overlay, dns, attacks, balancer, upgrade");
+        await Console.Error.WriteLineAsync($"unknown benchmark '{command}'; known: deploy, agents, footprint, scheduler, overlay, dns, attacks, balancer, upgrade, backup");
         return 64;
 }

@@ -6,6 +6,10 @@ public sealed record HostReport(long PlanVersion, IReadOnlyList<ObservedContaine
     /// <summary>How each of the agent's concerns (network, containers, health checks) stands after the pass; absent from older agents.</summary>
     [Limit(HostCondition.MaxConditions)]
     public IReadOnlyList<HostCondition>? Conditions { get; init; }
+
+    /// <summary>The host's named volumes and their sizes; absent from older agents, and between the agent's measurements.</summary>
+    [Limit(ObservedVolume.MaxVolumes)]
+    public IReadOnlyList<ObservedVolume>? Volumes { get; init; }
 }
 
 /// <summary>How one concern of the agent stands on its host: ready, or what stops it.</summary>

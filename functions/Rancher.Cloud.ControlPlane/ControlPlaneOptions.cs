@@ -26,6 +26,12 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public string AgentQueueEndpoint { get; set; } = "";
 
+    /// <summary>
+    /// The blob endpoint as agents reach it (backups), when it differs from the one the control
+    /// plane uses (e.g. <c>http://10.99.1.1:10000/devstoreaccount1</c>); empty to use the same.
+    /// </summary>
+    public string AgentBlobEndpoint { get; set; } = "";
+
     /// <summary>Service Bus: connection string with a send/manage policy, for the control plane's side.</summary>
     public string ServiceBusConnection { get; set; } = "";
 

@@ -37,6 +37,7 @@ public static class ServiceCollectionExtensions
             ?? throw new InvalidOperationException($"The '{StorageSetting}' setting (storage connection string) is required.");
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new TableServiceClient(storage));
+        services.AddSingleton(new Azure.Storage.Blobs.BlobServiceClient(storage));
         services.AddSingleton(new QueueServiceClient(storage, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         services.AddSingleton<Tables>();
         services.AddSingleton<IIdGenerator, RandomIds>();
@@ -64,6 +65,13 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Tenancy.TenantDataKeys>();
         services.AddSingleton<Certificates.CertificatesService>();
         services.AddSingleton<Events.EventsService>();
+        services.AddSingleton<Volumes.BackupStore>();
+        services.AddSingleton<Volumes.BackupDataKeys>();
+        services.AddSingleton<Volumes.BackupSweep>();
+        services.AddSingleton<Volumes.VolumeCatalog>();
+        services.AddSingleton<Volumes.VolumesService>();
+        services.AddSingleton<Volumes.BackupSchedulesService>();
+        services.AddSingleton<Volumes.VolumeTasksService>();
         services.AddSingleton<Acme.AcmeQueue>();
         services.AddSingleton<Acme.AcmeAccounts>();
         services.AddSingleton<Acme.Dehydrated>();

@@ -19,6 +19,7 @@ public sealed class Azurite : IAsyncDisposable
         this.process = process;
         this.dataDir = dataDir;
         QueuePort = queue;
+        BlobPort = blob;
         ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
@@ -29,7 +30,9 @@ public sealed class Azurite : IAsyncDisposable
 
     public int QueuePort { get; }
 
-    /// <param name="queueHost">Where the queue service listens; all interfaces when agents in namespaces must reach it.</param>
+    public int BlobPort { get; }
+
+    /// <param name="queueHost">Where the queue and blob services listen; all interfaces when agents in namespaces must reach them (signals, backups).</param>
     public static async Task<Azurite> StartAsync(string queueHost = "127.0.0.1")
     {
         var exe = Path.Combine(Repo.Root, "scripts", "node_modules", ".bin", "azurite");
@@ -44,7 +47,7 @@ public sealed class Azurite : IAsyncDisposable
             ArgumentList =
             {
                 "--silent", "--location", dataDir, "--skipApiVersionCheck", "--disableTelemetry", "--loose",
-                "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}",
+                "--blobHost", queueHost, "--blobPort", $"{ports[0]}",
                 "--queueHost", queueHost, "--queuePort", $"{ports[1]}",
                 "--tableHost", "127.0.0.1", "--tablePort", $"{ports[2]}",
             },

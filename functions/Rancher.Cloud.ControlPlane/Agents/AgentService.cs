@@ -66,7 +66,7 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         // What the host runs changed (an instance started, stopped, turned healthy or unhealthy): the
         // next reconcile replaces failing instances and refreshes DNS; ask for it now, not at the next tick.
         var digest = ReportDigest(rows.Select(StateRows.ToObservation));
-        var hostRow = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.HostPrefix + host.HostId, ["ReportDigest", StateRows.ConditionsColumn], ct);
+        var hostRow = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.HostPrefix + host.HostId, ["ReportDigest", StateRows.ConditionsColumn, Volumes.VolumeCatalog.Column], ct);
         if (!hostRow.HasValue)
         {
             return true;
@@ -84,7 +84,12 @@ public sealed class AgentService(Tables tables, IAgentSignals signals, Reconcile
         {
             update[StateRows.ConditionsColumn] = conditionsJson;
         }
-        if (update.ContainsKey("ReportDigest") || update.ContainsKey(StateRows.ConditionsColumn))
+        // The host's volumes and their sizes, shown in the environment's volume list; written when they change.
+        if (report.Volumes is not null && Volumes.VolumeCatalog.ToJson(report.Volumes) is var volumes && volumes != hostRow.Value.GetString(Volumes.VolumeCatalog.Column))
+        {
+            update[Volumes.VolumeCatalog.Column] = volumes;
+        }
+        if (update.ContainsKey("ReportDigest") || update.ContainsKey(StateRows.ConditionsColumn) || update.ContainsKey(Volumes.VolumeCatalog.Column))
         {
             await tables.State.UpdateEntityAsync(update, Azure.ETag.All, TableUpdateMode.Merge, ct);
         }

@@ -20,6 +20,13 @@ public static class ApiResults
     public static string? IfMatch(HttpRequest request) =>
         request.Headers.IfMatch.ToString() is { Length: > 0 } tag ? tag : null;
 
+    /// <summary>202 with the task that will do the work: its state and progress are read at its own address.</summary>
+    public static IResult Accepted<T>(Outcome<T> outcome) => From(outcome, v => Results.Json(v, ApiJson.Options, statusCode: StatusCodes.Status202Accepted));
+
+    /// <summary>Reads and checks the JSON body, hands it to one service call, answers 202 with the task it started.</summary>
+    public static Task<IResult> AcceptedAsync<TBody, T>(HttpRequest request, Func<TBody, Task<Outcome<T>>> start, CancellationToken ct)
+        where TBody : class => WithBodyAsync(request, start, v => Results.Json(v, ApiJson.Options, statusCode: StatusCodes.Status202Accepted), ct);
+
     public static IResult Created<T>(T value) => Results.Json(value, ApiJson.Options, statusCode: StatusCodes.Status201Created);
 
     /// <summary>Reads and checks the JSON body, hands it to one service call, answers 201 with what it made.</summary>

@@ -42,16 +42,18 @@ public sealed class EnvironmentRows
     public Dictionary<string, ETag> ETags { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The whole partition but its event history, which grows with every change and which no
-    /// decision reads: two key ranges, either side of the events, so the store skips them.
+    /// The whole partition but its event history and its volume tasks, which grow with use and
+    /// which no placement decision reads: three key ranges around them, so the store skips them.
     /// </summary>
     public static async Task<EnvironmentRows> ReadAsync(Tables tables, string partition, CancellationToken ct)
     {
+        const string storage = Volumes.BackupRows.Prefix;
         const string events = Events.EventRows.Prefix;
-        var before = ListAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {events}"), ct);
+        var first = ListAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {storage}"), ct);
+        var between = ListAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {storage + "\uffff"} and RowKey lt {events}"), ct);
         var after = ListAsync(tables, TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {events + "\uffff"}"), ct);
         var rows = new EnvironmentRows();
-        foreach (var row in (await before).Concat(await after))
+        foreach (var row in (await first).Concat(await between).Concat(await after))
         {
             rows.Add(row);
         }

@@ -133,6 +133,9 @@ public static class StateRows
         Enum.TryParse<HostMode>(row.GetString("Mode"), out var mode) ? mode : HostMode.Active)
     {
         Subnet = row.GetString("Subnet"),
+        Volumes = row.GetString(Volumes.VolumeCatalog.Column) is { } volumes
+            ? JsonSerializer.Deserialize<List<ObservedVolume>>(volumes, Json)!.Select(v => v.Name).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal),
     };
 
     /// <summary>A stack's row (its declarations and warnings, and its services' order) and the row that keeps its name unique.</summary>

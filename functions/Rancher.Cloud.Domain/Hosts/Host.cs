@@ -13,6 +13,9 @@ public sealed record Host(string Id, HostFacts Facts, DateTimeOffset RegisteredA
 
     /// <summary>The host's /24 of the environment network, given at registration; its instances take addresses from it.</summary>
     public string? Subnet { get; init; }
+
+    /// <summary>The named volumes its agent last reported: a one-instance service's volume keeps its instance here.</summary>
+    public IReadOnlySet<string> Volumes { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 }
 
 /// <summary>What the operator asked of a host; liveness comes on top (<see cref="HostLiveness"/>).</summary>

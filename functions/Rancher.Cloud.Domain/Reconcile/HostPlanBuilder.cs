@@ -95,12 +95,8 @@ public static class HostPlanBuilder
         return unhashed with { InstanceId = instance.Id, SpecHash = Hash(JsonSerializer.Serialize(unhashed)) };
     }
 
-    /// <summary>A stack's named volumes are the stack's own on each host (<c>stack_volume</c>, as compose names them).</summary>
     private static PlannedMount Mount(ServiceSpec spec, VolumeMount volume) =>
-        new(volume.Type,
-            volume.Type == "volume" && volume.Source.Length > 0 && spec.Stack is { } stack ? $"{stack}_{volume.Source}" : volume.Source,
-            volume.Target,
-            volume.ReadOnly)
+        new(volume.Type, volume.NameOn(spec.Stack), volume.Target, volume.ReadOnly)
         {
             Labels = volume.Labels,
         };

@@ -48,10 +48,20 @@ public sealed partial class ReconcilePlanner(Scheduler scheduler, IIdGenerator i
 
         public Dictionary<string, Service> Services { get; } = snapshot.Services.ToDictionary(s => s.Id, StringComparer.Ordinal);
 
-        public List<HostView> Views { get; } = snapshot.Hosts
-            .OrderBy(h => h.Id, StringComparer.Ordinal)
-            .Select(h => new HostView(h, HostLiveness.StateOf(h, now)))
-            .ToList();
+        public List<HostView> Views { get; } = ViewsOf(snapshot.Hosts, now);
+
+        /// <summary>The hosts as the scheduler sees them, sharing which hosts (not removed) hold each named volume.</summary>
+        private static List<HostView> ViewsOf(IReadOnlyList<Host> hosts, DateTimeOffset now)
+        {
+            var homes = hosts
+                .Where(h => h.Mode != HostMode.Removed)
+                .SelectMany(h => h.Volumes.Select(v => (Volume: v, Host: h.Id)))
+                .ToLookup(p => p.Volume, p => p.Host, StringComparer.Ordinal);
+            return hosts
+                .OrderBy(h => h.Id, StringComparer.Ordinal)
+                .Select(h => new HostView(h, HostLiveness.StateOf(h, now)) { VolumeHomes = homes })
+                .ToList();
+        }
 
         public Dictionary<string, HostView> ViewById => field ??= Views.ToDictionary(v => v.Id, StringComparer.Ordinal);
 

@@ -31,6 +31,9 @@ public sealed class HostView
 
     public string Id => Host.Id;
 
+    /// <summary>Which hosts (not removed) hold each named volume, shared by the pass's views; null when none was told.</summary>
+    public ILookup<string, string>? VolumeHomes { get; init; }
+
     public IReadOnlyDictionary<string, string>? Labels => Host.Facts.Labels;
 
     public int CpuMillis { get; }

@@ -24,6 +24,32 @@ public sealed class HostMustBeActive : IHostFilter
             : new Rejection(host.Id, Constraints.HostActive, $"host is {host.State.ToString().ToLowerInvariant()}");
 }
 
+/// <summary>
+/// A one-instance service's named volume holds its data: the instance stays on the host that has
+/// the volume, whatever that host's state. It moves only when that host is removed (a backup
+/// restored elsewhere is how the data follows).
+/// </summary>
+public sealed class VolumeStaysOnItsHost : IHostFilter
+{
+    public bool AppliesTo(Service service) =>
+        service.Scale == 1 && !service.Spec.Scheduling.Global && service.Spec.Volumes.Any(v => v.IsNamedVolume);
+
+    public Rejection? Check(Service service, HostView host)
+    {
+        foreach (var volume in service.Spec.Volumes.Where(v => v.IsNamedVolume))
+        {
+            var name = volume.NameOn(service.Spec.Stack);
+            var homes = host.VolumeHomes?[name].ToList() ?? [];
+            if (homes.Count > 0 && !homes.Contains(host.Id))
+            {
+                return new Rejection(host.Id, Constraints.VolumeHost,
+                    $"volume '{name}' lives on host {string.Join(", ", homes)}: a one-instance service stays with its data (remove that host, or restore a backup here, to move it)");
+            }
+        }
+        return null;
+    }
+}
+
 /// <summary>A host port can be published by one container only.</summary>
 public sealed class PublishedPortsMustBeFree : IHostFilter
 {

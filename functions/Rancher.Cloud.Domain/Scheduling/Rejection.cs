@@ -16,4 +16,5 @@ public static class Constraints
     public const string RecentlyFailed = "recently-failed";
     public const string Addresses = "addresses";
     public const string SharedNetwork = "shared-network";
+    public const string VolumeHost = "volume-host";
 }

@@ -27,7 +27,7 @@ public sealed class Scheduler
 
     /// <summary>The filters every environment uses.</summary>
     public static Scheduler Default { get; } = new(
-        [new HostMustBeActive(), new PublishedPortsMustBeFree(), new HostLabelsMustMatch(), new AffinityMustHold(), new ReservationsMustFit(), new HostNetworkMustHaveRoom(), new HostNetworkMustBeClear(), new HostNetworkOncePerHost(), new SharedNetworkBesideItsService(), new CpusetMustExist()]);
+        [new HostMustBeActive(), new VolumeStaysOnItsHost(), new PublishedPortsMustBeFree(), new HostLabelsMustMatch(), new AffinityMustHold(), new ReservationsMustFit(), new HostNetworkMustHaveRoom(), new HostNetworkMustBeClear(), new HostNetworkOncePerHost(), new SharedNetworkBesideItsService(), new CpusetMustExist()]);
 
     /// <param name="service">The service to place an instance of.</param>
     /// <param name="hosts">The hosts, in a stable order.</param>

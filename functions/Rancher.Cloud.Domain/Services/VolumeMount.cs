@@ -17,6 +17,12 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
+    /// <summary>A named volume's name on the host: a stack's volumes are the stack's own (<c>stack_volume</c>, as compose names them).</summary>
+    public string NameOn(string? stack) => Type == "volume" && Source.Length > 0 && stack is { } s ? $"{s}_{Source}" : Source;
+
+    [JsonIgnore]
+    public bool IsNamedVolume => Type == "volume" && Source.Length > 0;
+
     [JsonIgnore]
     public bool IsRelativeBind => Type is "bind" or "secret" && !Source.StartsWith('/');
 
@@ -94,6 +100,7 @@ public sealed record VolumeMount(string Type, string Source, string Target, bool
         _ => null,
     };
 
-    private static bool IsVolumeName(string name) =>
-        char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+    /// <summary>Whether Docker takes <paramref name="name"/> as a volume name.</summary>
+    public static bool IsVolumeName(string? name) =>
+        name is { Length: > 0 } && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 }

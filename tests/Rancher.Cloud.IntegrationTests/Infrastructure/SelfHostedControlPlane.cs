@@ -68,6 +68,7 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
                 ["RancherCloud:DataKeyWrappingKey"] = wrappingKey,
                 ["RancherCloud:AgentPackageDir"] = Path.Combine(Repo.Root, ".state", "agent-packages"),
                 ["RancherCloud:AgentQueueEndpoint"] = HostFacingAddress is null ? "" : $"http://{HostFacingAddress}:{azurite!.QueuePort}/devstoreaccount1",
+                ["RancherCloud:AgentBlobEndpoint"] = HostFacingAddress is null ? "" : $"http://{HostFacingAddress}:{azurite!.BlobPort}/devstoreaccount1",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
         await App.StartAsync();

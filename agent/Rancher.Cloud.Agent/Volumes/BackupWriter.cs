@@ -1,0 +1,117 @@
+using CliWrap;
+using Rancher.Cloud.Backups;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent.Volumes;
+
+/// <summary>
+/// Writes one backup: the snapshot as a tar stream (ownership, modes and times kept), cut into
+/// content-defined chunks; chunks not yet stored are sealed and uploaded a few at a time; the
+/// manifest goes last, so a backup interrupted anywhere is not visible and the next try uploads
+/// only what is missing.
+/// </summary>
+public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Func<VolumeTaskProgress, Task> progress)
+{
+    /// <summary>Chunks sealed and uploaded at once: the two cores of a small host, plus one waiting on the network.</summary>
+    private const int Workers = 3;
+
+    private long bytesDone;
+    private long bytesUploaded;
+    private int chunksDone;
+    private int newChunks;
+
+    public async Task<VolumeTaskResult> WriteAsync(string backupId, string volume, VolumeSnapshot snapshot, DateTimeOffset takenAt, CancellationToken ct)
+    {
+        var total = SizeOf(snapshot.Path);
+        var known = await container.ChunkIdsAsync(ct);
+        var chunks = new List<ChunkRef>();
+        var errors = new System.Text.StringBuilder();
+        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reporter = ReportAsync(total, reporting.Token);
+        var result = await Cli.Wrap("tar")
+            .WithArguments(["--create", "--file=-", "--numeric-owner", "--sort=name", "--sparse", "--directory", snapshot.Path, "."])
+            .WithStandardOutputPipe(PipeTarget.Create((stdout, token) => ChunkAsync(stdout, known, chunks, token)))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(ct);
+        await reporting.CancelAsync();
+        await reporter;
+        // tar's 1 is "a file changed as it was read": only possible when reading a volume in place, which nothing runs on.
+        if (result.ExitCode > 1)
+        {
+            throw new InvalidOperationException($"reading the volume failed: {errors.ToString().Trim()}");
+        }
+        var manifest = new BackupManifest(backupId, volume, takenAt, chunks.Sum(c => (long)c.Length), chunks);
+        await container.PutAsync(BackupLayout.ManifestBlob(backupId), manifest.Seal(keys), ct);
+        return new VolumeTaskResult(true, null)
+        {
+            Size = manifest.Size,
+            Chunks = chunks.Count,
+            NewChunks = newChunks,
+            BytesUploaded = bytesUploaded,
+            PausedMs = snapshot.PausedMs,
+            Consistency = snapshot.Consistency,
+        };
+    }
+
+    private async Task ChunkAsync(Stream archive, HashSet<string> known, List<ChunkRef> chunks, CancellationToken ct)
+    {
+        using var gate = new SemaphoreSlim(Workers);
+        var uploads = new List<Task>();
+        await foreach (var chunk in new ContentChunker(ChunkSizes.Default).ChunksAsync(archive, ct))
+        {
+            var id = keys.IdOf(chunk);
+            chunks.Add(new ChunkRef(id, chunk.Length));
+            Interlocked.Add(ref bytesDone, chunk.Length);
+            Interlocked.Increment(ref chunksDone);
+            if (!known.Add(id))
+            {
+                continue;
+            }
+            await gate.WaitAsync(ct);
+            uploads.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var sealedChunk = ChunkSeal.Seal(keys, id, chunk);
+                    await container.PutAsync(BackupLayout.ChunkBlob(id), sealedChunk, ct);
+                    Interlocked.Add(ref bytesUploaded, sealedChunk.Length);
+                    Interlocked.Increment(ref newChunks);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }, ct));
+            if (uploads.FirstOrDefault(u => u.IsFaulted) is { } failed)
+            {
+                await failed; // the storage refused or is unreachable: stop reading, say why
+            }
+            uploads.RemoveAll(u => u.IsCompletedSuccessfully);
+        }
+        await Task.WhenAll(uploads);
+    }
+
+    private async Task ReportAsync(long total, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                await progress(new VolumeTaskProgress(Interlocked.Read(ref bytesDone), Math.Max(total, Interlocked.Read(ref bytesDone)), chunksDone, Interlocked.Read(ref bytesUploaded)));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The backup ended.
+        }
+    }
+
+    /// <summary>The bytes of the files under <paramref name="path"/>: the archive is about this long.</summary>
+    internal static long SizeOf(string path)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        return Directory.Exists(path) ? new DirectoryInfo(path).EnumerateFiles("*", options).Sum(f => f.Length) : 0;
+    }
+}

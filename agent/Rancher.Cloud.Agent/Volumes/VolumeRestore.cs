@@ -1,0 +1,115 @@
+using CliWrap;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent.Volumes;
+
+/// <summary>
+/// Restores a backup into a volume: a new one (made with a label naming the backup), or an existing
+/// one nothing runs on when the task says replace. The archive is unpacked beside the volume's
+/// content and swapped in only when whole and checked, so a failed restore leaves the volume as it was.
+/// </summary>
+public static class VolumeRestore
+{
+    /// <summary>On a volume made by a restore: the backup it came from (and what lists it as the platform's).</summary>
+    public const string RestoredFromLabel = Labels.Prefix + "restored-from";
+
+    public static async Task<VolumeTaskResult> RunAsync(IDockerClient docker, VolumeTask task, BackupReader reader, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)
+    {
+        var manifest = await reader.ManifestAsync(task.BackupId, ct);
+        var existing = await InspectAsync(docker, task.Volume, ct);
+        if (existing is not null && !task.Replace)
+        {
+            throw new InvalidOperationException($"volume '{task.Volume}' exists on this host; restore into another name, or replace its content");
+        }
+        if (existing is not null && (await VolumeUsers.RunningAsync(docker, task.Volume, ct)).Count > 0)
+        {
+            throw new InvalidOperationException($"volume '{task.Volume}' is in use by a running container");
+        }
+        var volume = existing ?? await docker.Volumes.CreateAsync(new VolumesCreateParameters
+        {
+            Name = task.Volume,
+            Labels = new Dictionary<string, string>((IDictionary<string, string>?)task.Labels ?? new Dictionary<string, string>()) { [RestoredFromLabel] = task.BackupId },
+        }, ct);
+        var parent = Path.GetDirectoryName(volume.Mountpoint)!;
+        var staging = Path.Combine(parent, "rancher-restore");
+        await VolumeSnapshot.RemoveAsync(staging);
+        Directory.CreateDirectory(staging);
+        try
+        {
+            long done = 0;
+            var chunks = 0;
+            var errors = new System.Text.StringBuilder();
+            var result = await Cli.Wrap("tar")
+                .WithArguments(["--extract", "--file=-", "--numeric-owner", "--same-owner", "--same-permissions", "--directory", staging])
+                .WithStandardInputPipe(PipeSource.Create(async (stdin, token) =>
+                {
+                    var last = DateTimeOffset.UtcNow;
+                    await foreach (var chunk in reader.ChunksAsync(manifest, token))
+                    {
+                        await stdin.WriteAsync(chunk, token);
+                        done += chunk.Length;
+                        chunks++;
+                        if (DateTimeOffset.UtcNow - last > TimeSpan.FromSeconds(2))
+                        {
+                            last = DateTimeOffset.UtcNow;
+                            await progress(new VolumeTaskProgress(done, manifest.Size, chunks, 0));
+                        }
+                    }
+                }))
+                .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(ct);
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"unpacking the backup failed: {errors.ToString().Trim()}");
+            }
+            // Whole and checked: swap it in.
+            var replaced = Path.Combine(parent, "rancher-replaced");
+            await VolumeSnapshot.RemoveAsync(replaced);
+            Directory.Move(volume.Mountpoint, replaced);
+            Directory.Move(staging, volume.Mountpoint);
+            await VolumeSnapshot.RemoveAsync(replaced);
+            return new VolumeTaskResult(true, null) { Size = manifest.Size, Chunks = manifest.Chunks.Count };
+        }
+        catch
+        {
+            await VolumeSnapshot.RemoveAsync(staging);
+            if (existing is null)
+            {
+                await docker.Volumes.RemoveAsync(task.Volume, force: false, CancellationToken.None);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Reads every chunk of the backup and checks each: a damaged one fails the verification, naming it.</summary>
+    public static async Task<VolumeTaskResult> VerifyAsync(VolumeTask task, BackupReader reader, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)
+    {
+        var manifest = await reader.ManifestAsync(task.BackupId, ct);
+        long done = 0;
+        var chunks = 0;
+        await foreach (var chunk in reader.ChunksAsync(manifest, ct))
+        {
+            done += chunk.Length;
+            if (++chunks % 16 == 0)
+            {
+                await progress(new VolumeTaskProgress(done, manifest.Size, chunks, 0));
+            }
+        }
+        return new VolumeTaskResult(true, null) { Size = done, Chunks = chunks };
+    }
+
+    internal static async Task<VolumeResponse?> InspectAsync(IDockerClient docker, string name, CancellationToken ct)
+    {
+        try
+        {
+            return await docker.Volumes.InspectAsync(name, ct);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+}

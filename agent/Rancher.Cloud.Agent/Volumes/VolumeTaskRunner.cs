@@ -1,0 +1,109 @@
+using Docker.DotNet;
+using Microsoft.Extensions.Logging;
+using Rancher.Cloud.Backups;
+using Rancher.Cloud.Contracts;
+
+namespace Rancher.Cloud.Agent.Volumes;
+
+/// <summary>
+/// Takes up the host's volume tasks, one at a time beside the converge loop: each pass of the loop
+/// asks for the host's tasks and starts the next when none runs. A task interrupted by a restart is
+/// listed again and run again (a backup then uploads only the chunks it had not).
+/// </summary>
+public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerClient docker, TimeProvider clock, ILogger<VolumeTaskRunner> log)
+{
+    private Task? running;
+    private string? runningId;
+
+    /// <summary>Results the control plane has not taken yet, sent again on the next pass.</summary>
+    private readonly Dictionary<string, VolumeTaskResult> unsent = new(StringComparer.Ordinal);
+
+    public async Task PollAsync(CancellationToken ct)
+    {
+        if (running is { IsCompleted: false })
+        {
+            return;
+        }
+        foreach (var (id, result) in unsent.ToList())
+        {
+            await controlPlane.TaskResultAsync(id, result, ct);
+            unsent.Remove(id);
+        }
+        var next = (await controlPlane.TasksAsync(ct)).FirstOrDefault();
+        if (next is null)
+        {
+            return;
+        }
+        runningId = next.Id;
+        running = Task.Run(() => RunAsync(next, ct), ct);
+    }
+
+    /// <summary>The id of the task running now, if any.</summary>
+    public string? Running => running is { IsCompleted: false } ? runningId : null;
+
+    private async Task RunAsync(VolumeTask task, CancellationToken ct)
+    {
+        log.LogInformation("Volume task {TaskId}: {Kind} of volume {Volume} (backup {BackupId})", task.Id, task.Kind, task.Volume, task.BackupId);
+        VolumeTaskResult result;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var keys = BackupKeys.From(Convert.FromBase64String(task.DataKey));
+            var container = new BackupContainer(task.Container);
+            Task Progress(VolumeTaskProgress p) => SendProgressAsync(task.Id, p, ct);
+            result = task.Kind switch
+            {
+                VolumeTaskKinds.Backup => await BackUpAsync(task, container, keys, Progress, ct),
+                VolumeTaskKinds.Restore => await VolumeRestore.RunAsync(docker, task, new BackupReader(container, keys), Progress, ct),
+                VolumeTaskKinds.Verify => await VolumeRestore.VerifyAsync(task, new BackupReader(container, keys), Progress, ct),
+                _ => new VolumeTaskResult(false, $"this agent does not know '{task.Kind}' tasks; upgrade it"),
+            };
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return; // the agent is stopping: the task stays running and is taken up again
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Volume task {TaskId} failed: {Error}", task.Id, e.Message);
+            result = new VolumeTaskResult(false, Trimmed(e is Azure.RequestFailedException storage ? $"the backup storage answered {storage.Status}: {storage.ErrorCode ?? storage.Message}" : e.Message));
+        }
+        log.LogInformation("Volume task {TaskId} ended in {Seconds:0.0} s: {Outcome}", task.Id, watch.Elapsed.TotalSeconds, result.Succeeded ? "done" : result.Error);
+        try
+        {
+            await controlPlane.TaskResultAsync(task.Id, result, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("Reporting volume task {TaskId} failed, retrying on the next pass: {Error}", task.Id, e.Message);
+            unsent[task.Id] = result;
+        }
+    }
+
+    private async Task<VolumeTaskResult> BackUpAsync(VolumeTask task, BackupContainer container, BackupKeys keys, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)
+    {
+        if (await VolumeRestore.InspectAsync(docker, task.Volume, ct) is not { } volume)
+        {
+            return new VolumeTaskResult(false, $"volume '{task.Volume}' is not on this host");
+        }
+        var takenAt = clock.GetUtcNow();
+        await using var snapshot = await VolumeSnapshot.TakeAsync(docker, task.Volume, volume.Mountpoint, ct);
+        return await new BackupWriter(container, keys, progress).WriteAsync(task.BackupId, task.Volume, snapshot, takenAt, ct);
+    }
+
+    private async Task SendProgressAsync(string taskId, VolumeTaskProgress progress, CancellationToken ct)
+    {
+        try
+        {
+            await controlPlane.TaskProgressAsync(taskId, progress, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Progress is a courtesy: the work goes on without it.
+            log.LogDebug("Progress of {TaskId} not sent: {Error}", taskId, e.Message);
+        }
+    }
+
+    private static string Trimmed(string error) =>
+        error.Length > VolumeTaskResult.MaxErrorLength ? error[..VolumeTaskResult.MaxErrorLength] : error;
+}
