@@ -14,6 +14,10 @@ param location string = resourceGroup().location
 @secure()
 param adminKey string
 
+@description('32 random bytes, base64: wraps each tenant's data key (certificate keys, backup keys). Use a Key Vault reference in production.')
+@secure()
+param dataKeyWrappingKey string
+
 var suffix = uniqueString(resourceGroup().id)
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -25,6 +29,19 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     allowBlobPublicAccess: false
     supportsHttpsTrafficOnly: true
+  }
+}
+
+// Volume backups live in this account's blobs (a container per environment). Hosts hold SAS
+// tokens without delete or overwrite rights; soft delete and versioning keep what the control
+// plane's retention (or a stolen account key) deletes recoverable for a while.
+resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: { enabled: true, days: 14 }
+    containerDeleteRetentionPolicy: { enabled: true, days: 14 }
+    isVersioningEnabled: true
   }
 }
 
@@ -86,6 +103,7 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'RANCHER_CLOUD_ADMIN_KEY', value: adminKey }
         { name: 'RancherCloud__Signals', value: 'serviceBus' }
+        { name: 'RancherCloud__DataKeyWrappingKey', value: dataKeyWrappingKey }
         { name: 'RancherCloud__ServiceBusConnection', value: busRule.listKeys().primaryConnectionString }
         { name: 'RancherCloud__ServiceBusAgentListenConnection', value: agentsRule.listKeys().primaryConnectionString }
         { name: 'RancherCloud__PublicUrl', value: 'https://${prefix}-api-${suffix}.azurewebsites.net' }

@@ -172,11 +172,14 @@ public sealed class ContainerReconciler(
     private async Task<string> CreateAsync(HostPlan plan, PlannedContainer planned, ConcurrentDictionary<string, Task> ensured, string? joins, CancellationToken ct)
     {
         await ImageReadyAsync(planned, ensured, ct);
-        foreach (var mount in planned.Mounts.Where(m => m is { Type: "volume", Source.Length: > 0, Labels: not null }))
+        foreach (var mount in planned.Mounts.Where(m => m is { Type: "volume", Source.Length: > 0 }))
         {
             // Docker would create the volume on first use, without labels; an existing one is left as it is.
+            // The platform's label keeps it listed (and deletable, and backed up) while nothing mounts it.
+            var labels = (mount.Labels ?? new Dictionary<string, string>()).ToDictionary(StringComparer.Ordinal);
+            labels[Labels.Volume] = "true";
             await ensured.GetOrAdd("volume:" + mount.Source, _ => docker.Volumes.CreateAsync(
-                new VolumesCreateParameters { Name = mount.Source, Labels = mount.Labels!.ToDictionary(StringComparer.Ordinal) }, ct));
+                new VolumesCreateParameters { Name = mount.Source, Labels = labels }, ct));
         }
         try
         {

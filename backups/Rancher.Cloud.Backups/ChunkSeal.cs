@@ -23,39 +23,97 @@ public static class ChunkSeal
     /// <summary>zstd's level 3: its default, well past gzip's ratio at many times its speed.</summary>
     private const int Level = 3;
 
-    public static byte[] Seal(BackupKeys keys, string id, ReadOnlySpan<byte> plain)
+    // A zstd context is large; each worker thread keeps its own rather than making one per chunk.
+    [ThreadStatic]
+    private static Compressor? compressorOfThread;
+
+    [ThreadStatic]
+    private static Decompressor? decompressorOfThread;
+
+    /// <summary>The stored form of a chunk of plaintext whose id is <paramref name="id"/>.</summary>
+    public static ChunkBuffer Seal(BackupKeys keys, string id, ReadOnlySpan<byte> plain)
     {
-        using var compressor = new Compressor(Level);
-        var compressed = compressor.Wrap(plain);
+        var compressor = compressorOfThread ??= new Compressor(Level);
+        using var compressed = new ChunkBuffer(Compressor.GetCompressBound(plain.Length));
+        compressed.Shorten(compressor.Wrap(plain, compressed.Span));
         // Random data does not shrink: stored as it is, and restore skips the decompression.
         return compressed.Length < plain.Length
-            ? Encrypt(keys, Zstd, compressed, Associated(id))
-            : Encrypt(keys, Stored, plain, Associated(id));
+            ? EncryptPooled(keys, Zstd, compressed.Span, Associated(id))
+            : EncryptPooled(keys, Stored, plain, Associated(id));
     }
 
-    /// <summary>The chunk's plaintext, checked against its id; a mismatch of any kind throws <see cref="BackupCorruptException"/>.</summary>
-    public static byte[] Open(BackupKeys keys, string id, ReadOnlySpan<byte> stored)
+    /// <summary>
+    /// The chunk's plaintext (at most <paramref name="maxLength"/> bytes), checked against its id;
+    /// a mismatch of any kind throws <see cref="BackupCorruptException"/>.
+    /// </summary>
+    public static ChunkBuffer Open(BackupKeys keys, string id, ReadOnlySpan<byte> stored, int maxLength)
     {
-        var (format, body) = Decrypt(keys, stored, Associated(id), $"chunk {id}");
-        byte[] plain;
+        if (stored.Length < Header)
+        {
+            throw new BackupCorruptException($"chunk {id} is cut short ({stored.Length} bytes)");
+        }
+        var body = new ChunkBuffer(stored.Length - Header);
+        ChunkBuffer? plain = null;
         try
         {
-            plain = format switch
+            DecryptInto(keys, stored, body.Span, Associated(id), $"chunk {id}");
+            switch (stored[0])
             {
-                Zstd => new Decompressor().Unwrap(body).ToArray(),
-                Stored => body,
-                _ => throw new BackupCorruptException($"chunk {id} has an unknown format {format}"),
-            };
+                case Zstd:
+                    plain = new ChunkBuffer(maxLength);
+                    try
+                    {
+                        plain.Shorten((decompressorOfThread ??= new Decompressor()).Unwrap(body.Span, plain.Span));
+                    }
+                    catch (ZstdException e)
+                    {
+                        throw new BackupCorruptException($"chunk {id} does not decompress within {maxLength} bytes: {e.Message}");
+                    }
+                    break;
+                case Stored:
+                    (plain, body) = (body, null!);
+                    break;
+                default:
+                    throw new BackupCorruptException($"chunk {id} has an unknown format {stored[0]}");
+            }
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(keys.IdOf(plain.Span)), Encoding.ASCII.GetBytes(id)))
+            {
+                throw new BackupCorruptException($"chunk {id} holds other data than its name says");
+            }
+            var opened = plain;
+            plain = null;
+            return opened;
         }
-        catch (ZstdException e)
+        finally
         {
-            throw new BackupCorruptException($"chunk {id} does not decompress: {e.Message}");
+            body?.Dispose();
+            plain?.Dispose();
         }
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(keys.IdOf(plain)), Encoding.ASCII.GetBytes(id)))
+    }
+
+    private static ChunkBuffer EncryptPooled(BackupKeys keys, byte format, ReadOnlySpan<byte> body, byte[] associated)
+    {
+        var output = new ChunkBuffer(Header + body.Length);
+        var span = output.Span;
+        span[0] = format;
+        var nonce = span.Slice(1, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var gcm = new AesGcm(keys.Sealing, TagSize);
+        gcm.Encrypt(nonce, body, span[Header..], span.Slice(1 + NonceSize, TagSize), associated);
+        return output;
+    }
+
+    private static void DecryptInto(BackupKeys keys, ReadOnlySpan<byte> stored, Span<byte> body, byte[] associated, string what)
+    {
+        using var gcm = new AesGcm(keys.Sealing, TagSize);
+        try
         {
-            throw new BackupCorruptException($"chunk {id} holds other data than its name says");
+            gcm.Decrypt(stored.Slice(1, NonceSize), stored[Header..], stored.Slice(1 + NonceSize, TagSize), body, associated);
         }
-        return plain;
+        catch (AuthenticationTagMismatchException)
+        {
+            throw new BackupCorruptException($"{what} fails its authentication tag: altered, corrupted, or sealed under another key");
+        }
     }
 
     internal static byte[] Encrypt(BackupKeys keys, byte format, ReadOnlySpan<byte> body, byte[] associated)
@@ -76,15 +134,7 @@ public static class ChunkSeal
             throw new BackupCorruptException($"{what} is cut short ({stored.Length} bytes)");
         }
         var body = new byte[stored.Length - Header];
-        using var gcm = new AesGcm(keys.Sealing, TagSize);
-        try
-        {
-            gcm.Decrypt(stored.Slice(1, NonceSize), stored[Header..], stored.Slice(1 + NonceSize, TagSize), body, associated);
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw new BackupCorruptException($"{what} fails its authentication tag: altered, corrupted, or sealed under another key");
-        }
+        DecryptInto(keys, stored, body, associated, what);
         return (stored[0], body);
     }
 

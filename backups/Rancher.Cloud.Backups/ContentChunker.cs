@@ -57,8 +57,8 @@ public sealed class ContentChunker(ChunkSizes sizes)
         return end;
     }
 
-    /// <summary>The stream's chunks in order, each a fresh array (the caller keeps or drops it).</summary>
-    public async IAsyncEnumerable<byte[]> ChunksAsync(Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    /// <summary>The stream's chunks in order, each in a pooled buffer the caller disposes.</summary>
+    public async IAsyncEnumerable<ChunkBuffer> ChunksAsync(Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         var buffer = new byte[sizes.Max * 2];
         var filled = 0;
@@ -87,7 +87,7 @@ public sealed class ContentChunker(ChunkSizes sizes)
                 yield break;
             }
             var length = Cut(buffer.AsSpan(start, filled - start), ended);
-            yield return buffer.AsSpan(start, length).ToArray();
+            yield return ChunkBuffer.CopyOf(buffer.AsSpan(start, length));
             start += length;
         }
     }

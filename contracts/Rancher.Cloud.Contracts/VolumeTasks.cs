@@ -2,7 +2,7 @@ namespace Rancher.Cloud.Contracts;
 
 /// <summary>
 /// Work on one of the host's volumes that the control plane asks of its agent: back it up, restore
-/// a backup into it, or verify a backup. Fetched over HTTPS with the host's credential; it carries
+/// a backup into it, verify a backup, or remove it. Fetched over HTTPS with the host's credential; it carries
 /// the short-lived means to reach the environment's backup container and the environment's backup
 /// data key, which the agent keeps in memory only.
 /// </summary>
@@ -30,6 +30,9 @@ public static class VolumeTaskKinds
     public const string Backup = "backup";
     public const string Restore = "restore";
     public const string Verify = "verify";
+
+    /// <summary>Removes the volume, which nothing mounts.</summary>
+    public const string Remove = "remove";
 }
 
 /// <summary>How far a task has come, sent every few seconds while it runs.</summary>

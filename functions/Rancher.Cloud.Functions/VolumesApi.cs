@@ -12,6 +12,7 @@ namespace Rancher.Cloud.Functions;
 /// Volumes of an environment and their backups.
 /// GET    v1/environments/{envId}/volumes
 /// GET    v1/environments/{envId}/volumes/{volumeId}
+/// DELETE v1/environments/{envId}/volumes/{volumeId}
 /// POST   v1/environments/{envId}/volumes/{volumeId}/backups
 /// GET    v1/environments/{envId}/volumes/{volumeId}/backups
 /// GET    v1/environments/{envId}/backups
@@ -41,6 +42,13 @@ public sealed class VolumesApi(VolumesService volumes)
     public async Task<IResult> GetVolume(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Volume)] HttpRequest req, string envId, string volumeId, CancellationToken ct) =>
         ApiResults.Ok(await volumes.GetAsync(req.Tenant(), envId, volumeId, ct));
+
+    [Function(nameof(DeleteVolume))]
+    [Access(Audience.Tenant)]
+    [Operation("Remove a volume nothing mounts (its backups stay); answers the removal task", Response = typeof(VolumeTaskView), Status = 202)]
+    public async Task<IResult> DeleteVolume(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Volume)] HttpRequest req, string envId, string volumeId, CancellationToken ct) =>
+        ApiResults.Accepted(await volumes.DeleteAsync(req.Tenant(), envId, volumeId, ct));
 
     [Function(nameof(BackUpVolume))]
     [Access(Audience.Tenant)]

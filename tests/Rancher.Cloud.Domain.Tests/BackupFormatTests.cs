@@ -20,7 +20,10 @@ public sealed class BackupFormatTests
         var chunks = new List<byte[]>();
         await foreach (var chunk in chunker.ChunksAsync(new TrickleStream(data, readSize)))
         {
-            chunks.Add(chunk);
+            using (chunk)
+            {
+                chunks.Add(chunk.Span.ToArray());
+            }
         }
         return chunks;
     }
@@ -71,10 +74,10 @@ public sealed class BackupFormatTests
         var keys = BackupKeys.From(Data(32, 6));
         var plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("log line with a marker-7f3a\n", 4000)));
         var id = keys.IdOf(plain);
-        var stored = ChunkSeal.Seal(keys, id, plain);
+        var stored = Sealed(keys, id, plain);
         Assert.True(stored.Length < plain.Length / 10);
         Assert.DoesNotContain("marker-7f3a", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
-        Assert.Equal(plain, ChunkSeal.Open(keys, id, stored));
+        Assert.Equal(plain, Opened(keys, id, stored));
     }
 
     [Fact]
@@ -82,9 +85,9 @@ public sealed class BackupFormatTests
     {
         var keys = BackupKeys.From(Data(32, 7));
         var plain = Data(100_000, 8);
-        var stored = ChunkSeal.Seal(keys, keys.IdOf(plain), plain);
+        var stored = Sealed(keys, keys.IdOf(plain), plain);
         Assert.Equal(plain.Length + 29, stored.Length);
-        Assert.Equal(plain, ChunkSeal.Open(keys, keys.IdOf(plain), stored));
+        Assert.Equal(plain, Opened(keys, keys.IdOf(plain), stored));
     }
 
     [Fact]
@@ -93,13 +96,16 @@ public sealed class BackupFormatTests
         var keys = BackupKeys.From(Data(32, 9));
         var plain = Data(10_000, 10);
         var id = keys.IdOf(plain);
-        var stored = ChunkSeal.Seal(keys, id, plain);
+        var stored = Sealed(keys, id, plain);
         var flipped = stored.ToArray();
         flipped[^5] ^= 1;
-        Assert.Throws<BackupCorruptException>(() => ChunkSeal.Open(keys, id, flipped));
-        Assert.Throws<BackupCorruptException>(() => ChunkSeal.Open(keys, id, stored.AsSpan(0, 20)));
-        Assert.Throws<BackupCorruptException>(() => ChunkSeal.Open(keys, keys.IdOf(Data(10, 11)), stored));
-        Assert.Throws<BackupCorruptException>(() => ChunkSeal.Open(BackupKeys.From(Data(32, 12)), id, stored));
+        Assert.Throws<BackupCorruptException>(() => Opened(keys, id, flipped));
+        Assert.Throws<BackupCorruptException>(() => Opened(keys, id, stored[..20]));
+        Assert.Throws<BackupCorruptException>(() => Opened(keys, keys.IdOf(Data(10, 11)), stored));
+        Assert.Throws<BackupCorruptException>(() => Opened(BackupKeys.From(Data(32, 12)), id, stored));
+        // More than the chunk may hold once decompressed (a bomb) is refused, not allocated.
+        var text = Encoding.UTF8.GetBytes(new string('a', 100_000));
+        Assert.Throws<BackupCorruptException>(() => ChunkSeal.Open(keys, keys.IdOf(text), Sealed(keys, keys.IdOf(text), text), maxLength: 50_000).Dispose());
     }
 
     [Fact]
@@ -130,6 +136,18 @@ public sealed class BackupFormatTests
         {
             Assert.Equal(name, BackupLayout.ChunkBlob(id));
         }
+    }
+
+    private static byte[] Sealed(BackupKeys keys, string id, byte[] plain)
+    {
+        using var sealedChunk = ChunkSeal.Seal(keys, id, plain);
+        return sealedChunk.Span.ToArray();
+    }
+
+    private static byte[] Opened(BackupKeys keys, string id, byte[] stored)
+    {
+        using var plain = ChunkSeal.Open(keys, id, stored, ChunkSizes.Default.Max);
+        return plain.Span.ToArray();
     }
 
     /// <summary>A stream that hands out at most <c>readSize</c> bytes per read, as a pipe does.</summary>

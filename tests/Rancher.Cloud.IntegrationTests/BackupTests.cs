@@ -219,6 +219,70 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
         Assert.Equal(marker, File.ReadAllText(Path.Combine(mountpoint, "file")).Trim());
         var (_, live) = await DockerExec.RunAsync(group.Hosts[0].Docker, Services.ContainerOf((await Services.RunningAsync(api, envId, db, 1))[0]), "ls", "/data");
         Assert.DoesNotContain("dump", live, StringComparison.Ordinal); // the post hook ran
+
+        // A mounted volume cannot be deleted; the restored copy nothing mounts can, and goes from its host.
+        var mounted = await api.DeleteAsync($"environments/{envId}/volumes/{volume.Id}");
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, mounted.StatusCode);
+        Assert.Contains("db", (await Api.ProblemAsync(mounted)).Detail, StringComparison.Ordinal);
+        var copyId = await Wait.ForAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).FirstOrDefault(v => v.Name == copy)?.Id,
+            TimeSpan.FromSeconds(60), "the restored volume to be listed");
+        await CompletedAsync(api, envId, await api.DeleteAsync($"environments/{envId}/volumes/{copyId}"));
+        Assert.DoesNotContain((await group.Hosts[0].Docker.Volumes.ListAsync(CancellationToken.None)).Volumes, v => v.Name == copy);
+        await Wait.UntilAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).All(v => v.Name != copy),
+            TimeSpan.FromSeconds(60), "the removed volume to leave the list");
+    }
+
+    [Fact]
+    public async Task An_agent_killed_mid_backup_leaves_nothing_visible_and_the_next_try_resumes_and_unreachable_storage_fails_with_its_reason()
+    {
+        var tenant = await Tenant.CreateAsync(fixture.ControlPlane, "resume");
+        using var api = tenant.Client(fixture.ControlPlane);
+        var envId = await api.CreateEnvironmentAsync($"resume-{Guid.NewGuid():N}"[..20]);
+        await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 1);
+        var host = group.Hosts[0];
+        var volumeName = $"data-{Guid.NewGuid():N}"[..16];
+        var db = (await api.CreateServiceAsync(envId, new
+        {
+            name = "db", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" },
+            volumes = new[] { new { type = "volume", source = volumeName, target = "/data" } },
+        })).Id;
+        var instance = (await Services.RunningAsync(api, envId, db, 1))[0];
+        await ExecAsync(host, Services.ContainerOf(instance), "dd if=/dev/urandom of=/data/big bs=1048576 count=400 2>/dev/null && sync");
+        var volume = await Wait.ForAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).FirstOrDefault(v => v.Name == volumeName),
+            TimeSpan.FromSeconds(60), "the volume to be listed");
+
+        // Killed while uploading: the backup shows progress, then stays unfinished, with no manifest.
+        var backup = await Api.OkAsync<VolumeTaskView>(await api.PostAsync($"environments/{envId}/volumes/{volume.Id}/backups"));
+        await Wait.UntilAsync(async () => (await api.GetOkAsync<VolumeTaskView>($"environments/{envId}/backups/{backup.Id}")).Progress is { ChunksDone: > 20 },
+            TimeSpan.FromSeconds(90), "the backup to show progress");
+        group.Agents[0].Kill();
+        var container = new BlobServiceClient(fixture.ControlPlane.StorageConnection)
+            .GetBlobContainerClient(BackupStore.ContainerName(Tables.EnvironmentKey(tenant.Id, envId)));
+        Assert.False(await container.GetBlobClient($"manifests/{backup.Id}").ExistsAsync());
+        Assert.Equal("running", (await api.GetOkAsync<VolumeTaskView>($"environments/{envId}/backups/{backup.Id}")).State);
+
+        // Started again, the agent takes the backup up where the chunks stored say, and its service is not left paused.
+        group.Agents[0].Restart();
+        var resumed = await EndedAsync(api, envId, backup.Id);
+        output.WriteLine($"resumed: {Api.Show(resumed)}");
+        Assert.Equal("completed", resumed.State);
+        Assert.True(resumed.NewChunks < resumed.Chunks, $"{resumed.NewChunks} of {resumed.Chunks} chunks uploaded after the restart");
+        Assert.Equal("running", (await host.Docker.Containers.InspectContainerAsync(Services.ContainerOf(instance))).State?.Status);
+
+        // Storage out of reach from the host: the backup fails, saying so; once back, the next one completes.
+        string[] rule = ["OUTPUT", "-p", "tcp", "--dport", $"{fixture.ControlPlane.BlobPort}", "-j", "REJECT"];
+        await host.RunAsync(["iptables", "-I", .. rule]);
+        try
+        {
+            var cut = await EndedAsync(api, envId, (await Api.OkAsync<VolumeTaskView>(await api.PostAsync($"environments/{envId}/volumes/{volume.Id}/backups"))).Id);
+            Assert.Equal("failed", cut.State);
+            Assert.Contains("refused", cut.Error, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            await host.RunAsync(["iptables", "-D", .. rule]);
+        }
+        await CompletedAsync(api, envId, await api.PostAsync($"environments/{envId}/volumes/{volume.Id}/backups"));
     }
 
     private static async Task ExecAsync(NamespaceHost host, string containerId, string script)

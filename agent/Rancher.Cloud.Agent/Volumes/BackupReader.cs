@@ -10,12 +10,22 @@ public sealed class BackupReader(BackupContainer container, BackupKeys keys)
 {
     private const int Ahead = 4;
 
-    public async Task<BackupManifest> ManifestAsync(string backupId, CancellationToken ct) =>
-        BackupManifest.Open(keys, backupId, await container.GetAsync(BackupLayout.ManifestBlob(backupId), ct));
+    /// <summary>A manifest lists a chunk in about 80 bytes: this is some two million chunks, terabytes of volume.</summary>
+    private const int MaxManifest = 256 << 20;
 
-    public async IAsyncEnumerable<byte[]> ChunksAsync(BackupManifest manifest, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>A sealed chunk is its plaintext (at most the largest chunk), its header and tag.</summary>
+    private static readonly int MaxStoredChunk = ChunkSizes.Default.Max + 64;
+
+    public async Task<BackupManifest> ManifestAsync(string backupId, CancellationToken ct)
     {
-        var queue = new Queue<Task<byte[]>>();
+        using var stored = await container.GetAsync(BackupLayout.ManifestBlob(backupId), MaxManifest, ct);
+        return BackupManifest.Open(keys, backupId, stored.Span);
+    }
+
+    /// <summary>The plaintext of each chunk in order, in pooled buffers the caller disposes.</summary>
+    public async IAsyncEnumerable<ChunkBuffer> ChunksAsync(BackupManifest manifest, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var queue = new Queue<Task<ChunkBuffer>>();
         var next = 0;
         while (next < manifest.Chunks.Count || queue.Count > 0)
         {
@@ -28,9 +38,15 @@ public sealed class BackupReader(BackupContainer container, BackupKeys keys)
         }
     }
 
-    private async Task<byte[]> OpenAsync(ChunkRef chunk, CancellationToken ct)
+    private async Task<ChunkBuffer> OpenAsync(ChunkRef chunk, CancellationToken ct)
     {
-        var plain = ChunkSeal.Open(keys, chunk.Id, await container.GetAsync(BackupLayout.ChunkBlob(chunk.Id), ct));
-        return plain.Length == chunk.Length ? plain : throw new BackupCorruptException($"chunk {chunk.Id} is {plain.Length} bytes, the manifest says {chunk.Length}");
+        using var stored = await container.GetAsync(BackupLayout.ChunkBlob(chunk.Id), MaxStoredChunk, ct);
+        var plain = ChunkSeal.Open(keys, chunk.Id, stored.Span, ChunkSizes.Default.Max);
+        if (plain.Length != chunk.Length)
+        {
+            plain.Dispose();
+            throw new BackupCorruptException($"chunk {chunk.Id} is {plain.Length} bytes, the manifest says {chunk.Length}");
+        }
+        return plain;
     }
 }

@@ -54,42 +54,55 @@ public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Fun
         };
     }
 
+    /// <summary>
+    /// Cuts the archive on this thread; names, seals and uploads each chunk on a few workers (the
+    /// hashing and compression are the costly part), and keeps the manifest's order by index.
+    /// </summary>
     private async Task ChunkAsync(Stream archive, HashSet<string> known, List<ChunkRef> chunks, CancellationToken ct)
     {
         using var gate = new SemaphoreSlim(Workers);
-        var uploads = new List<Task>();
+        var named = new System.Collections.Concurrent.ConcurrentDictionary<int, ChunkRef>();
+        var work = new List<Task>();
+        var count = 0;
         await foreach (var chunk in new ContentChunker(ChunkSizes.Default).ChunksAsync(archive, ct))
         {
-            var id = keys.IdOf(chunk);
-            chunks.Add(new ChunkRef(id, chunk.Length));
-            Interlocked.Add(ref bytesDone, chunk.Length);
-            Interlocked.Increment(ref chunksDone);
-            if (!known.Add(id))
-            {
-                continue;
-            }
+            var index = count++;
             await gate.WaitAsync(ct);
-            uploads.Add(Task.Run(async () =>
+            work.Add(Task.Run(async () =>
             {
+                using var _ = chunk;
                 try
                 {
-                    var sealedChunk = ChunkSeal.Seal(keys, id, chunk);
-                    await container.PutAsync(BackupLayout.ChunkBlob(id), sealedChunk, ct);
-                    Interlocked.Add(ref bytesUploaded, sealedChunk.Length);
-                    Interlocked.Increment(ref newChunks);
+                    var id = keys.IdOf(chunk.Span);
+                    named[index] = new ChunkRef(id, chunk.Length);
+                    bool fresh;
+                    lock (known)
+                    {
+                        fresh = known.Add(id);
+                    }
+                    if (fresh)
+                    {
+                        using var sealedChunk = ChunkSeal.Seal(keys, id, chunk.Span);
+                        await container.PutAsync(BackupLayout.ChunkBlob(id), sealedChunk.Memory, ct);
+                        Interlocked.Add(ref bytesUploaded, sealedChunk.Length);
+                        Interlocked.Increment(ref newChunks);
+                    }
+                    Interlocked.Add(ref bytesDone, chunk.Length);
+                    Interlocked.Increment(ref chunksDone);
                 }
                 finally
                 {
                     gate.Release();
                 }
             }, ct));
-            if (uploads.FirstOrDefault(u => u.IsFaulted) is { } failed)
+            if (work.FirstOrDefault(u => u.IsFaulted) is { } failed)
             {
                 await failed; // the storage refused or is unreachable: stop reading, say why
             }
-            uploads.RemoveAll(u => u.IsCompletedSuccessfully);
+            work.RemoveAll(u => u.IsCompletedSuccessfully);
         }
-        await Task.WhenAll(uploads);
+        await Task.WhenAll(work);
+        chunks.AddRange(Enumerable.Range(0, count).Select(i => named[i]));
     }
 
     private async Task ReportAsync(long total, CancellationToken ct)

@@ -15,10 +15,28 @@ public static class VolumeRestore
     /// <summary>On a volume made by a restore: the backup it came from (and what lists it as the platform's).</summary>
     public const string RestoredFromLabel = Labels.Prefix + "restored-from";
 
+    /// <summary>On a volume made by a restore: the task that made it, so the same task after a restart starts it over.</summary>
+    public const string RestoreTaskLabel = Labels.Prefix + "restore-task";
+
     public static async Task<VolumeTaskResult> RunAsync(IDockerClient docker, VolumeTask task, BackupReader reader, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)
     {
         var manifest = await reader.ManifestAsync(task.BackupId, ct);
         var existing = await InspectAsync(docker, task.Volume, ct);
+        if (existing is not null)
+        {
+            var left = Path.Combine(Path.GetDirectoryName(existing.Mountpoint)!, "rancher-replaced");
+            if (!Directory.Exists(existing.Mountpoint) && Directory.Exists(left))
+            {
+                // A swap cut short by a crash: the previous content goes back before anything else.
+                Directory.Move(left, existing.Mountpoint);
+            }
+            if (existing.Labels is { } labels && labels.TryGetValue(RestoreTaskLabel, out var madeBy) && madeBy == task.Id && !task.Replace)
+            {
+                // Made by this very task before the agent restarted: made anew.
+                await docker.Volumes.RemoveAsync(task.Volume, force: false, ct);
+                existing = null;
+            }
+        }
         if (existing is not null && !task.Replace)
         {
             throw new InvalidOperationException($"volume '{task.Volume}' exists on this host; restore into another name, or replace its content");
@@ -30,7 +48,11 @@ public static class VolumeRestore
         var volume = existing ?? await docker.Volumes.CreateAsync(new VolumesCreateParameters
         {
             Name = task.Volume,
-            Labels = new Dictionary<string, string>((IDictionary<string, string>?)task.Labels ?? new Dictionary<string, string>()) { [RestoredFromLabel] = task.BackupId },
+            Labels = new Dictionary<string, string>((IDictionary<string, string>?)task.Labels ?? new Dictionary<string, string>())
+            {
+                [RestoredFromLabel] = task.BackupId,
+                [RestoreTaskLabel] = task.Id,
+            },
         }, ct);
         var parent = Path.GetDirectoryName(volume.Mountpoint)!;
         var staging = Path.Combine(parent, "rancher-restore");
@@ -48,7 +70,8 @@ public static class VolumeRestore
                     var last = DateTimeOffset.UtcNow;
                     await foreach (var chunk in reader.ChunksAsync(manifest, token))
                     {
-                        await stdin.WriteAsync(chunk, token);
+                        using var _ = chunk;
+                        await stdin.WriteAsync(chunk.Memory, token);
                         done += chunk.Length;
                         chunks++;
                         if (DateTimeOffset.UtcNow - last > TimeSpan.FromSeconds(2))
@@ -64,6 +87,10 @@ public static class VolumeRestore
             if (result.ExitCode != 0)
             {
                 throw new InvalidOperationException($"unpacking the backup failed: {errors.ToString().Trim()}");
+            }
+            if ((await VolumeUsers.RunningAsync(docker, task.Volume, ct)).Count > 0)
+            {
+                throw new InvalidOperationException($"volume '{task.Volume}' was started on while the backup was unpacked; it is left as it was");
             }
             // Whole and checked: swap it in.
             var replaced = Path.Combine(parent, "rancher-replaced");
@@ -92,6 +119,7 @@ public static class VolumeRestore
         var chunks = 0;
         await foreach (var chunk in reader.ChunksAsync(manifest, ct))
         {
+            using var _ = chunk;
             done += chunk.Length;
             if (++chunks % 16 == 0)
             {

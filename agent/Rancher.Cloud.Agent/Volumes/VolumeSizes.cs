@@ -4,7 +4,7 @@ using Rancher.Cloud.Contracts;
 namespace Rancher.Cloud.Agent.Volumes;
 
 /// <summary>
-/// The host's named volumes that are the platform's (mounted by its plan, or made by a restore)
+/// The host's named volumes that are the platform's (mounted by its plan, made for one, or by a restore)
 /// and their sizes, measured at most once a minute: a large volume is not walked on every pass.
 /// </summary>
 public sealed class VolumeSizes(IDockerClient docker, TimeProvider clock)
@@ -20,7 +20,7 @@ public sealed class VolumeSizes(IDockerClient docker, TimeProvider clock)
         var planned = plan.Containers.SelectMany(c => c.Mounts).Where(m => m is { Type: "volume", Source.Length: > 0 }).Select(m => m.Source).ToHashSet(StringComparer.Ordinal);
         var volumes = (await docker.Volumes.ListAsync(ct)).Volumes ?? [];
         var ours = volumes
-            .Where(v => planned.Contains(v.Name) || v.Labels?.ContainsKey(VolumeRestore.RestoredFromLabel) == true)
+            .Where(v => planned.Contains(v.Name) || v.Labels?.ContainsKey(Labels.Volume) == true || v.Labels?.ContainsKey(VolumeRestore.RestoredFromLabel) == true)
             .OrderBy(v => v.Name, StringComparer.Ordinal)
             .Take(ObservedVolume.MaxVolumes)
             .ToList();

@@ -40,17 +40,23 @@ public sealed class VolumeSnapshot : IAsyncDisposable
         var hooked = users.Where(c => c.Labels?.ContainsKey(BackupHooks.Pre) == true || c.Labels?.ContainsKey(BackupHooks.Post) == true).ToList();
         if (hooked.Count > 0)
         {
-            foreach (var container in hooked.Where(c => c.Labels.ContainsKey(BackupHooks.Pre)))
-            {
-                await HookAsync(docker, container, BackupHooks.Pre, ct);
-            }
+            // Each post hook runs once its container's pre hook has (or when it has none), whatever failed after.
+            var ready = new List<ContainerListResponse>();
             try
             {
+                foreach (var container in hooked)
+                {
+                    if (container.Labels.ContainsKey(BackupHooks.Pre))
+                    {
+                        await HookAsync(docker, container, BackupHooks.Pre, ct);
+                    }
+                    ready.Add(container);
+                }
                 await CopyAsync(mountpoint, copy, ct);
             }
             finally
             {
-                foreach (var container in hooked.Where(c => c.Labels.ContainsKey(BackupHooks.Post)))
+                foreach (var container in ready.Where(c => c.Labels.ContainsKey(BackupHooks.Post)))
                 {
                     await HookAsync(docker, container, BackupHooks.Post, CancellationToken.None);
                 }
@@ -61,7 +67,7 @@ public sealed class VolumeSnapshot : IAsyncDisposable
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            foreach (var container in users)
+            foreach (var container in users.Where(c => c.State != "paused"))
             {
                 await docker.Containers.PauseContainerAsync(container.ID, ct);
                 paused.Add(container.ID);
@@ -70,18 +76,60 @@ public sealed class VolumeSnapshot : IAsyncDisposable
         }
         finally
         {
-            // Unpaused whatever happened, even when the backup is being cancelled.
+            // Unpaused whatever happened, even when the backup is being cancelled; one refusal does not keep the others paused.
             foreach (var id in paused)
             {
-                await docker.Containers.UnpauseContainerAsync(id, CancellationToken.None);
+                try
+                {
+                    await docker.Containers.UnpauseContainerAsync(id, CancellationToken.None);
+                }
+                catch (DockerApiException)
+                {
+                    // Gone or already running: nothing is left paused.
+                }
             }
         }
         return new VolumeSnapshot(copy, "paused", watch.ElapsedMilliseconds, owned: true);
     }
 
+    /// <summary>
+    /// Unpauses the platform's containers an agent that died mid-copy left paused: run when the
+    /// agent starts, before any task (nothing else pauses them).
+    /// </summary>
+    public static async Task UnpauseLeftAsync(IDockerClient docker, Microsoft.Extensions.Logging.ILogger log, CancellationToken ct)
+    {
+        var paused = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["status"] = new Dictionary<string, bool> { ["paused"] = true },
+                ["label"] = new Dictionary<string, bool> { [Labels.Instance] = true },
+            },
+        }, ct);
+        foreach (var container in paused)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(log, "Unpausing {Container}, left paused by a backup that did not finish", container.ID[..12]);
+            await docker.Containers.UnpauseContainerAsync(container.ID, ct);
+        }
+    }
+
+    /// <summary>A hook that hangs must not hold the host's tasks, nor its service paused in its own way, for ever.</summary>
+    private static readonly TimeSpan HookTimeout = TimeSpan.FromMinutes(15);
+
     private static async Task HookAsync(IDockerClient docker, ContainerListResponse container, string label, CancellationToken ct)
     {
-        var (exit, output) = await ContainerExec.RunAsync(docker, container.ID, ["sh", "-c", container.Labels[label]], ct);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(HookTimeout);
+        long exit;
+        string output;
+        try
+        {
+            (exit, output) = await ContainerExec.RunAsync(docker, container.ID, ["sh", "-c", container.Labels[label]], limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"the {(label == BackupHooks.Pre ? "pre" : "post")}-backup hook did not finish within {HookTimeout.TotalMinutes:0} minutes");
+        }
         if (exit != 0)
         {
             var name = container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID[..12];

@@ -13,6 +13,7 @@ namespace Rancher.Cloud.Agent.Volumes;
 public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerClient docker, TimeProvider clock, ILogger<VolumeTaskRunner> log)
 {
     private Task? running;
+    private bool recovered;
     private string? runningId;
 
     /// <summary>Results the control plane has not taken yet, sent again on the next pass.</summary>
@@ -24,10 +25,22 @@ public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerCli
         {
             return;
         }
+        if (!recovered)
+        {
+            await VolumeSnapshot.UnpauseLeftAsync(docker, log, ct);
+            recovered = true;
+        }
         foreach (var (id, result) in unsent.ToList())
         {
-            await controlPlane.TaskResultAsync(id, result, ct);
-            unsent.Remove(id);
+            try
+            {
+                await controlPlane.TaskResultAsync(id, result, ct);
+                unsent.Remove(id);
+            }
+            catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                unsent.Remove(id); // taken already (its answer was lost), or the task is gone
+            }
         }
         var next = (await controlPlane.TasksAsync(ct)).FirstOrDefault();
         if (next is null)
@@ -48,16 +61,15 @@ public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerCli
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var keys = BackupKeys.From(Convert.FromBase64String(task.DataKey));
-            var container = new BackupContainer(task.Container);
-            Task Progress(VolumeTaskProgress p) => SendProgressAsync(task.Id, p, ct);
-            result = task.Kind switch
+            if (task.Kind == VolumeTaskKinds.Remove)
             {
-                VolumeTaskKinds.Backup => await BackUpAsync(task, container, keys, Progress, ct),
-                VolumeTaskKinds.Restore => await VolumeRestore.RunAsync(docker, task, new BackupReader(container, keys), Progress, ct),
-                VolumeTaskKinds.Verify => await VolumeRestore.VerifyAsync(task, new BackupReader(container, keys), Progress, ct),
-                _ => new VolumeTaskResult(false, $"this agent does not know '{task.Kind}' tasks; upgrade it"),
-            };
+                // Reads and writes no backup: it is given neither key nor container.
+                result = await VolumeUsers.RemoveAsync(docker, task.Volume, ct);
+            }
+            else
+            {
+                result = await BackupTaskAsync(task, ct);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -66,7 +78,12 @@ public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerCli
         catch (Exception e)
         {
             log.LogWarning("Volume task {TaskId} failed: {Error}", task.Id, e.Message);
-            result = new VolumeTaskResult(false, Trimmed(e is Azure.RequestFailedException storage ? $"the backup storage answered {storage.Status}: {storage.ErrorCode ?? storage.Message}" : e.Message));
+            result = new VolumeTaskResult(false, Trimmed(e switch
+            {
+                Azure.RequestFailedException { Status: > 0 } storage => $"the backup storage answered {storage.Status}: {storage.ErrorCode ?? storage.Message}",
+                Azure.RequestFailedException or AggregateException or HttpRequestException => $"the backup storage is unreachable: {e.Message}",
+                _ => e.Message,
+            }));
         }
         log.LogInformation("Volume task {TaskId} ended in {Seconds:0.0} s: {Outcome}", task.Id, watch.Elapsed.TotalSeconds, result.Succeeded ? "done" : result.Error);
         try
@@ -78,6 +95,20 @@ public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerCli
             log.LogWarning("Reporting volume task {TaskId} failed, retrying on the next pass: {Error}", task.Id, e.Message);
             unsent[task.Id] = result;
         }
+    }
+
+    private async Task<VolumeTaskResult> BackupTaskAsync(VolumeTask task, CancellationToken ct)
+    {
+        var keys = BackupKeys.From(Convert.FromBase64String(task.DataKey));
+        var container = new BackupContainer(task.Container);
+        Task Progress(VolumeTaskProgress p) => SendProgressAsync(task.Id, p, ct);
+        return task.Kind switch
+        {
+            VolumeTaskKinds.Backup => await BackUpAsync(task, container, keys, Progress, ct),
+            VolumeTaskKinds.Restore => await VolumeRestore.RunAsync(docker, task, new BackupReader(container, keys), Progress, ct),
+            VolumeTaskKinds.Verify => await VolumeRestore.VerifyAsync(task, new BackupReader(container, keys), Progress, ct),
+            _ => new VolumeTaskResult(false, $"this agent does not know '{task.Kind}' tasks; upgrade it"),
+        };
     }
 
     private async Task<VolumeTaskResult> BackUpAsync(VolumeTask task, BackupContainer container, BackupKeys keys, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)

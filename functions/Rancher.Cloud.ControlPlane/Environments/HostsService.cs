@@ -13,7 +13,7 @@ namespace Rancher.Cloud.ControlPlane.Environments;
 /// An environment's hosts, with the state their heartbeats and the operator give them, and
 /// the operator's actions: deactivate, activate, evacuate, remove.
 /// </summary>
-public sealed class HostsService(Tables tables, EnvironmentsService environments, HostCredentials credentials, Reconciler reconciler, TimeProvider clock)
+public sealed class HostsService(Tables tables, EnvironmentsService environments, HostCredentials credentials, Reconciler reconciler, Volumes.VolumeTasksService volumeTasks, TimeProvider clock)
 {
     public async Task<Outcome<Page<HostDetails>>> ListAsync(TenantCaller caller, string environmentId, CancellationToken ct)
     {
@@ -109,6 +109,7 @@ public sealed class HostsService(Tables tables, EnvironmentsService environments
         if (mode == HostMode.Removed)
         {
             await credentials.RevokeAsync(hostId, ct);
+            await volumeTasks.FailHostTasksAsync(partition, hostId, ct);
         }
         // Touching the meta row fails any reconcile step computed before this change (its ETag moves).
         List<TableTransactionAction> actions =

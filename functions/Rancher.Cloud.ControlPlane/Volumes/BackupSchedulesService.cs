@@ -96,8 +96,9 @@ public sealed class BackupSchedulesService(
             try
             {
                 await RunDueAsync(tenantId, environmentId, ct);
+                await sweep.SweepIfPendingAsync(tenantId, Tables.EnvironmentKey(tenantId, environmentId), ct);
             }
-            catch (Exception e) when (e is RequestFailedException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 log.LogWarning("Backup schedules of environment {EnvironmentId} failed, retried next minute: {Error}", environmentId, e.Message);
             }
@@ -141,15 +142,24 @@ public sealed class BackupSchedulesService(
         await ExpireAsync(tenantId, partition, schedules, now, ct);
     }
 
-    /// <summary>Each schedule's completed backups beyond its retention are deleted, and their chunks no other backup needs.</summary>
+    /// <summary>
+    /// Each schedule's completed backups of each volume beyond its retention are deleted, and their
+    /// chunks no other backup needs. A backup being restored or verified waits for the next pass.
+    /// </summary>
     private async Task ExpireAsync(string tenantId, string partition, List<TableEntity> schedules, DateTimeOffset now, CancellationToken ct)
     {
-        var backups = (await volumes.TaskRowsAsync(partition, ct))
+        var rows = await volumes.TaskRowsAsync(partition, ct);
+        var beingRead = rows.Where(r => r.GetString("Kind") != VolumeTaskKinds.Backup && VolumeTaskState.IsActive(BackupRows.StateOf(r)))
+            .Select(r => r.GetString("BackupId")).ToHashSet(StringComparer.Ordinal);
+        var backups = rows
             .Where(r => r.GetString("Kind") == VolumeTaskKinds.Backup && BackupRows.StateOf(r) == VolumeTaskState.Completed && r.GetString("ScheduleId") is not null)
             .ToLookup(r => r.GetString("ScheduleId"), StringComparer.Ordinal);
         var expired = schedules
-            .SelectMany(s => BackupRetention.Expired(
-                backups[IdOf(s)].Select(b => new KeptBackup(BackupRows.IdOf(b), b.GetDateTimeOffset("CreatedAt") ?? now)), ScheduleOf(s), now))
+            .SelectMany(s => backups[IdOf(s)]
+                .GroupBy(b => b.GetString("VolumeId"), StringComparer.Ordinal)
+                .SelectMany(ofVolume => BackupRetention.Expired(
+                    ofVolume.Select(b => new KeptBackup(BackupRows.IdOf(b), b.GetDateTimeOffset("CreatedAt") ?? now)), ScheduleOf(s), now)))
+            .Where(id => !beingRead.Contains(id))
             .ToList();
         if (expired.Count > 0)
         {

@@ -20,6 +20,18 @@ public sealed class BackupSweep(Tables tables, BackupStore store, BackupDataKeys
     /// <summary>A claim older than this was left by a sweep that died; the next may take it.</summary>
     public static readonly TimeSpan ClaimLifetime = TimeSpan.FromMinutes(15);
 
+    /// <summary>Set on the claim row while chunks may wait to be swept (a sweep could not run, or stopped).</summary>
+    public const string PendingColumn = "Pending";
+
+    /// <summary>Sweeps if one is pending (a backup was running when the last was asked for).</summary>
+    public async Task SweepIfPendingAsync(string tenantId, string partition, CancellationToken ct)
+    {
+        if (await tables.State.FindAsync(partition, ClaimRow, ct) is { } claim && claim.GetBoolean(PendingColumn) == true && !Holds(claim, clock.GetUtcNow()))
+        {
+            await SweepAsync(tenantId, partition, ct);
+        }
+    }
+
     /// <summary>Whether a sweep holds the environment now (backups wait for it).</summary>
     public static bool Holds(TableEntity? claim, DateTimeOffset now) =>
         claim?.GetDateTimeOffset("At") is { } at && now - at < ClaimLifetime;
@@ -57,6 +69,7 @@ public sealed class BackupSweep(Tables tables, BackupStore store, BackupDataKeys
             return false;
         }
         var mine = new TableEntity(partition, ClaimRow) { ["At"] = now };
+        var swept = false;
         try
         {
             var response = claim is null
@@ -79,11 +92,16 @@ public sealed class BackupSweep(Tables tables, BackupStore store, BackupDataKeys
             }
             var backupKeys = BackupKeys.From(await keys.KeyAsync(tenantId, partition, ct));
             var used = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var id in await store.ManifestIdsAsync(partition, ct))
+            // The manifests of the backups the environment keeps (a manifest a host wrote for no such backup names nothing kept).
+            var kept = (await tables.State.WithPrefixAsync(partition, BackupRows.TaskPrefix, ct))
+                .Where(r => r.GetString("Kind") == Contracts.VolumeTaskKinds.Backup && BackupRows.StateOf(r) == VolumeTaskState.Completed)
+                .Select(BackupRows.IdOf);
+            foreach (var id in kept)
             {
                 if (await store.ManifestAsync(partition, id, ct) is not { } stored)
                 {
-                    continue;
+                    log.LogError("Backup sweep of {Partition} stopped: completed backup {BackupId} has no manifest", partition, id);
+                    return false;
                 }
                 try
                 {
@@ -102,16 +120,33 @@ public sealed class BackupSweep(Tables tables, BackupStore store, BackupDataKeys
                 if (!used.Contains(chunk))
                 {
                     await store.DeleteChunkAsync(partition, chunk, ct);
-                    deleted++;
+                    // A long sweep renews its claim, under its ETag: one that lapsed (and let a backup start) stops here.
+                    if (++deleted % 200 == 0)
+                    {
+                        mine["At"] = clock.GetUtcNow();
+                        mine.ETag = (await tables.State.UpdateEntityAsync(mine, mine.ETag, TableUpdateMode.Replace, ct)).Headers.ETag ?? ETag.All;
+                    }
                 }
             }
             log.LogInformation("Backup sweep of {Partition}: {Deleted} chunks no backup uses were deleted, {Kept} kept", partition, deleted, used.Count);
+            swept = true;
             return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            log.LogWarning("Backup sweep of {Partition} lost its claim and stopped; the next one goes on", partition);
+            return false;
         }
         finally
         {
             // Kept, without a time: handing out a backup touches it, which is how the two exclude each other.
-            await tables.State.UpsertEntityAsync(new TableEntity(partition, ClaimRow), TableUpdateMode.Replace, ct);
+            // Until a sweep completes it stays pending, and the schedules' timer tries again.
+            var idle = new TableEntity(partition, ClaimRow);
+            if (!swept)
+            {
+                idle[PendingColumn] = true;
+            }
+            await tables.State.UpsertEntityAsync(idle, TableUpdateMode.Replace, CancellationToken.None);
         }
     }
 }

@@ -45,14 +45,18 @@ public sealed class VolumeTasksService(Tables tables, BackupStore store, BackupD
             {
                 continue;
             }
-            sas ??= await store.HostSasAsync(partition, ct);
-            dataKey ??= Convert.ToBase64String(await keys.KeyAsync(host.TenantId, partition, ct));
-            tasks.Add(new VolumeTask(BackupRows.IdOf(row), row.GetString("Kind"), row.GetString("Volume"), row.GetString("BackupId"))
+            var task = new VolumeTask(BackupRows.IdOf(row), row.GetString("Kind"), row.GetString("Volume"), row.GetString("BackupId"))
             {
-                Container = sas,
-                DataKey = dataKey,
                 Replace = row.GetBoolean("Replace") ?? false,
-            });
+            };
+            if (task.Kind != VolumeTaskKinds.Remove)
+            {
+                // Only the tasks that read or write backups are given the means to.
+                sas ??= await store.HostSasAsync(partition, ct);
+                dataKey ??= Convert.ToBase64String(await keys.KeyAsync(host.TenantId, partition, ct));
+                task = task with { Container = sas, DataKey = dataKey };
+            }
+            tasks.Add(task);
         }
         return tasks;
     }
@@ -89,6 +93,23 @@ public sealed class VolumeTasksService(Tables tables, BackupStore store, BackupD
         }
     }
 
+    /// <summary>A removed host's tasks end as failed: its agent will never report them, and they would hold its volumes and the sweep.</summary>
+    public async Task FailHostTasksAsync(string partition, string hostId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var row in await tables.State.WithPrefixAsync(partition, BackupRows.TaskPrefix, ct))
+        {
+            if (row.GetString("HostId") == hostId && VolumeTaskState.IsActive(BackupRows.StateOf(row)))
+            {
+                await tables.State.SubmitTransactionAsync(
+                [
+                    new(TableTransactionActionType.UpdateMerge, BackupRows.ResultRow(row, new VolumeTaskResult(false, $"host {hostId} was removed before it finished"), now), ETag.All),
+                    Events.EventRows.Add(row.PartitionKey, new EnvironmentEvent($"{row.GetString("Kind")}.failed", BackupRows.IdOf(row), $"{row.GetString("Kind")} {BackupRows.IdOf(row)} failed: host {hostId} was removed."), now),
+                ], ct);
+            }
+        }
+    }
+
     public async Task<Outcome<bool>> ProgressAsync(HostCaller host, string taskId, VolumeTaskProgress progress, CancellationToken ct)
     {
         if (await RunningRowAsync(host, taskId, ct) is not { } row)
@@ -116,6 +137,7 @@ public sealed class VolumeTasksService(Tables tables, BackupStore store, BackupD
             ? kind switch
             {
                 VolumeTaskKinds.Backup => $"Backup {taskId} of volume '{row.GetString("Volume")}' completed: {result.Size} bytes in {result.Chunks} chunks, {result.NewChunks} new ({result.BytesUploaded} bytes uploaded), consistent by {result.Consistency}{(result.PausedMs > 0 ? $", paused {result.PausedMs} ms" : "")}.",
+                VolumeTaskKinds.Remove => $"Volume '{row.GetString("Volume")}' was removed from host {host.HostId}.",
                 VolumeTaskKinds.Restore => $"Backup {row.GetString("BackupId")} was restored into volume '{row.GetString("Volume")}' on host {host.HostId}.",
                 _ => $"Backup {row.GetString("BackupId")} was verified on host {host.HostId}: {result.Chunks} chunks, every one intact.",
             }

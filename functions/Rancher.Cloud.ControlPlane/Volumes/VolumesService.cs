@@ -45,11 +45,38 @@ public sealed class VolumesService(
         return await StartAsync(caller.TenantId, environmentId, partition, VolumeTaskKinds.Backup, volume.Ref, null, ct);
     }
 
+    /// <summary>Removes a volume nothing mounts: its host's agent deletes it. Its backups stay.</summary>
+    public async Task<Outcome<VolumeTaskView>> DeleteAsync(TenantCaller caller, string environmentId, string volumeId, CancellationToken ct)
+    {
+        if (await VolumeAsync(caller, environmentId, volumeId, ct) is not var (partition, volume))
+        {
+            return Failure.NotFound("The volume");
+        }
+        if (volume.InUse)
+        {
+            return Failure.Conflict($"Volume '{volume.Name}' is mounted by {string.Join(", ", volume.Services)}; scale them to 0 or delete them first.");
+        }
+        if (volume.HostState != "active")
+        {
+            return Failure.Conflict($"The volume's host {volume.HostId} is {volume.HostState}: its agent cannot remove it now.");
+        }
+        if (await ActiveTaskOnAsync(partition, volume.Id, ct) is { } busy)
+        {
+            return Failure.Conflict($"Volume '{volume.Name}' has a {busy} in progress; wait for it to end.");
+        }
+        return await StartAsync(caller.TenantId, environmentId, partition, VolumeTaskKinds.Remove, volume.Ref, null, ct);
+    }
+
     public async Task<Outcome<Page<VolumeTaskView>>> BackupsAsync(TenantCaller caller, string environmentId, string? volumeId, CancellationToken ct)
     {
         if (await PartitionAsync(caller, environmentId, ct) is not { } partition)
         {
             return Failure.NotFound("The environment");
+        }
+        if (volumeId is not null && (!RandomIds.IsWellFormed(volumeId) || await catalog.FindAsync(partition, volumeId, ct) is null)
+            && !(await TaskRowsAsync(partition, ct)).Any(r => r.GetString("VolumeId") == volumeId))
+        {
+            return Failure.NotFound("The volume");
         }
         var now = clock.GetUtcNow();
         var rows = await TaskRowsAsync(partition, ct);
@@ -196,6 +223,7 @@ public sealed class VolumesService(
         var message = kind switch
         {
             VolumeTaskKinds.Backup => $"Backup {id} of volume '{volume.Name}' on host {volume.HostId} was asked for.",
+            VolumeTaskKinds.Remove => $"Removal of volume '{volume.Name}' on host {volume.HostId} was asked for.",
             VolumeTaskKinds.Restore => $"Restore of backup {backupId} into volume '{volume.Name}' on host {volume.HostId}{(replace ? ", replacing its content," : "")} was asked for.",
             _ => $"Verification of backup {backupId} on host {volume.HostId} was asked for.",
         };

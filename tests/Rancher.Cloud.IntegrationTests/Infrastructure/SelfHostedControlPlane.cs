@@ -19,6 +19,9 @@ public sealed class SelfHostedControlPlane : IAsyncLifetime
 
     public string StorageConnection => azurite!.ConnectionString;
 
+    /// <summary>Where Azurite's blob service listens (on the host-facing address too, when there is one).</summary>
+    public int BlobPort => azurite!.BlobPort;
+
     /// <summary>Set before start: another address to listen on (a host network's bridge), which becomes the public URL.</summary>
     public string? HostFacingAddress { get; set; }
 
