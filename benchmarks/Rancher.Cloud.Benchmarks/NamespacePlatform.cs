@@ -27,6 +27,9 @@ public sealed class NamespacePlatform : IAsyncDisposable
 
     public HostNetwork Network => network;
 
+    /// <summary>The platform's storage (Azurite), for baselines measured against it.</summary>
+    public string StorageConnection => azurite.ConnectionString;
+
     public static async Task<NamespacePlatform> StartAsync(int hosts, params string[] images)
     {
         var platform = new NamespacePlatform();

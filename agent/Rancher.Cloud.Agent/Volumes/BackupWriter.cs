@@ -12,8 +12,11 @@ namespace Rancher.Cloud.Agent.Volumes;
 /// </summary>
 public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Func<VolumeTaskProgress, Task> progress)
 {
-    /// <summary>Chunks sealed and uploaded at once: the two cores of a small host, plus one waiting on the network.</summary>
-    private const int Workers = 3;
+    /// <summary>
+    /// Chunks in hand at once: enough that the cores keep sealing while some wait on the network
+    /// (about 1 MiB each, a few MiB of memory in all).
+    /// </summary>
+    private const int Workers = 6;
 
     private long bytesDone;
     private long bytesUploaded;
