@@ -183,6 +183,8 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
         Assert.Equal(["cron", "keepLast", "timeZone"], Api.Fields(await Api.ProblemAsync(bad)).Order(StringComparer.Ordinal));
         var unknown = await api.PostAsync($"environments/{envId}/backupSchedules", new { volumeId = "vnotavolume", cron = "0 3 * * *", keepLast = 3 });
         Assert.Equal(["volumeId"], Api.Fields(await Api.ProblemAsync(unknown)));
+        var never = await api.PostAsync($"environments/{envId}/backupSchedules", new { serviceId = db, cron = "0 2 30 2 *", keepLast = 3 });
+        Assert.Equal(["cron"], Api.Fields(await Api.ProblemAsync(never)));
         Assert.Empty(await api.ItemsAsync<BackupScheduleView>($"environments/{envId}/backupSchedules"));
 
         var schedule = await Api.OkAsync<BackupScheduleView>(await api.PostAsync($"environments/{envId}/backupSchedules",

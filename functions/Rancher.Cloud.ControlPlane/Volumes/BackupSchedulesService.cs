@@ -45,6 +45,10 @@ public sealed class BackupSchedulesService(
         {
             errors.Add("serviceId", $"'{serviceId}' is not a service of this environment");
         }
+        if (schedule is not null && schedule.NextAfter(clock.GetUtcNow()) is null)
+        {
+            errors.Add("cron", $"'{schedule.Cron}' never comes (a day that does not exist in any month named)");
+        }
         if (!errors.IsEmpty || schedule is null)
         {
             return Failure.Invalid(errors);

@@ -16,8 +16,9 @@ namespace Rancher.Cloud.ControlPlane.Volumes;
 public sealed class VolumeTasksService(Tables tables, BackupStore store, BackupDataKeys keys, TimeProvider clock)
 {
     /// <summary>
-    /// The host's tasks to do: those waiting (now marked running) and those running (an agent that
-    /// restarted takes them up again). Backups wait while a retention sweep holds the environment.
+    /// The host's tasks to do, one at a time as its agent runs them: those already running (an agent
+    /// that restarted takes them up again), else the oldest waiting one, now marked running; the rest
+    /// stay pending, and show so. Backups wait while a retention sweep holds the environment.
     /// </summary>
     public async Task<Outcome<IReadOnlyList<VolumeTask>>> ForHostAsync(HostCaller host, CancellationToken ct)
     {
@@ -39,7 +40,8 @@ public sealed class VolumeTasksService(Tables tables, BackupStore store, BackupD
         var tasks = new List<VolumeTask>();
         string? sas = null;
         string? dataKey = null;
-        foreach (var row in rows.OrderBy(r => r.GetDateTimeOffset("CreatedAt")))
+        var running = rows.Where(r => BackupRows.StateOf(r) == VolumeTaskState.Running).ToList();
+        foreach (var row in running.Count > 0 ? running : [.. rows.OrderBy(r => r.GetDateTimeOffset("CreatedAt"))])
         {
             if (BackupRows.StateOf(row) == VolumeTaskState.Pending && !await HandOutAsync(partition, row, now, ct))
             {
@@ -57,6 +59,10 @@ public sealed class VolumeTasksService(Tables tables, BackupStore store, BackupD
                 task = task with { Container = sas, DataKey = dataKey };
             }
             tasks.Add(task);
+            if (running.Count == 0)
+            {
+                break; // one handed out: the next waits for the agent's next fetch
+            }
         }
         return tasks;
     }
