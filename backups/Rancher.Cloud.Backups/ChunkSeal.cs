@@ -51,11 +51,7 @@ public static class ChunkSeal
     /// </summary>
     public static ChunkBuffer Open(BackupKeys keys, string id, ReadOnlySpan<byte> stored, int maxLength)
     {
-        if (stored.Length < Header)
-        {
-            throw new BackupCorruptException($"chunk {id} is cut short ({stored.Length} bytes)");
-        }
-        var body = new ChunkBuffer(stored.Length - Header);
+        var body = new ChunkBuffer(Math.Max(0, stored.Length - Header));
         ChunkBuffer? plain = null;
         try
         {
@@ -97,17 +93,26 @@ public static class ChunkSeal
     private static ChunkBuffer EncryptPooled(BackupKeys keys, byte format, ReadOnlySpan<byte> body, byte[] associated)
     {
         var output = new ChunkBuffer(Header + body.Length);
-        var span = output.Span;
-        span[0] = format;
-        var nonce = span.Slice(1, NonceSize);
+        EncryptInto(keys, format, body, output.Span, associated);
+        return output;
+    }
+
+    /// <summary>Writes the stored form (format, nonce, tag, ciphertext) into <paramref name="output"/>, exactly <c>Header + body.Length</c> long.</summary>
+    private static void EncryptInto(BackupKeys keys, byte format, ReadOnlySpan<byte> body, Span<byte> output, byte[] associated)
+    {
+        output[0] = format;
+        var nonce = output.Slice(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var gcm = new AesGcm(keys.Sealing, TagSize);
-        gcm.Encrypt(nonce, body, span[Header..], span.Slice(1 + NonceSize, TagSize), associated);
-        return output;
+        gcm.Encrypt(nonce, body, output[Header..], output.Slice(1 + NonceSize, TagSize), associated);
     }
 
     private static void DecryptInto(BackupKeys keys, ReadOnlySpan<byte> stored, Span<byte> body, byte[] associated, string what)
     {
+        if (stored.Length < Header)
+        {
+            throw new BackupCorruptException($"{what} is cut short ({stored.Length} bytes)");
+        }
         using var gcm = new AesGcm(keys.Sealing, TagSize);
         try
         {
@@ -122,21 +127,13 @@ public static class ChunkSeal
     internal static byte[] Encrypt(BackupKeys keys, byte format, ReadOnlySpan<byte> body, byte[] associated)
     {
         var output = new byte[Header + body.Length];
-        output[0] = format;
-        var nonce = output.AsSpan(1, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var gcm = new AesGcm(keys.Sealing, TagSize);
-        gcm.Encrypt(nonce, body, output.AsSpan(Header), output.AsSpan(1 + NonceSize, TagSize), associated);
+        EncryptInto(keys, format, body, output, associated);
         return output;
     }
 
     internal static (byte Format, byte[] Body) Decrypt(BackupKeys keys, ReadOnlySpan<byte> stored, byte[] associated, string what)
     {
-        if (stored.Length < Header)
-        {
-            throw new BackupCorruptException($"{what} is cut short ({stored.Length} bytes)");
-        }
-        var body = new byte[stored.Length - Header];
+        var body = new byte[Math.Max(0, stored.Length - Header)];
         DecryptInto(keys, stored, body, associated, what);
         return (stored[0], body);
     }

@@ -55,11 +55,7 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
         var envId = await api.CreateEnvironmentAsync($"backup-{Guid.NewGuid():N}"[..20]);
         await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 2);
         var volumeName = $"data-{Guid.NewGuid():N}"[..16];
-        var db = (await api.CreateServiceAsync(envId, new
-        {
-            name = "db", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" },
-            volumes = new[] { new { type = "volume", source = volumeName, target = "/data" } },
-        })).Id;
+        var db = await ServiceOnAsync(api, envId, volumeName, Sleep);
         var first = (await Services.RunningAsync(api, envId, db, 1))[0];
         var home = group.HostOf(first.HostId);
         var other = group.Agents.Single(a => a.HostId != first.HostId).HostId;
@@ -67,9 +63,7 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
             $"yes '{marker} some compressible log text' | head -c 3000000 > /data/a-text && dd if=/dev/urandom of=/data/b-random bs=1024 count=16384 2>/dev/null && sync");
 
         // The volume is listed with its host, size and the service on it.
-        var volume = await Wait.ForAsync(async () =>
-            (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).FirstOrDefault(v => v.Name == volumeName && v.SizeBytes > 19_000_000),
-            TimeSpan.FromSeconds(90), "the volume to be listed with its size");
+        var volume = await ListedAsync(api, envId, volumeName, atLeast: 19_000_000);
         Assert.Equal(first.HostId, volume.HostId);
         Assert.Equal(["db"], volume.Services);
 
@@ -168,15 +162,10 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
         var envId = await api.CreateEnvironmentAsync($"sched-{Guid.NewGuid():N}"[..20]);
         await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 1);
         var volumeName = $"data-{Guid.NewGuid():N}"[..16];
-        var db = (await api.CreateServiceAsync(envId, new
-        {
-            name = "db", image = LocalDocker.TestImage, command = new[] { "sh", "-c", $"echo {marker} > /data/file && sleep 3600" },
-            volumes = new[] { new { type = "volume", source = volumeName, target = "/data" } },
-            labels = new Dictionary<string, string> { ["rancher.cloud.backup.pre"] = "echo dumped > /data/dump", ["rancher.cloud.backup.post"] = "rm /data/dump" },
-        })).Id;
+        var db = await ServiceOnAsync(api, envId, volumeName, ["sh", "-c", $"echo {marker} > /data/file && sleep 3600"],
+            new Dictionary<string, string> { ["rancher.cloud.backup.pre"] = "echo dumped > /data/dump", ["rancher.cloud.backup.post"] = "rm /data/dump" });
         await Services.RunningAsync(api, envId, db, 1);
-        var volume = await Wait.ForAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).FirstOrDefault(v => v.Name == volumeName),
-            TimeSpan.FromSeconds(60), "the volume to be listed");
+        var volume = await ListedAsync(api, envId, volumeName);
 
         // Bad schedules change nothing and say why, field by field.
         var bad = await api.PostAsync($"environments/{envId}/backupSchedules", new { serviceId = db, cron = "every night", timeZone = "Mars/Olympus", keepLast = 0 });
@@ -222,12 +211,17 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
         var (_, live) = await DockerExec.RunAsync(group.Hosts[0].Docker, Services.ContainerOf((await Services.RunningAsync(api, envId, db, 1))[0]), "ls", "/data");
         Assert.DoesNotContain("dump", live, StringComparison.Ordinal); // the post hook ran
 
+        // Two restores into one new name asked at the same moment: one is taken, the other refused.
+        var twice = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            api.PostAsync($"environments/{envId}/backups/{made[1].Id}/restore", new { volume = copy + "-2" })));
+        Assert.Equal([System.Net.HttpStatusCode.Accepted, System.Net.HttpStatusCode.Conflict], twice.Select(r => r.StatusCode).Order());
+        await EndedAsync(api, envId, (await Api.OkAsync<VolumeTaskView>(twice.Single(r => r.IsSuccessStatusCode))).Id);
+
         // A mounted volume cannot be deleted; the restored copy nothing mounts can, and goes from its host.
         var mounted = await api.DeleteAsync($"environments/{envId}/volumes/{volume.Id}");
         Assert.Equal(System.Net.HttpStatusCode.Conflict, mounted.StatusCode);
         Assert.Contains("db", (await Api.ProblemAsync(mounted)).Detail, StringComparison.Ordinal);
-        var copyId = await Wait.ForAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).FirstOrDefault(v => v.Name == copy)?.Id,
-            TimeSpan.FromSeconds(60), "the restored volume to be listed");
+        var copyId = (await ListedAsync(api, envId, copy)).Id;
         await CompletedAsync(api, envId, await api.DeleteAsync($"environments/{envId}/volumes/{copyId}"));
         Assert.DoesNotContain((await group.Hosts[0].Docker.Volumes.ListAsync(CancellationToken.None)).Volumes, v => v.Name == copy);
         await Wait.UntilAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).All(v => v.Name != copy),
@@ -243,15 +237,10 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
         await using var group = await HostGroup.StartAsync(fixture, output, api, envId, 1);
         var host = group.Hosts[0];
         var volumeName = $"data-{Guid.NewGuid():N}"[..16];
-        var db = (await api.CreateServiceAsync(envId, new
-        {
-            name = "db", image = LocalDocker.TestImage, command = new[] { "sleep", "3600" },
-            volumes = new[] { new { type = "volume", source = volumeName, target = "/data" } },
-        })).Id;
+        var db = await ServiceOnAsync(api, envId, volumeName, Sleep);
         var instance = (await Services.RunningAsync(api, envId, db, 1))[0];
         await ExecAsync(host, Services.ContainerOf(instance), "dd if=/dev/urandom of=/data/big bs=1048576 count=400 2>/dev/null && sync");
-        var volume = await Wait.ForAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).FirstOrDefault(v => v.Name == volumeName),
-            TimeSpan.FromSeconds(60), "the volume to be listed");
+        var volume = await ListedAsync(api, envId, volumeName);
 
         // Killed while uploading: the backup shows progress, then stays unfinished, with no manifest.
         var backup = await Api.OkAsync<VolumeTaskView>(await api.PostAsync($"environments/{envId}/volumes/{volume.Id}/backups"));
@@ -286,6 +275,22 @@ public sealed class BackupTests(MultiHostFixture fixture, ITestOutputHelper outp
         }
         await CompletedAsync(api, envId, await api.PostAsync($"environments/{envId}/volumes/{volume.Id}/backups"));
     }
+
+    private static readonly string[] Sleep = ["sleep", "3600"];
+
+    /// <summary>A one-instance service "db" with the named volume at /data.</summary>
+    private static async Task<string> ServiceOnAsync(Api api, string envId, string volumeName, string[] command, Dictionary<string, string>? labels = null) =>
+        (await api.CreateServiceAsync(envId, new
+        {
+            name = "db", image = LocalDocker.TestImage, command,
+            volumes = new[] { new { type = "volume", source = volumeName, target = "/data" } },
+            labels = labels ?? [],
+        })).Id;
+
+    /// <summary>The volume once the environment lists it (sizes are measured at most once a minute).</summary>
+    private static async Task<VolumeView> ListedAsync(Api api, string envId, string name, long atLeast = 0) =>
+        await Wait.ForAsync(async () => (await api.ItemsAsync<VolumeView>($"environments/{envId}/volumes")).FirstOrDefault(v => v.Name == name && v.SizeBytes >= atLeast),
+            TimeSpan.FromSeconds(90), $"volume {name} to be listed{(atLeast > 0 ? $" with at least {atLeast} bytes" : "")}");
 
     private static async Task ExecAsync(NamespaceHost host, string containerId, string script)
     {

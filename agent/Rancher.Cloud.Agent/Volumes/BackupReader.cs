@@ -49,4 +49,17 @@ public sealed class BackupReader(BackupContainer container, BackupKeys keys)
         }
         return plain;
     }
+
+    /// <summary>Reads every chunk of the backup and checks each: a damaged one fails the verification, naming it.</summary>
+    public async Task<Contracts.VolumeTaskResult> VerifyAsync(string backupId, TaskProgress progress, CancellationToken ct)
+    {
+        var manifest = await ManifestAsync(backupId, ct);
+        progress.Total = manifest.Size;
+        await foreach (var chunk in ChunksAsync(manifest, ct))
+        {
+            using var _ = chunk;
+            progress.ChunkDone(chunk.Length);
+        }
+        return new Contracts.VolumeTaskResult(true, null) { Size = progress.Bytes, Chunks = progress.Chunks };
+    }
 }

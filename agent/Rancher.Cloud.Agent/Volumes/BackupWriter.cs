@@ -10,7 +10,7 @@ namespace Rancher.Cloud.Agent.Volumes;
 /// manifest goes last, so a backup interrupted anywhere is not visible and the next try uploads
 /// only what is missing.
 /// </summary>
-public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Func<VolumeTaskProgress, Task> progress)
+public sealed class BackupWriter(BackupContainer container, BackupKeys keys, TaskProgress progress)
 {
     /// <summary>
     /// Chunks in hand at once: enough that the cores keep sealing while some wait on the network
@@ -18,27 +18,20 @@ public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Fun
     /// </summary>
     private const int Workers = 6;
 
-    private long bytesDone;
-    private long bytesUploaded;
-    private int chunksDone;
     private int newChunks;
 
     public async Task<VolumeTaskResult> WriteAsync(string backupId, string volume, VolumeSnapshot snapshot, DateTimeOffset takenAt, CancellationToken ct)
     {
-        var total = SizeOf(snapshot.Path);
+        progress.Total = VolumeSizes.SizeOf(snapshot.Path);
         var known = await container.ChunkIdsAsync(ct);
         var chunks = new List<ChunkRef>();
         var errors = new System.Text.StringBuilder();
-        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reporter = ReportAsync(total, reporting.Token);
         var result = await Cli.Wrap("tar")
             .WithArguments(["--create", "--file=-", "--numeric-owner", "--sort=name", "--sparse", "--directory", snapshot.Path, "."])
             .WithStandardOutputPipe(PipeTarget.Create((stdout, token) => ChunkAsync(stdout, known, chunks, token)))
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(ct);
-        await reporting.CancelAsync();
-        await reporter;
         // tar's 1 is "a file changed as it was read": only possible when reading a volume in place, which nothing runs on.
         if (result.ExitCode > 1)
         {
@@ -51,7 +44,7 @@ public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Fun
             Size = manifest.Size,
             Chunks = chunks.Count,
             NewChunks = newChunks,
-            BytesUploaded = bytesUploaded,
+            BytesUploaded = progress.Uploaded,
             PausedMs = snapshot.PausedMs,
             Consistency = snapshot.Consistency,
         };
@@ -87,11 +80,10 @@ public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Fun
                     {
                         using var sealedChunk = ChunkSeal.Seal(keys, id, chunk.Span);
                         await container.PutAsync(BackupLayout.ChunkBlob(id), sealedChunk.Memory, ct);
-                        Interlocked.Add(ref bytesUploaded, sealedChunk.Length);
+                        progress.AddUploaded(sealedChunk.Length);
                         Interlocked.Increment(ref newChunks);
                     }
-                    Interlocked.Add(ref bytesDone, chunk.Length);
-                    Interlocked.Increment(ref chunksDone);
+                    progress.ChunkDone(chunk.Length);
                 }
                 finally
                 {
@@ -106,28 +98,5 @@ public sealed class BackupWriter(BackupContainer container, BackupKeys keys, Fun
         }
         await Task.WhenAll(work);
         chunks.AddRange(Enumerable.Range(0, count).Select(i => named[i]));
-    }
-
-    private async Task ReportAsync(long total, CancellationToken ct)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), ct);
-                await progress(new VolumeTaskProgress(Interlocked.Read(ref bytesDone), Math.Max(total, Interlocked.Read(ref bytesDone)), chunksDone, Interlocked.Read(ref bytesUploaded)));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The backup ended.
-        }
-    }
-
-    /// <summary>The bytes of the files under <paramref name="path"/>: the archive is about this long.</summary>
-    internal static long SizeOf(string path)
-    {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        return Directory.Exists(path) ? new DirectoryInfo(path).EnumerateFiles("*", options).Sum(f => f.Length) : 0;
     }
 }

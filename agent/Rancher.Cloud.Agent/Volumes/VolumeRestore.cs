@@ -18,10 +18,11 @@ public static class VolumeRestore
     /// <summary>On a volume made by a restore: the task that made it, so the same task after a restart starts it over.</summary>
     public const string RestoreTaskLabel = Labels.Prefix + "restore-task";
 
-    public static async Task<VolumeTaskResult> RunAsync(IDockerClient docker, VolumeTask task, BackupReader reader, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)
+    public static async Task<VolumeTaskResult> RunAsync(IDockerClient docker, VolumeTask task, BackupReader reader, TaskProgress progress, CancellationToken ct)
     {
         var manifest = await reader.ManifestAsync(task.BackupId, ct);
-        var existing = await InspectAsync(docker, task.Volume, ct);
+        progress.Total = manifest.Size;
+        var existing = await VolumeUsers.InspectAsync(docker, task.Volume, ct);
         if (existing is not null)
         {
             var left = Path.Combine(Path.GetDirectoryName(existing.Mountpoint)!, "rancher-replaced");
@@ -60,25 +61,16 @@ public static class VolumeRestore
         Directory.CreateDirectory(staging);
         try
         {
-            long done = 0;
-            var chunks = 0;
             var errors = new System.Text.StringBuilder();
             var result = await Cli.Wrap("tar")
                 .WithArguments(["--extract", "--file=-", "--numeric-owner", "--same-owner", "--same-permissions", "--directory", staging])
                 .WithStandardInputPipe(PipeSource.Create(async (stdin, token) =>
                 {
-                    var last = DateTimeOffset.UtcNow;
                     await foreach (var chunk in reader.ChunksAsync(manifest, token))
                     {
                         using var _ = chunk;
                         await stdin.WriteAsync(chunk.Memory, token);
-                        done += chunk.Length;
-                        chunks++;
-                        if (DateTimeOffset.UtcNow - last > TimeSpan.FromSeconds(2))
-                        {
-                            last = DateTimeOffset.UtcNow;
-                            await progress(new VolumeTaskProgress(done, manifest.Size, chunks, 0));
-                        }
+                        progress.ChunkDone(chunk.Length);
                     }
                 }))
                 .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors))
@@ -108,36 +100,6 @@ public static class VolumeRestore
                 await docker.Volumes.RemoveAsync(task.Volume, force: false, CancellationToken.None);
             }
             throw;
-        }
-    }
-
-    /// <summary>Reads every chunk of the backup and checks each: a damaged one fails the verification, naming it.</summary>
-    public static async Task<VolumeTaskResult> VerifyAsync(VolumeTask task, BackupReader reader, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)
-    {
-        var manifest = await reader.ManifestAsync(task.BackupId, ct);
-        long done = 0;
-        var chunks = 0;
-        await foreach (var chunk in reader.ChunksAsync(manifest, ct))
-        {
-            using var _ = chunk;
-            done += chunk.Length;
-            if (++chunks % 16 == 0)
-            {
-                await progress(new VolumeTaskProgress(done, manifest.Size, chunks, 0));
-            }
-        }
-        return new VolumeTaskResult(true, null) { Size = done, Chunks = chunks };
-    }
-
-    internal static async Task<VolumeResponse?> InspectAsync(IDockerClient docker, string name, CancellationToken ct)
-    {
-        try
-        {
-            return await docker.Volumes.InspectAsync(name, ct);
-        }
-        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
         }
     }
 }

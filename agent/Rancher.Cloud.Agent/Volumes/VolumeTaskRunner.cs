@@ -10,7 +10,7 @@ namespace Rancher.Cloud.Agent.Volumes;
 /// asks for the host's tasks and starts the next when none runs. A task interrupted by a restart is
 /// listed again and run again (a backup then uploads only the chunks it had not).
 /// </summary>
-public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerClient docker, TimeProvider clock, ILogger<VolumeTaskRunner> log)
+public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerClient docker, VolumeSizes sizes, TimeProvider clock, ILogger<VolumeTaskRunner> log)
 {
     private Task? running;
     private bool recovered;
@@ -85,6 +85,7 @@ public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerCli
                 _ => e.Message,
             }));
         }
+        sizes.Stale(); // a restore or removal made or removed a volume
         log.LogInformation("Volume task {TaskId} ended in {Seconds:0.0} s: {Outcome}", task.Id, watch.Elapsed.TotalSeconds, result.Succeeded ? "done" : result.Error);
         try
         {
@@ -101,19 +102,19 @@ public sealed class VolumeTaskRunner(ControlPlaneClient controlPlane, IDockerCli
     {
         var keys = BackupKeys.From(Convert.FromBase64String(task.DataKey));
         var container = new BackupContainer(task.Container);
-        Task Progress(VolumeTaskProgress p) => SendProgressAsync(task.Id, p, ct);
+        await using var progress = new TaskProgress(p => SendProgressAsync(task.Id, p, ct));
         return task.Kind switch
         {
-            VolumeTaskKinds.Backup => await BackUpAsync(task, container, keys, Progress, ct),
-            VolumeTaskKinds.Restore => await VolumeRestore.RunAsync(docker, task, new BackupReader(container, keys), Progress, ct),
-            VolumeTaskKinds.Verify => await VolumeRestore.VerifyAsync(task, new BackupReader(container, keys), Progress, ct),
+            VolumeTaskKinds.Backup => await BackUpAsync(task, container, keys, progress, ct),
+            VolumeTaskKinds.Restore => await VolumeRestore.RunAsync(docker, task, new BackupReader(container, keys), progress, ct),
+            VolumeTaskKinds.Verify => await new BackupReader(container, keys).VerifyAsync(task.BackupId, progress, ct),
             _ => new VolumeTaskResult(false, $"this agent does not know '{task.Kind}' tasks; upgrade it"),
         };
     }
 
-    private async Task<VolumeTaskResult> BackUpAsync(VolumeTask task, BackupContainer container, BackupKeys keys, Func<VolumeTaskProgress, Task> progress, CancellationToken ct)
+    private async Task<VolumeTaskResult> BackUpAsync(VolumeTask task, BackupContainer container, BackupKeys keys, TaskProgress progress, CancellationToken ct)
     {
-        if (await VolumeRestore.InspectAsync(docker, task.Volume, ct) is not { } volume)
+        if (await VolumeUsers.InspectAsync(docker, task.Volume, ct) is not { } volume)
         {
             return new VolumeTaskResult(false, $"volume '{task.Volume}' is not on this host");
         }

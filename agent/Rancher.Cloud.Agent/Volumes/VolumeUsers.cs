@@ -3,7 +3,7 @@ using Docker.DotNet.Models;
 
 namespace Rancher.Cloud.Agent.Volumes;
 
-/// <summary>The containers running on a volume, and the volume's removal once none is.</summary>
+/// <summary>A volume on the host as Docker has it: whether it exists, the containers running on it, and its removal once none is.</summary>
 public static class VolumeUsers
 {
     /// <summary>Removes the volume; Docker refuses while any container, even a stopped one, refers to it, and says which.</summary>
@@ -33,4 +33,16 @@ public static class VolumeUsers
         {
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["volume"] = new Dictionary<string, bool> { [volume] = true } },
         }, ct);
+
+    internal static async Task<VolumeResponse?> InspectAsync(IDockerClient docker, string name, CancellationToken ct)
+    {
+        try
+        {
+            return await docker.Volumes.InspectAsync(name, ct);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 }

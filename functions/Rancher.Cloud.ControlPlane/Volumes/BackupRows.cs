@@ -14,7 +14,19 @@ public static class BackupRows
     public const string Prefix = "bk~";
     public const string TaskPrefix = Prefix + "task~";
 
-    public static TableEntity NewTask(string partition, string id, string kind, VolumeRef volume, string backupId, DateTimeOffset now) =>
+    /// <summary>A volume's guard: which task last wrote it (<c>bk~guard~&lt;volumeId&gt;</c>).</summary>
+    public const string GuardPrefix = Prefix + "guard~";
+
+    /// <param name="partition">The environment's partition.</param>
+    /// <param name="id">The task's id (a backup's is the backup's).</param>
+    /// <param name="kind">One of <see cref="VolumeTaskKinds"/>.</param>
+    /// <param name="volume">The volume it works on.</param>
+    /// <param name="backupId">The backup it writes or reads; null for a removal.</param>
+    /// <param name="now">When it was asked for.</param>
+    /// <param name="replace">A restore over an existing volume's content.</param>
+    /// <param name="scheduleId">The schedule that asked for it, whose retention applies.</param>
+    public static TableEntity NewTask(
+        string partition, string id, string kind, VolumeRef volume, string? backupId, DateTimeOffset now, bool replace = false, string? scheduleId = null) =>
         new(partition, TaskPrefix + id)
         {
             ["Kind"] = kind,
@@ -24,6 +36,8 @@ public static class BackupRows
             ["BackupId"] = backupId,
             ["State"] = VolumeTaskState.Pending,
             ["CreatedAt"] = now,
+            ["Replace"] = replace,
+            ["ScheduleId"] = scheduleId,
         };
 
     public static string IdOf(TableEntity row) => row.RowKey[TaskPrefix.Length..];
@@ -91,7 +105,7 @@ public sealed record VolumeRef(string Id, string Name, string HostId);
 
 /// <summary>A backup, restore or verification, as the API shows it.</summary>
 public sealed record VolumeTaskView(
-    string Id, string Kind, string BackupId, string VolumeId, string Volume, string HostId, string State, DateTimeOffset CreatedAt)
+    string Id, string Kind, string? BackupId, string VolumeId, string Volume, string HostId, string State, DateTimeOffset CreatedAt)
 {
     public DateTimeOffset? StartedAt { get; init; }
 

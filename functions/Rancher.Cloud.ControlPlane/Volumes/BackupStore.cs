@@ -58,21 +58,6 @@ public sealed class BackupStore(BlobServiceClient blobs, IOptions<ControlPlaneOp
         }
     }
 
-    /// <summary>The ids of every backup with a manifest in the container.</summary>
-    public async Task<List<string>> ManifestIdsAsync(string partition, CancellationToken ct)
-    {
-        var ids = new List<string>();
-        if (!await Container(partition).ExistsAsync(ct))
-        {
-            return ids;
-        }
-        await foreach (var blob in Container(partition).GetBlobsAsync(BlobTraits.None, BlobStates.None, BackupLayout.ManifestsPrefix, ct))
-        {
-            ids.Add(blob.Name[BackupLayout.ManifestsPrefix.Length..]);
-        }
-        return ids;
-    }
-
     /// <summary>Every stored chunk's id.</summary>
     public async Task<List<string>> ChunkIdsAsync(string partition, CancellationToken ct)
     {

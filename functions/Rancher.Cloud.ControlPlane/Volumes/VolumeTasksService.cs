@@ -47,7 +47,7 @@ public sealed class VolumeTasksService(Tables tables, BackupStore store, BackupD
             {
                 continue;
             }
-            var task = new VolumeTask(BackupRows.IdOf(row), row.GetString("Kind"), row.GetString("Volume"), row.GetString("BackupId"))
+            var task = new VolumeTask(BackupRows.IdOf(row), row.GetString("Kind"), row.GetString("Volume"), row.GetString("BackupId") ?? "")
             {
                 Replace = row.GetBoolean("Replace") ?? false,
             };

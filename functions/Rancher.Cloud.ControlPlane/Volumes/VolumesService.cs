@@ -60,10 +60,6 @@ public sealed class VolumesService(
         {
             return Failure.Conflict($"The volume's host {volume.HostId} is {volume.HostState}: its agent cannot remove it now.");
         }
-        if (await ActiveTaskOnAsync(partition, volume.Id, ct) is { } busy)
-        {
-            return Failure.Conflict($"Volume '{volume.Name}' has a {busy} in progress; wait for it to end.");
-        }
         return await StartAsync(caller.TenantId, environmentId, partition, VolumeTaskKinds.Remove, volume.Ref, null, ct);
     }
 
@@ -73,13 +69,14 @@ public sealed class VolumesService(
         {
             return Failure.NotFound("The environment");
         }
-        if (volumeId is not null && (!RandomIds.IsWellFormed(volumeId) || await catalog.FindAsync(partition, volumeId, ct) is null)
-            && !(await TaskRowsAsync(partition, ct)).Any(r => r.GetString("VolumeId") == volumeId))
+        var rows = await TaskRowsAsync(partition, ct);
+        // A volume that is gone is still found by its backups.
+        if (volumeId is not null && !rows.Any(r => r.GetString("VolumeId") == volumeId)
+            && (!RandomIds.IsWellFormed(volumeId) || await catalog.FindAsync(partition, volumeId, ct) is null))
         {
             return Failure.NotFound("The volume");
         }
         var now = clock.GetUtcNow();
-        var rows = await TaskRowsAsync(partition, ct);
         return new Page<VolumeTaskView>(rows
             .Where(r => r.GetString("Kind") == VolumeTaskKinds.Backup && (volumeId is null || r.GetString("VolumeId") == volumeId))
             .Select(r => BackupRows.ToView(r, now))
@@ -138,10 +135,6 @@ public sealed class VolumesService(
         if (existing is not null && request.Replace != true)
         {
             return Failure.Conflict($"Volume '{name}' already exists on host {hostId}; restore into a new volume name, or replace its content with \"replace\": true.");
-        }
-        if (await ActiveTaskOnAsync(partition, target.Id, ct) is { } busy)
-        {
-            return Failure.Conflict($"Volume '{name}' on host {hostId} has a {busy} in progress; wait for it to end.");
         }
         return await StartAsync(caller.TenantId, environmentId, partition, VolumeTaskKinds.Restore, target, backupId, ct, request.Replace == true);
     }
@@ -211,15 +204,22 @@ public sealed class VolumesService(
         {
             return Failure.Conflict($"The environment has {MaxActiveTasks} volume tasks waiting or running; let them end first.");
         }
-        if (kind == VolumeTaskKinds.Backup && rows.FirstOrDefault(r => r.GetString("VolumeId") == volume.Id && r.GetString("Kind") == kind && VolumeTaskState.IsActive(BackupRows.StateOf(r))) is { } running)
-        {
-            return Failure.Conflict($"Backup {BackupRows.IdOf(running)} of this volume is {BackupRows.StateOf(running)}; wait for it to end.");
-        }
         var id = ids.NewId(kind == VolumeTaskKinds.Backup ? 'b' : 't');
         var now = clock.GetUtcNow();
-        var row = BackupRows.NewTask(partition, id, kind, volume, backupId ?? id, now);
-        row["Replace"] = replace;
-        row["ScheduleId"] = scheduleId;
+        var row = BackupRows.NewTask(partition, id, kind, volume, kind == VolumeTaskKinds.Backup ? id : backupId, now, replace, scheduleId);
+        List<TableTransactionAction> actions = [new(TableTransactionActionType.Add, row)];
+        if (kind != VolumeTaskKinds.Verify)
+        {
+            // One task at a time writes a volume (backup, restore, removal): its guard row names the task,
+            // and is taken in the task's own transaction, so two asked at once cannot both be recorded.
+            var guard = await tables.State.FindAsync(partition, BackupRows.GuardPrefix + volume.Id, ct);
+            if (guard is not null && rows.FirstOrDefault(r => BackupRows.IdOf(r) == guard.GetString("TaskId")) is { } holder && VolumeTaskState.IsActive(BackupRows.StateOf(holder)))
+            {
+                return Failure.Conflict($"Volume '{volume.Name}' on host {volume.HostId} has {holder.GetString("Kind")} {BackupRows.IdOf(holder)} {BackupRows.StateOf(holder)}; wait for it to end.");
+            }
+            var mine = new TableEntity(partition, BackupRows.GuardPrefix + volume.Id) { ["TaskId"] = id };
+            actions.Add(guard is null ? new(TableTransactionActionType.Add, mine) : new(TableTransactionActionType.UpdateReplace, mine, guard.ETag));
+        }
         var message = kind switch
         {
             VolumeTaskKinds.Backup => $"Backup {id} of volume '{volume.Name}' on host {volume.HostId} was asked for.",
@@ -227,11 +227,15 @@ public sealed class VolumesService(
             VolumeTaskKinds.Restore => $"Restore of backup {backupId} into volume '{volume.Name}' on host {volume.HostId}{(replace ? ", replacing its content," : "")} was asked for.",
             _ => $"Verification of backup {backupId} on host {volume.HostId} was asked for.",
         };
-        await tables.State.SubmitTransactionAsync(
-        [
-            new(TableTransactionActionType.Add, row),
-            Events.EventRows.Add(partition, new EnvironmentEvent($"{kind}.requested", id, message), now),
-        ], ct);
+        actions.Add(Events.EventRows.Add(partition, new EnvironmentEvent($"{kind}.requested", id, message), now));
+        try
+        {
+            await tables.State.SubmitTransactionAsync(actions, ct);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        {
+            return Failure.Conflict($"Another task on volume '{volume.Name}' on host {volume.HostId} was asked for at the same moment; wait for it to end.");
+        }
         await SignalAsync(tenantId, environmentId, partition, volume.HostId, ct);
         return BackupRows.ToView(row, now);
     }
@@ -242,10 +246,6 @@ public sealed class VolumesService(
         var version = await tables.State.GetEntityIfExistsAsync<TableEntity>(partition, StateRows.PlanPrefix + hostId, ["Version"], ct);
         await signals.SendAsync(new HostAddress(tenantId, environmentId, hostId), new PlanReady(hostId, version.HasValue ? version.Value!.GetInt64("Version") ?? 0 : 0), ct);
     }
-
-    private async Task<string?> ActiveTaskOnAsync(string partition, string volumeId, CancellationToken ct) =>
-        (await TaskRowsAsync(partition, ct)).FirstOrDefault(r => r.GetString("VolumeId") == volumeId && r.GetString("Kind") != VolumeTaskKinds.Verify && VolumeTaskState.IsActive(BackupRows.StateOf(r)))
-            ?.GetString("Kind");
 
     /// <summary>The backup's row; a failure when it has not completed (nothing to restore or verify).</summary>
     private async Task<Outcome<TableEntity>?> CompletedBackupAsync(TenantCaller caller, string environmentId, string backupId, CancellationToken ct)
